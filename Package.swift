@@ -1,0 +1,119 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Every Conduit target hides its dependencies by default: a type from a
+// dependency only reaches another module through an explicit `public import`.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "conduit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "conduit", targets: ["conduit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: System libraries (module maps only)
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Libraries, one concern each (docs/ARCHITECTURE.md)
+        .target(
+            name: "ConduitCore",
+            dependencies: ["CIDN2", "COpenSSL", "CQREncode", "CPNG"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConduitStore",
+            dependencies: ["ConduitCore", "CLMDB"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConduitSMTP",
+            dependencies: [
+                "ConduitCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConduitAPI",
+            dependencies: [
+                "ConduitCore",
+                "ConduitStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Config, logging and the composition root. A library (not inside the
+        // executable) so Swift Testing can exercise config parsing directly.
+        .target(
+            name: "ConduitApp",
+            dependencies: [
+                "ConduitCore",
+                "ConduitStore",
+                "ConduitSMTP",
+                "ConduitAPI",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "conduit",
+            dependencies: [
+                "ConduitApp",
+                "ConduitCore",
+                "ConduitStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests (Swift Testing)
+        .testTarget(name: "ConduitCoreTests", dependencies: ["ConduitCore"], swiftSettings: strictSettings),
+        .testTarget(name: "ConduitStoreTests", dependencies: ["ConduitStore", "ConduitCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConduitSMTPTests",
+            dependencies: [
+                "ConduitSMTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "ConduitAppTests", dependencies: ["ConduitApp", "ConduitCore"], swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+import ConduitCore
+
+enum ConduitVersionInfo {
+    static var version: String { ConduitVersion.string }
+}

@@ -1,0 +1,87 @@
+import ConduitAPI
+import ConduitCore
+import ConduitSMTP
+import ConduitStore
+import Hummingbird
+public import Logging
+import Metrics
+public import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: the only place that names concrete types. Opens the
+/// store, builds the API and SMTP listeners, runs them in one ServiceGroup
+/// until SIGTERM/SIGINT, then closes the store.
+public enum ConduitServer {
+    /// Serves until a shutdown signal; throws when the store cannot be opened
+    /// or a listener cannot bind.
+    public static func run(config: ConduitConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws {
+        logger.info("Conduit starting", metadata: ["version": "\(ConduitVersion.string)", "storage": "\(config.storage.path)"])
+        let store = try Store(path: config.storage.path, mapSizeBytes: config.storage.mapSizeMB << 20, schema: AppSchema.current)
+        defer {
+            store.close()
+            logger.info("store closed")
+        }
+        logger.info("store open", metadata: ["schema_version": "\(store.schemaVersion)"])
+
+        let readiness = Readiness(store: store) {
+            logger.info("Conduit ready", metadata: ["api": "\(config.api.listen)", "smtp": "\(config.smtp.listen)"])
+        }
+
+        let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
+        let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
+        let router = APIRouter.build(health: readiness, metrics: metrics) {
+            if let usage = store.usage() {
+                storeMapBytes.record(usage.mapSizeBytes)
+                storeUsedBytes.record(usage.usedBytes)
+            }
+        }
+        let apiLogger = logger.with(service: "api")
+        let api = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.api.listen.host, port: config.api.listen.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.api.listen.port
+                apiLogger.info("API listening", metadata: ["address": "\(HostPort(host: config.api.listen.host, port: port))"])
+                readiness.apiListening(true)
+            },
+            logger: apiLogger
+        )
+
+        let smtpLogger = logger.with(service: "smtp")
+        let smtp = SMTPServer(
+            configuration: SMTPServerConfiguration(
+                host: config.smtp.listen.host,
+                port: config.smtp.listen.port,
+                session: .init(hostname: config.smtp.hostname, maxMessageBytes: config.smtp.maxMessageBytes),
+                maxConnections: config.smtp.maxConnections,
+                commandTimeout: .seconds(config.smtp.commandTimeoutSeconds)
+            ),
+            logger: smtpLogger,
+            onListening: { _, _ in readiness.smtpListening(true) }
+        )
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        readiness.apiListening(false)
+        readiness.smtpListening(false)
+        logger.info("Conduit stopped")
+    }
+}
+
+extension Logger {
+    fileprivate func with(service: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "service"] = "\(service)"
+        return copy
+    }
+}

@@ -1,0 +1,85 @@
+import Glibc
+public import Logging
+
+/// Everything `/etc/conduit/conduit.toml` can say (DESIGN §2). Every key is
+/// optional; the defaults here are the documented ones. `ConfigLoader` fills
+/// it from TOML and validates each value.
+public struct ConduitConfig: Sendable, Equatable {
+    public struct Storage: Sendable, Equatable {
+        /// The LMDB environment directory.
+        public var path = "/var/lib/conduit"
+        /// The LMDB map size: the most the store can ever hold.
+        public var mapSizeMB = 4096
+    }
+
+    public struct API: Sendable, Equatable {
+        public var listen = HostPort(host: "127.0.0.1", port: 8080)
+        /// Base of links in mail (password reset).
+        public var publicURL = "http://127.0.0.1:8080"
+        /// The issuer shown in authenticator apps.
+        public var totpIssuer = "Conduit"
+    }
+
+    public struct SMTP: Sendable, Equatable {
+        public var listen = HostPort(host: "0.0.0.0", port: 25)
+        /// Banner, EHLO and `Received:` name.
+        public var hostname = ConduitConfig.systemHostName()
+        public var maxMessageBytes = 26_214_400
+        public var maxRecipients = 100
+        /// Connections served at once; more are answered 421.
+        public var maxConnections = 1000
+        /// Seconds a client may stay silent between commands (RFC 5321 §4.5.3.2).
+        public var commandTimeoutSeconds = 300
+        /// PEM certificate and key; STARTTLS is offered when both are set.
+        public var tlsCert = ""
+        public var tlsKey = ""
+        public var allowInsecureAuth = false
+        /// Normalized (A-label) domains any account may use.
+        public var publicDomains: [String] = []
+    }
+
+    public struct DNS: Sendable, Equatable {
+        /// Empty means the nameservers of /etc/resolv.conf.
+        public var nameservers: [HostPort] = []
+        public var timeoutMs = 2000
+    }
+
+    public struct Delivery: Sendable, Equatable {
+        public var timeoutMs = 10_000
+        public var maxAgeHours = 72
+        public var inlineTimeoutMs = 0
+        public var retryInitialMs = 30_000
+        public var retryMaxMs = 3_600_000
+        public var maxInFlightPerWebhook = 16
+        public var allowPrivateTargets = false
+        public var logRetentionDays = 30
+    }
+
+    public struct Mail: Sendable, Equatable {
+        /// `host:port` of the relay for outbound mail; empty logs instead of sending.
+        public var smarthost: HostPort?
+        public var from = "conduit@localhost"
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var level: Logger.Level = .info
+    }
+
+    public var storage = Storage()
+    public var api = API()
+    public var smtp = SMTP()
+    public var dns = DNS()
+    public var delivery = Delivery()
+    public var mail = Mail()
+    public var log = Log()
+
+    public init() {}
+
+    /// The machine's host name, the default SMTP greeting name.
+    static func systemHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
+    }
+}

@@ -1,0 +1,113 @@
+import CLMDB
+import Glibc
+
+/// Owns one LMDB environment handle.
+///
+/// LMDB documents the `MDB_env` handle as safe to share between threads; it is
+/// opened with `MDB_NOTLS` so read transactions are not tied to a thread's
+/// slot, and every transaction lives inside one synchronous closure here, so no
+/// `MDB_txn` outlives the call or crosses a thread. `lock` keeps `close()` from
+/// freeing the handle under a running transaction.
+final class Environment: @unchecked Sendable {
+    let path: String
+    private var handle: OpaquePointer?
+    private let lock = ReadWriteLock()
+
+    /// Opens (creating if needed) the environment directory at `path`.
+    init(path: String, mapSizeBytes: Int, maxDatabases: Int, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        if !readOnly { try Self.makeDirectory(path) }
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env))
+        guard let env else { throw StoreError.lmdb(code: -1, message: "mdb_env_create returned no handle") }
+        do {
+            try check(mdb_env_set_mapsize(env, mapSizeBytes))
+            try check(mdb_env_set_maxdbs(env, MDB_dbi(maxDatabases)))
+            // Many tasks may read at once; each read transaction takes a reader slot.
+            try check(mdb_env_set_maxreaders(env, 1024))
+            var flags = UInt32(MDB_NOTLS)
+            if readOnly { flags |= UInt32(MDB_RDONLY) }
+            try check(mdb_env_open(env, path, flags, 0o600), path: path)
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        handle = env
+    }
+
+    deinit { close() }
+
+    var isOpen: Bool { lock.withReadLock { handle != nil } }
+
+    /// Closes the handle after every running transaction has ended. Idempotent.
+    func close() {
+        lock.withWriteLock {
+            if let handle { mdb_env_close(handle) }
+            handle = nil
+        }
+    }
+
+    /// Runs `body` in a transaction: read-only ones are aborted afterwards,
+    /// write ones are committed when `body` returns and aborted when it throws.
+    func withTransaction<T>(readOnly: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+        try lock.withReadLock { () throws -> T in
+            guard let env = handle else { throw StoreError.closed }
+            var txn: OpaquePointer?
+            var rc = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+            if rc == MDB_MAP_RESIZED {
+                // Another process grew the map; adopt its size and retry once.
+                try check(mdb_env_set_mapsize(env, 0))
+                rc = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
+            }
+            try check(rc, path: path)
+            guard let txn else { throw StoreError.lmdb(code: -1, message: "mdb_txn_begin returned no handle") }
+            let result: T
+            do {
+                result = try body(txn)
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            if readOnly {
+                mdb_txn_abort(txn)
+            } else {
+                // mdb_txn_commit frees the transaction whether or not it succeeds.
+                try check(mdb_txn_commit(txn), path: path)
+            }
+            return result
+        }
+    }
+
+    /// A compacted, consistent copy of the environment into the existing, empty
+    /// directory `destination` (LMDB copies from one read snapshot).
+    func copy(to destination: String) throws(StoreError) {
+        try lock.withReadLock { () throws(StoreError) in
+            guard let env = handle else { throw StoreError.closed }
+            try check(mdb_env_copy2(env, destination, UInt32(MDB_CP_COMPACT)), path: destination)
+        }
+    }
+
+    /// Map size, bytes in use and page size, for metrics and health.
+    func usage() -> (mapSize: Int, usedBytes: Int)? {
+        lock.withReadLock {
+            guard let env = handle else { return nil }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0 else { return nil }
+            return (info.me_mapsize, (info.me_last_pgno + 1) * Int(stat.ms_psize))
+        }
+    }
+
+    private static func makeDirectory(_ path: String) throws(StoreError) {
+        var components: [Substring] = []
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        components = path.split(separator: "/")
+        for component in components {
+            prefix += component
+            if mkdir(prefix, 0o700) != 0, errno != EEXIST {
+                throw StoreError.io(path: prefix, message: String(cString: strerror(errno)))
+            }
+            prefix += "/"
+        }
+    }
+}

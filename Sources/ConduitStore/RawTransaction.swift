@@ -1,0 +1,156 @@
+import CLMDB
+
+/// Byte-level operations on one open LMDB transaction. Internal: callers see
+/// `ReadTransaction` / `WriteTransaction`, never an `MDB_txn`.
+struct RawTransaction {
+    let txn: OpaquePointer
+    let databases: [String: MDB_dbi]
+
+    /// LMDB's compile-time maximum key size (Debian builds use the default).
+    static let maxKeySize = 511
+
+    func dbi(_ name: String) throws(StoreError) -> MDB_dbi {
+        guard let dbi = databases[name] else { throw StoreError.unknownDatabase(name) }
+        return dbi
+    }
+
+    func get(_ database: String, key: [UInt8]) throws(StoreError) -> [UInt8]? {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        var value = MDB_val()
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_get(txn, dbi, &mkey, &value)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc)
+        return Self.bytes(value)
+    }
+
+    /// Stores `value` at `key`; with `overwrite: false` returns `false` (and
+    /// writes nothing) when the key already exists.
+    @discardableResult
+    func put(_ database: String, key: [UInt8], value: [UInt8], overwrite: Bool = true) throws(StoreError) -> Bool {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        let flags = overwrite ? 0 : UInt32(MDB_NOOVERWRITE)
+        let rc = key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v -> Int32 in
+                var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var mval = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                return mdb_put(txn, dbi, &mkey, &mval, flags)
+            }
+        }
+        if rc == MDB_KEYEXIST, !overwrite { return false }
+        try check(rc)
+        return true
+    }
+
+    /// Removes `key`; `false` when it was not there.
+    @discardableResult
+    func delete(_ database: String, key: [UInt8]) throws(StoreError) -> Bool {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_del(txn, dbi, &mkey, nil)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc)
+        return true
+    }
+
+    func count(_ database: String) throws(StoreError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, try dbi(database), &stat))
+        return stat.ms_entries
+    }
+
+    /// Visits entries whose key starts with `prefix`, in key order (or
+    /// reverse), strictly after `after` when given, until `visit` returns false.
+    func scan(
+        _ database: String,
+        prefix: [UInt8] = [],
+        after: [UInt8]? = nil,
+        reverse: Bool = false,
+        visit: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
+    ) throws {
+        let dbi = try dbi(database)
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor))
+        defer { mdb_cursor_close(cursor) }
+
+        var key = MDB_val()
+        var value = MDB_val()
+        var rc = try position(cursor, prefix: prefix, after: after, reverse: reverse, key: &key, value: &value)
+        let step = reverse ? MDB_PREV : MDB_NEXT
+        while rc == 0 {
+            let k = Self.bytes(key)
+            // The cursor starts inside the prefix range, so leaving it ends the scan.
+            guard k.starts(with: prefix), try visit(k, Self.bytes(value)) else { return }
+            rc = mdb_cursor_get(cursor, &key, &value, step)
+        }
+        if rc != MDB_NOTFOUND { try check(rc) }
+    }
+
+    /// Puts the cursor on the first entry to visit: forward, the first key
+    /// ≥ prefix and > after; reverse, the last key < after and < the end of the
+    /// prefix range.
+    private func position(
+        _ cursor: OpaquePointer?, prefix: [UInt8], after: [UInt8]?, reverse: Bool,
+        key: inout MDB_val, value: inout MDB_val
+    ) throws(StoreError) -> Int32 {
+        if reverse {
+            let bounds = [after, Self.successor(of: prefix)].compactMap { $0 }
+            guard let bound = bounds.min(by: { $0.lexicographicallyPrecedes($1) }) else {
+                return mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+            }
+            let rc = try seek(cursor, to: bound, key: &key, value: &value)
+            // Nothing at or after the bound: the last key is the first below it.
+            if rc == MDB_NOTFOUND { return mdb_cursor_get(cursor, &key, &value, MDB_LAST) }
+            guard rc == 0 else { return rc }
+            return mdb_cursor_get(cursor, &key, &value, MDB_PREV)
+        }
+        let start: [UInt8]
+        if let after, !after.lexicographicallyPrecedes(prefix) { start = after } else { start = prefix }
+        guard !start.isEmpty else { return mdb_cursor_get(cursor, &key, &value, MDB_FIRST) }
+        var rc = try seek(cursor, to: start, key: &key, value: &value)
+        if rc == 0, let after, Self.bytes(key) == after {
+            rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+        }
+        return rc
+    }
+
+    /// MDB_SET_RANGE: the first key ≥ `target`.
+    private func seek(_ cursor: OpaquePointer?, to target: [UInt8], key: inout MDB_val, value: inout MDB_val) throws(StoreError) -> Int32 {
+        try Self.validate(target)
+        return target.withUnsafeBytes { t -> Int32 in
+            key = MDB_val(mv_size: t.count, mv_data: UnsafeMutableRawPointer(mutating: t.baseAddress))
+            return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+        }
+    }
+
+    /// The smallest byte string greater than every string starting with `prefix`
+    /// (`nil` when there is none, i.e. the prefix is empty or all 0xFF).
+    static func successor(of prefix: [UInt8]) -> [UInt8]? {
+        var s = prefix
+        while let last = s.last {
+            if last < 0xFF {
+                s[s.count - 1] = last + 1
+                return s
+            }
+            s.removeLast()
+        }
+        return nil
+    }
+
+    static func validate(_ key: [UInt8]) throws(StoreError) {
+        guard !key.isEmpty else { throw StoreError.invalidKey("empty key") }
+        guard key.count <= maxKeySize else { throw StoreError.invalidKey("key of \(key.count) bytes exceeds \(maxKeySize)") }
+    }
+
+    static func bytes(_ value: MDB_val) -> [UInt8] {
+        guard value.mv_size > 0, let data = value.mv_data else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: value.mv_size))
+    }
+}

@@ -1,0 +1,65 @@
+/// Reads from one consistent snapshot of the store. Valid only inside the
+/// closure given to `Store.read` or `Store.write`; it is not `Sendable`, so
+/// the compiler keeps it on the thread that opened it.
+public struct ReadTransaction {
+    let raw: RawTransaction
+
+    /// The record with `id`, or `nil`.
+    public func get<R: StoreRecord>(_ type: R.Type, id: String) throws -> R? {
+        guard let key = try? RecordCodec.idKey(id) else { return nil }
+        return try raw.get(R.tableName, key: key).map { try RecordCodec.decode(R.self, from: $0) }
+    }
+
+    /// The record a unique index maps `key` to, or `nil`.
+    public func lookup<R: StoreRecord>(_ type: R.Type, index name: String, key: String) throws -> R? {
+        let index = try Self.index(R.self, name)
+        guard index.isUnique else { throw StoreError.unknownDatabase("\(R.tableName).\(name) is not unique") }
+        guard let entryKey = try? RecordCodec.indexKey(key, id: "", unique: true),
+              let id = try raw.get("\(R.tableName).\(name)", key: entryKey)
+        else { return nil }
+        return try get(R.self, id: String(decoding: id, as: UTF8.self))
+    }
+
+    /// Every record an index maps `key` to, oldest id first (newest first with `newestFirst`).
+    public func list<R: StoreRecord>(
+        _ type: R.Type, index name: String, key: String, newestFirst: Bool = false, limit: Int = .max
+    ) throws -> [R] {
+        let index = try Self.index(R.self, name)
+        guard let prefix = try? RecordCodec.checkedKey(key) else { return [] }
+        var records: [R] = []
+        try raw.scan("\(R.tableName).\(name)", prefix: index.isUnique ? prefix : prefix + [0], reverse: newestFirst) { entryKey, id in
+            // A unique index scanned by prefix also sees longer keys; keep exact matches.
+            if index.isUnique, entryKey != prefix { return true }
+            if let record = try get(R.self, id: String(decoding: id, as: UTF8.self)) { records.append(record) }
+            return records.count < limit
+        }
+        return records
+    }
+
+    /// Records of a type in id order — creation order for time-ordered ids —
+    /// newest first by default, starting after the id `after` (for paging).
+    public func scan<R: StoreRecord>(
+        _ type: R.Type, newestFirst: Bool = true, after: String? = nil, limit: Int = .max
+    ) throws -> [R] {
+        var records: [R] = []
+        guard limit > 0 else { return records }
+        let afterKey = try after.map { id throws(StoreError) in try RecordCodec.idKey(id) }
+        try raw.scan(R.tableName, after: afterKey, reverse: newestFirst) { _, value in
+            records.append(try RecordCodec.decode(R.self, from: value))
+            return records.count < limit
+        }
+        return records
+    }
+
+    /// How many records of a type exist.
+    public func count<R: StoreRecord>(_ type: R.Type) throws -> Int {
+        try raw.count(R.tableName)
+    }
+
+    static func index<R: StoreRecord>(_ type: R.Type, _ name: String) throws(StoreError) -> RecordIndex<R> {
+        guard let index = R.indexes.first(where: { $0.name == name }) else {
+            throw StoreError.unknownDatabase("\(R.tableName).\(name)")
+        }
+        return index
+    }
+}

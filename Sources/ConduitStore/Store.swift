@@ -1,0 +1,142 @@
+import CLMDB
+import Glibc
+
+/// Conduit's state: one LMDB environment holding a database per record type,
+/// one per secondary index, and `meta` (schema version).
+///
+/// Transactions are synchronous closures: `read` runs on a fresh read-only
+/// snapshot, `write` commits (with fsync) when the closure returns. LMDB
+/// admits one writer at a time, so concurrent `write` calls queue; keep their
+/// closures short and never `await` inside them (the compiler enforces the
+/// latter: the closures are not async).
+public final class Store: Sendable {
+    static let metaDatabase = "meta"
+    static let schemaVersionKey = Array("schema_version".utf8)
+
+    private let environment: Environment
+    private let databases: [String: UInt32]
+    /// The directory of the LMDB environment.
+    public let path: String
+    /// The schema version of the data, after migrations.
+    public let schemaVersion: Int
+
+    /// Opens or creates the store at `path`, checks the schema version, runs
+    /// pending migrations and opens every database the schema names.
+    public init(path: String, mapSizeBytes: Int, schema: Schema) throws {
+        let names = schema.databaseNames
+        let environment = try Environment(path: path, mapSizeBytes: mapSizeBytes, maxDatabases: names.count + 8)
+        var databases: [String: MDB_dbi] = [:]
+        let version: Int = try environment.withTransaction(readOnly: false) { txn in
+            for name in names {
+                var dbi: MDB_dbi = 0
+                try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi))
+                databases[name] = dbi
+            }
+            let raw = RawTransaction(txn: txn, databases: databases)
+            return try Self.migrate(raw, to: schema)
+        }
+        self.environment = environment
+        self.databases = databases
+        self.path = path
+        self.schemaVersion = version
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try environment.withTransaction(readOnly: true) { txn in
+            try body(ReadTransaction(raw: RawTransaction(txn: txn, databases: databases)))
+        }
+    }
+
+    /// Runs `body` in a write transaction: committed durably when it returns,
+    /// rolled back when it throws.
+    public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        try environment.withTransaction(readOnly: false) { txn in
+            try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases)))
+        }
+    }
+
+    /// `false` once `close()` has run.
+    public var isOpen: Bool { environment.isOpen }
+
+    /// Waits for running transactions, then releases the environment. Later
+    /// calls throw `StoreError.closed`.
+    public func close() { environment.close() }
+
+    /// Bytes the map may hold and bytes in use, or `nil` when closed.
+    public func usage() -> (mapSizeBytes: Int, usedBytes: Int)? {
+        environment.usage().map { (mapSizeBytes: $0.mapSize, usedBytes: $0.usedBytes) }
+    }
+
+    /// A consistent, compacted copy of the whole store into `destination`, a
+    /// directory that must not exist yet. Safe while other threads or another
+    /// process keep writing: LMDB copies one read snapshot.
+    public func backup(to destination: String) throws {
+        try Self.prepareBackupDirectory(destination)
+        do {
+            try environment.copy(to: destination)
+        } catch {
+            Self.removeBackupDirectory(destination)
+            throw error
+        }
+    }
+
+    /// Backs up the store at `path` without opening its schema (the `conduit
+    /// backup` command, which may run beside a serving process).
+    public static func backup(storeAt path: String, to destination: String) throws {
+        var st = stat()
+        guard stat(path + "/data.mdb", &st) == 0 else {
+            throw StoreError.io(path: path, message: "no Conduit store here (data.mdb: \(String(cString: strerror(errno))))")
+        }
+        let environment = try Environment(path: path, mapSizeBytes: 0, maxDatabases: 0, readOnly: true)
+        defer { environment.close() }
+        try prepareBackupDirectory(destination)
+        do {
+            try environment.copy(to: destination)
+        } catch {
+            removeBackupDirectory(destination)
+            throw error
+        }
+    }
+
+    // MARK: Schema version
+
+    private static func migrate(_ raw: RawTransaction, to schema: Schema) throws -> Int {
+        guard let stored = try raw.get(metaDatabase, key: schemaVersionKey) else {
+            try raw.put(metaDatabase, key: schemaVersionKey, value: Array(String(schema.version).utf8))
+            return schema.version
+        }
+        guard let found = Int(String(decoding: stored, as: UTF8.self)) else {
+            throw StoreError.corrupted("meta.schema_version is not a number")
+        }
+        guard found <= schema.version else {
+            throw StoreError.schemaTooNew(found: found, supported: schema.version)
+        }
+        if found < schema.version {
+            let writer = WriteTransaction(raw: raw)
+            for version in (found + 1)...schema.version {
+                try schema.migrations[version]?(writer)
+            }
+            try raw.put(metaDatabase, key: schemaVersionKey, value: Array(String(schema.version).utf8))
+        }
+        return schema.version
+    }
+
+    // MARK: Backup directory
+
+    private static func prepareBackupDirectory(_ destination: String) throws(StoreError) {
+        var st = stat()
+        if lstat(destination, &st) == 0 {
+            throw StoreError.io(path: destination, message: "already exists; backup writes a new directory")
+        }
+        guard mkdir(destination, 0o700) == 0 else {
+            throw StoreError.io(path: destination, message: String(cString: strerror(errno)))
+        }
+    }
+
+    private static func removeBackupDirectory(_ destination: String) {
+        unlink(destination + "/data.mdb")
+        unlink(destination + "/lock.mdb")
+        rmdir(destination)
+    }
+}

@@ -1,0 +1,84 @@
+/// Reads and writes inside one LMDB write transaction. Everything done through
+/// it commits together when the `Store.write` closure returns, and nothing
+/// does when it throws. Indexes are kept in step with every change.
+public struct WriteTransaction {
+    let raw: RawTransaction
+
+    /// Reads see this transaction's own uncommitted writes.
+    public var reader: ReadTransaction { ReadTransaction(raw: raw) }
+
+    /// Adds a new record; `StoreError.duplicateID` when its id exists.
+    public func insert<R: StoreRecord>(_ record: R) throws {
+        let key = try RecordCodec.idKey(record.id)
+        guard try raw.get(R.tableName, key: key) == nil else {
+            throw StoreError.duplicateID(table: R.tableName, id: record.id)
+        }
+        try checkUniqueKeys(of: record)
+        try addIndexEntries(for: record, skipping: nil)
+        try raw.put(R.tableName, key: key, value: try RecordCodec.encode(record))
+    }
+
+    /// Replaces an existing record; `StoreError.notFound` when there is none.
+    public func update<R: StoreRecord>(_ record: R) throws {
+        guard let old = try reader.get(R.self, id: record.id) else {
+            throw StoreError.notFound(table: R.tableName, id: record.id)
+        }
+        try checkUniqueKeys(of: record)
+        try removeIndexEntries(for: old, keeping: record)
+        try addIndexEntries(for: record, skipping: old)
+        try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: try RecordCodec.encode(record))
+    }
+
+    /// Inserts or replaces.
+    public func save<R: StoreRecord>(_ record: R) throws {
+        if try reader.get(R.self, id: record.id) == nil { try insert(record) } else { try update(record) }
+    }
+
+    /// Removes a record and its index entries; returns it, or `nil` when absent.
+    @discardableResult
+    public func delete<R: StoreRecord>(_ type: R.Type, id: String) throws -> R? {
+        guard let old = try reader.get(R.self, id: id) else { return nil }
+        try removeIndexEntries(for: old, keeping: nil)
+        try raw.delete(R.tableName, key: try RecordCodec.idKey(id))
+        return old
+    }
+
+    // MARK: Index maintenance
+
+    /// Fails before anything is written, so a caught constraint error leaves
+    /// the transaction as it was.
+    private func checkUniqueKeys<R: StoreRecord>(of record: R) throws {
+        for index in R.indexes where index.isUnique {
+            for key in Set(index.keys(record)) {
+                let entry = try RecordCodec.indexKey(key, id: record.id, unique: true)
+                if let owner = try raw.get("\(R.tableName).\(index.name)", key: entry), owner != Array(record.id.utf8) {
+                    throw StoreError.uniqueConstraint(index: "\(R.tableName).\(index.name)", key: key)
+                }
+            }
+        }
+    }
+
+    private func addIndexEntries<R: StoreRecord>(for record: R, skipping old: R?) throws {
+        for index in R.indexes {
+            let database = "\(R.tableName).\(index.name)"
+            let existing = Set(old.map(index.keys) ?? [])
+            for key in Set(index.keys(record)) where !existing.contains(key) {
+                let entry = try RecordCodec.indexKey(key, id: record.id, unique: index.isUnique)
+                let added = try raw.put(database, key: entry, value: Array(record.id.utf8), overwrite: false)
+                if !added {
+                    throw StoreError.uniqueConstraint(index: database, key: key)
+                }
+            }
+        }
+    }
+
+    private func removeIndexEntries<R: StoreRecord>(for old: R, keeping new: R?) throws {
+        for index in R.indexes {
+            let database = "\(R.tableName).\(index.name)"
+            let kept = Set(new.map(index.keys) ?? [])
+            for key in Set(index.keys(old)) where !kept.contains(key) {
+                try raw.delete(database, key: try RecordCodec.indexKey(key, id: old.id, unique: index.isUnique))
+            }
+        }
+    }
+}
