@@ -111,9 +111,14 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            exclude: ["Transcripts"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ConduitAppTests", dependencies: ["ConduitApp", "ConduitCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConduitAppTests",
+            dependencies: ["ConduitApp", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

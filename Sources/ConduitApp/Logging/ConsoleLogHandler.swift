@@ -41,7 +41,7 @@ public struct ConsoleLogHandler: LogHandler {
         var line = journal ? "<\(Self.priority(level))>" : "\(timestamp ?? Self.timestamp()) \(level.rawValue) "
         line += "\(label): \(Self.escape(message))"
         for key in metadata.keys.sorted() {
-            line += " \(key)=\(Self.quote(Self.escape("\(metadata[key]!)")))"
+            line += " \(key)=\(Self.escape(Self.quote("\(metadata[key]!)")))"
         }
         return line
     }
