@@ -13,13 +13,7 @@ struct Backup: ParsableCommand {
     var destination: String
 
     func run() throws {
-        let config: ConduitConfig
-        do {
-            config = try ConfigLoader.load(path: options.config)
-        } catch {
-            printError("conduit: \(error)")
-            throw ExitCode(ExitStatus.config)
-        }
+        let config = try options.load()
         do {
             try Store.backup(storeAt: config.storage.path, to: destination)
             print("backup of \(config.storage.path) written to \(destination)")

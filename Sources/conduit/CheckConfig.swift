@@ -10,12 +10,7 @@ struct CheckConfig: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        do {
-            _ = try ConfigLoader.load(path: options.config)
-            print("\(options.config): configuration OK")
-        } catch {
-            printError("conduit: \(error)")
-            throw ExitCode(ExitStatus.config)
-        }
+        _ = try options.load()
+        print("\(options.config): configuration OK")
     }
 }

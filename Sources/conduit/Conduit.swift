@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConduitApp
 
 /// `conduit`: the command line of the appliance.
 @main
@@ -13,7 +14,17 @@ struct Conduit: AsyncParsableCommand {
 /// `--config PATH`, shared by every command that reads the configuration.
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Configuration file.")
-    var config: String = "/etc/conduit/conduit.toml"
+    var config: String = ConfigLoader.defaultPath
+
+    /// Loads the configuration, or prints why not and exits 78 (EX_CONFIG).
+    func load() throws -> ConduitConfig {
+        do {
+            return try ConfigLoader.load(path: config)
+        } catch {
+            printError("conduit: \(error)")
+            throw ExitCode(ExitStatus.config)
+        }
+    }
 }
 
 /// sysexits(3) statuses systemd units key on (`RestartPreventExitStatus=78`).

@@ -11,13 +11,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
-        let config: ConduitConfig
-        do {
-            config = try ConfigLoader.load(path: options.config)
-        } catch {
-            printError("conduit: \(error)")
-            throw ExitCode(ExitStatus.config)
-        }
+        let config = try options.load()
         let level = config.log.level
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
         let registry = PrometheusCollectorRegistry()
