@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["ConduitCore", "CLMDB"],
             swiftSettings: strictSettings
         ),
+        // Accounts, sessions, TOTP, API tokens, password reset: rules over the store, no HTTP.
+        .target(
+            name: "ConduitIdentity",
+            dependencies: ["ConduitCore", "ConduitStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ConduitSMTP",
             dependencies: [
@@ -61,6 +67,7 @@ let package = Package(
             dependencies: [
                 "ConduitCore",
                 "ConduitStore",
+                "ConduitIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,6 +83,7 @@ let package = Package(
                 "ConduitStore",
                 "ConduitSMTP",
                 "ConduitAPI",
+                "ConduitIdentity",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,3 +1,4 @@
+public import ConduitIdentity
 public import Hummingbird
 import FoundationEssentials
 
@@ -37,5 +38,39 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     public static func internalError() -> APIError {
         APIError(.internalServerError, code: "internal_error", "The server failed to handle the request; it has been logged")
+    }
+}
+
+extension APIError {
+    public static func unauthorized() -> APIError {
+        APIError(.unauthorized, code: "unauthorized", "A valid bearer token is required")
+    }
+
+    /// The API's answer to each identity refusal (docs/API.md).
+    public init(_ error: IdentityError) {
+        switch error {
+        case .unauthorized: self = .unauthorized()
+        case .invalidCredentials: self.init(.unauthorized, code: "invalid_credentials", "The email or password is wrong")
+        case .invalidToken: self.init(.unauthorized, code: "invalid_token", "The token is invalid, used or expired")
+        case .invalidTOTP: self.init(.unauthorized, code: "invalid_totp", "The code is wrong or was already used")
+        case .emailTaken: self.init(.conflict, code: "email_taken", "An account with this email exists")
+        case .invalidEmail: self.init(.unprocessableContent, code: "invalid_email", "The email address is not valid")
+        case .invalidPassword: self.init(.unprocessableContent, code: "invalid_password", "The password must be 8 to 128 characters")
+        case .invalidTimezone: self.init(.unprocessableContent, code: "invalid_timezone", "The timezone is not an IANA time-zone name")
+        case .confirmationRequired: self.init(.unprocessableContent, code: "confirmation_required", "Set confirm to true to delete the account")
+        case .totpNotSetUp: self.init(.unprocessableContent, code: "totp_not_setup", "Call 2fa/setup before 2fa/enable")
+        case .totpNotEnabled: self.init(.unprocessableContent, code: "totp_not_enabled", "Two-factor authentication is not enabled")
+        case .totpAlreadyEnabled: self.init(.conflict, code: "totp_already_enabled", "Two-factor authentication is already enabled")
+        case .invalidName: self.init(.unprocessableContent, code: "invalid_name", "The name must be 1 to 100 characters")
+        case let .invalidIP(value): self.init(.unprocessableContent, code: "invalid_ip", "Not an IP address or CIDR range: \(value)")
+        case .invalidExpiresIn: self.init(.unprocessableContent, code: "invalid_expires_in", "expires_in must be 1 to 315360000 seconds")
+        case let .tooManyTokens(limit): self.init(.unprocessableContent, code: "too_many_tokens", "An account may have at most \(limit) API tokens")
+        case let .tooManyAttempts(retryAfter):
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(retryAfter)
+            self.init(.tooManyRequests, code: "too_many_attempts", "Too many failed sign-ins; try again in \(retryAfter) seconds", headers: headers)
+        case .notFound: self = .notFound()
+        case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+        }
     }
 }

@@ -1,19 +1,28 @@
+public import ConduitIdentity
 public import Hummingbird
 public import Prometheus
 
-/// Builds the HTTP router: operational endpoints now, the `/api/v1` resources
-/// as their issues land. The only place that lists every route.
+/// Builds the HTTP router: the only place that lists every route.
 public enum APIRouter {
     public static func build(
+        identity: IdentityService,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ) -> Router<ConduitRequestContext> {
+        let router = Router(context: ConduitRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
         HealthController(health: health).addRoutes(to: router)
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
+        OpenAPIDocument.addRoutes(to: router)
+
+        let api = router.group("api/v1").add(middleware: BearerAuthMiddleware(identity: identity))
+        let authenticated = api.group(context: AuthenticatedContext.self)
+        SessionsController(identity: identity).addRoutes(public: api, authenticated: authenticated)
+        AccountsController(identity: identity).addRoutes(public: api, authenticated: authenticated)
+        TwoFactorController(identity: identity).addRoutes(authenticated: authenticated)
+        APITokensController(identity: identity).addRoutes(authenticated: authenticated)
         return router
     }
 }

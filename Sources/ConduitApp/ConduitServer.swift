@@ -1,5 +1,6 @@
 import ConduitAPI
 import ConduitCore
+import ConduitIdentity
 import ConduitSMTP
 import ConduitStore
 import Hummingbird
@@ -28,9 +29,18 @@ public enum ConduitServer {
             logger.info("Conduit ready", metadata: ["api": "\(config.api.listen)", "smtp": "\(config.smtp.listen)"])
         }
 
+        let identityLogger = logger.with(service: "identity")
+        let mailer: any Mailer = LogMailer(logger: identityLogger)
+        let identity = try IdentityService(
+            store: store,
+            settings: IdentitySettings(totpIssuer: config.api.totpIssuer, publicURL: config.api.publicURL, mailFrom: config.mail.from),
+            mailer: mailer,
+            logger: identityLogger
+        )
+
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(health: readiness, metrics: metrics) {
+        let router = APIRouter.build(identity: identity, health: readiness, metrics: metrics) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)
@@ -66,6 +76,7 @@ public enum ConduitServer {
                 services: [
                     .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: ExpiryJanitor(identity: identity, interval: .seconds(600), logger: identityLogger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

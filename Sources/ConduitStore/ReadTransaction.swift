@@ -51,6 +51,21 @@ public struct ReadTransaction {
         return records
     }
 
+    /// Records whose index key sorts before `bound` (e.g. an `ExpiryKey` of
+    /// now, to find what has expired), in index order, at most `limit`.
+    public func list<R: StoreRecord>(_ type: R.Type, index name: String, below bound: String, limit: Int) throws -> [R] {
+        _ = try Self.index(R.self, name)
+        let boundKey = Array(bound.utf8)
+        var records: [R] = []
+        guard limit > 0 else { return records }
+        try raw.scan("\(R.tableName).\(name)") { entryKey, id in
+            guard entryKey.lexicographicallyPrecedes(boundKey) else { return false }
+            if let record = try get(R.self, id: String(decoding: id, as: UTF8.self)) { records.append(record) }
+            return records.count < limit
+        }
+        return records
+    }
+
     /// How many records of a type exist.
     public func count<R: StoreRecord>(_ type: R.Type) throws -> Int {
         try raw.count(R.tableName)

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Glibc
 public import Logging
 
@@ -69,16 +70,16 @@ public struct ConsoleLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = ts.tv_sec
-        var parts = tm()
+        let now = Date().timeIntervalSince1970
+        var t = time_t(now.rounded(.down))
+        let millis = Int32((now - now.rounded(.down)) * 1000)
+        var parts = Glibc.tm()
         gmtime_r(&t, &parts)
         func pad(_ v: Int32, _ width: Int = 2) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
-            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(millis, 3))Z"
     }
 }

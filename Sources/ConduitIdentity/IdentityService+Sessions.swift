@@ -1,0 +1,194 @@
+import Logging
+public import ConduitCore
+import ConduitStore
+import Foundation
+
+extension IdentityService {
+    /// Checks email and password, with per-email throttling.
+    public func signIn(email rawEmail: String, password: String) async throws -> SignInResult {
+        let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
+        let throttleID = Self.throttleKey(email)
+        let started = now()
+        if let retryAfter = try throttled(throttleID, at: started) {
+            throw IdentityError.tooManyAttempts(retryAfter: retryAfter)
+        }
+        let account = try read { try $0.lookup(Account.self, index: "by_email", key: email) }
+        let passwordOK = await verifyPassword(password, against: account?.passwordHash ?? decoyHash)
+        guard let account, passwordOK else {
+            try recordFailure(throttleID)
+            logger.notice("sign-in failed", metadata: ["known_email": "\(account != nil)"])
+            throw IdentityError.invalidCredentials
+        }
+        let when = now()
+        return try write { txn in
+            try txn.delete(SignInFailures.self, id: throttleID)
+            if account.totp != nil {
+                let token = SecretToken.generate(prefix: TokenPrefix.challenge)
+                let challenge = LoginChallenge(
+                    id: Identifier.generate().rawValue, accountID: account.id,
+                    tokenHash: SecretToken.hash(token), expiresAt: when.addingTimeInterval(settings.challengeLifetime)
+                )
+                try txn.insert(challenge)
+                return .totpRequired(challenge: token, expiresIn: Int(settings.challengeLifetime))
+            }
+            return .session(try createSession(for: account.id, in: txn, at: when))
+        }
+    }
+
+    /// Second step of a sign-in with TOTP: a TOTP code or an unused backup code.
+    public func completeSignIn(challenge token: String, code: String) throws -> SessionTokens {
+        guard SecretToken.isWellFormed(token, prefix: TokenPrefix.challenge) else { throw IdentityError.invalidToken }
+        let when = now()
+        let outcome: Result<SessionTokens, IdentityError> = try write { txn in
+            guard let challenge = try txn.reader.lookup(LoginChallenge.self, index: "by_hash", key: SecretToken.hash(token)) else {
+                return .failure(.invalidToken)
+            }
+            guard challenge.expiresAt > when, var account = try txn.reader.get(Account.self, id: challenge.accountID) else {
+                try txn.delete(LoginChallenge.self, id: challenge.id)
+                return .failure(.invalidToken)
+            }
+            guard consumeSecondFactor(code, of: &account, at: when) else {
+                var failed = challenge
+                failed.failedAttempts += 1
+                if failed.failedAttempts >= 5 {
+                    try txn.delete(LoginChallenge.self, id: challenge.id)
+                } else {
+                    try txn.update(failed)
+                }
+                // Committed: the attempt counts even though the call fails.
+                return .failure(.invalidTOTP)
+            }
+            try txn.update(account)
+            try txn.delete(LoginChallenge.self, id: challenge.id)
+            return .success(try createSession(for: account.id, in: txn, at: when))
+        }
+        return try outcome.get()
+    }
+
+    /// Rotates a session's tokens. A refresh token that is not the session's
+    /// current one (a rotated one, replayed) revokes the session.
+    public func refresh(refreshToken token: String) throws -> SessionTokens {
+        guard let sessionID = Self.sessionID(fromRefreshToken: token) else { throw IdentityError.invalidToken }
+        let when = now()
+        let outcome: Result<SessionTokens, IdentityError> = try write { txn in
+            guard let session = try txn.reader.get(Session.self, id: sessionID) else { return .failure(.invalidToken) }
+            guard session.refreshExpiresAt > when else {
+                try txn.delete(Session.self, id: session.id)
+                return .failure(.invalidToken)
+            }
+            guard ConstantTime.equals(Array(SecretToken.hash(token).utf8), Array(session.refreshTokenHash.utf8)) else {
+                try txn.delete(Session.self, id: session.id)
+                logger.warning("rotated refresh token reused; session revoked", metadata: ["account": "\(session.accountID)", "session": "\(session.id)"])
+                return .failure(.invalidToken)
+            }
+            var rotated = session
+            let tokens = Self.issueTokens(sessionID: session.id)
+            rotated.accessTokenHash = SecretToken.hash(tokens.accessToken)
+            rotated.accessExpiresAt = when.addingTimeInterval(settings.accessTokenLifetime)
+            rotated.refreshTokenHash = SecretToken.hash(tokens.refreshToken)
+            rotated.refreshExpiresAt = when.addingTimeInterval(settings.refreshTokenLifetime)
+            try txn.update(rotated)
+            return .success(SessionTokens(accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresIn: Int(settings.accessTokenLifetime)))
+        }
+        return try outcome.get()
+    }
+
+    /// Ends the caller's session; with an API token, the session named by
+    /// `refreshToken` if it is the caller's.
+    public func signOut(_ principal: Principal, refreshToken: String?) throws {
+        var target: String?
+        if case let .session(id) = principal.credential {
+            target = id
+        } else if let refreshToken, let id = Self.sessionID(fromRefreshToken: refreshToken) {
+            target = id
+        }
+        guard let target else { return }
+        try write { txn in
+            if let session = try txn.reader.get(Session.self, id: target), session.accountID == principal.accountID {
+                try txn.delete(Session.self, id: session.id)
+            }
+        }
+    }
+
+    /// Resolves a bearer token (session access token or API token) to the
+    /// account it acts for. `peer` is checked against an API token's allowed IPs.
+    public func authenticate(bearer token: String, peer: IPAddress?) throws -> Principal {
+        let when = now()
+        if SecretToken.isWellFormed(token, prefix: TokenPrefix.access) {
+            let hash = SecretToken.hash(token)
+            guard let session = try read({ try $0.lookup(Session.self, index: "by_access", key: hash) }),
+                  session.accessExpiresAt > when
+            else { throw IdentityError.unauthorized }
+            return Principal(accountID: session.accountID, credential: .session(id: session.id))
+        }
+        if SecretToken.isWellFormed(token, prefix: TokenPrefix.apiToken) {
+            let hash = SecretToken.hash(token)
+            guard let apiToken = try read({ try $0.lookup(APIToken.self, index: "by_hash", key: hash) }) else {
+                throw IdentityError.unauthorized
+            }
+            if let expiresAt = apiToken.expiresAt, expiresAt <= when { throw IdentityError.unauthorized }
+            if !apiToken.allowedIPs.isEmpty {
+                guard let peer, apiToken.allowedIPs.contains(where: { CIDR($0)?.contains(peer) == true }) else {
+                    logger.notice("API token used from a disallowed address", metadata: ["token": "\(apiToken.id)", "peer": "\(peer.map(\.description) ?? "unknown")"])
+                    throw IdentityError.unauthorized
+                }
+            }
+            if apiToken.lastUsedAt.map({ when.timeIntervalSince($0) >= 60 }) ?? true {
+                // At most one write a minute per token, whatever the request rate.
+                try? write { txn in
+                    guard var fresh = try txn.reader.get(APIToken.self, id: apiToken.id) else { return }
+                    fresh.lastUsedAt = when
+                    try txn.update(fresh)
+                }
+            }
+            return Principal(accountID: apiToken.accountID, credential: .apiToken(id: apiToken.id))
+        }
+        throw IdentityError.unauthorized
+    }
+
+    // MARK: Helpers
+
+    func createSession(for accountID: String, in txn: WriteTransaction, at when: Date) throws -> SessionTokens {
+        let id = Identifier.generate().rawValue
+        let tokens = Self.issueTokens(sessionID: id)
+        try txn.insert(Session(
+            id: id, accountID: accountID,
+            accessTokenHash: SecretToken.hash(tokens.accessToken), accessExpiresAt: when.addingTimeInterval(settings.accessTokenLifetime),
+            refreshTokenHash: SecretToken.hash(tokens.refreshToken), refreshExpiresAt: when.addingTimeInterval(settings.refreshTokenLifetime),
+            createdAt: when
+        ))
+        return SessionTokens(accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresIn: Int(settings.accessTokenLifetime))
+    }
+
+    /// A refresh token names its session (`cdr_<session id><secret>`), so a
+    /// replayed old token finds the session it must revoke.
+    static func issueTokens(sessionID: String) -> (accessToken: String, refreshToken: String) {
+        (SecretToken.generate(prefix: TokenPrefix.access), SecretToken.generate(prefix: TokenPrefix.refresh + sessionID))
+    }
+
+    static func sessionID(fromRefreshToken token: String) -> String? {
+        guard SecretToken.isWellFormed(token, prefix: TokenPrefix.refresh, extraLength: 26) else { return nil }
+        let id = String(token.dropFirst(TokenPrefix.refresh.count).prefix(26))
+        return Identifier(id)?.rawValue
+    }
+
+    /// Seconds until sign-in is allowed again, or nil when it is allowed.
+    func throttled(_ throttleID: String, at when: Date) throws -> Int? {
+        guard let record = try read({ try $0.get(SignInFailures.self, id: throttleID) }) else { return nil }
+        let recent = record.failures.filter { when.timeIntervalSince($0) < settings.signInWindow }
+        guard recent.count >= settings.maxSignInFailures else { return nil }
+        let oldest = recent.suffix(settings.maxSignInFailures).first!
+        return max(1, Int((oldest.addingTimeInterval(settings.signInWindow).timeIntervalSince(when)).rounded(.up)))
+    }
+
+    func recordFailure(_ throttleID: String) throws {
+        let when = now()
+        let window = settings.signInWindow
+        let limit = settings.maxSignInFailures
+        try write { txn in
+            var record = try txn.reader.get(SignInFailures.self, id: throttleID) ?? SignInFailures(id: throttleID, failures: [])
+            record.failures = Array((record.failures.filter { when.timeIntervalSince($0) < window } + [when]).suffix(limit))
+            try txn.save(record)
+        }
+    }
+}

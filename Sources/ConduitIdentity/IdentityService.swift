@@ -1,0 +1,85 @@
+public import ConduitCore
+public import ConduitStore
+import Foundation
+public import Logging
+
+/// The identity rules of DESIGN §3: accounts, sessions, TOTP, API tokens and
+/// password reset, on top of the store. Pure of HTTP: callers pass values and
+/// get values or an `IdentityError`.
+public final class IdentityService: Sendable {
+    let store: Store
+    let settings: IdentitySettings
+    let mailer: any Mailer
+    let logger: Logger
+    let hasher: PasswordHasher
+    let work: BlockingWork
+    /// A real hash of a random password: unknown emails are checked against
+    /// it so they cost the same scrypt run as a wrong password.
+    let decoyHash: String
+    /// Removes what other modules keep for an account (domains, webhooks, …)
+    /// inside the account-deletion transaction.
+    let ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void]
+
+    public init(
+        store: Store,
+        settings: IdentitySettings,
+        mailer: any Mailer,
+        logger: Logger,
+        hasher: PasswordHasher = PasswordHasher(),
+        ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void] = []
+    ) throws {
+        self.store = store
+        self.settings = settings
+        self.mailer = mailer
+        self.logger = logger
+        self.hasher = hasher
+        self.work = BlockingWork(width: 2)
+        self.decoyHash = try hasher.hash(Base64URL.encode(SecureRandom.bytes(16)))
+        self.ownedDataRemovers = ownedDataRemovers
+    }
+
+    /// The record types this service keeps; the composition root adds them to the schema.
+    public static let recordTypes: [any StoreRecord.Type] = [
+        Account.self, Session.self, APIToken.self, LoginChallenge.self, PasswordReset.self, SignInFailures.self,
+    ]
+
+    // MARK: Shared helpers
+
+    func now() -> Date {
+        // Whole seconds: timestamps are shown to clients in RFC 3339 without fractions.
+        Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+    }
+
+    func hashPassword(_ password: String) async throws -> String {
+        let hasher = hasher
+        return try await work.run { try hasher.hash(password) }
+    }
+
+    func verifyPassword(_ password: String, against stored: String) async -> Bool {
+        let hasher = hasher
+        return (try? await work.run { hasher.verify(password, against: stored) }) ?? false
+    }
+
+    /// Runs a write transaction, turning a full store into `storageFull`.
+    func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        do {
+            return try store.write(body)
+        } catch let error as StoreError where error.isCapacity {
+            logger.error("store full", metadata: ["error": "\(error)"])
+            throw IdentityError.storageFull
+        }
+    }
+
+    func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try store.read(body)
+    }
+
+    func account(_ id: String) throws -> Account {
+        guard let account = try read({ try $0.get(Account.self, id: id) }) else { throw IdentityError.unauthorized }
+        return account
+    }
+
+    static func validatePassword(_ password: String) throws(IdentityError) {
+        guard (8...128).contains(password.count) else { throw IdentityError.invalidPassword }
+    }
+}

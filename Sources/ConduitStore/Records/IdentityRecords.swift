@@ -1,0 +1,64 @@
+public import ConduitCore
+public import Foundation
+
+// The identity tables. Table and index names are part of the on-disk layout
+// (docs/ARCHITECTURE.md); renaming one needs a migration.
+
+extension Account: StoreRecord {
+    public static let tableName = "accounts"
+    public static let indexes: [RecordIndex<Account>] = [
+        RecordIndex("by_email", unique: true, key: { $0.email }),
+    ]
+}
+
+extension Session: StoreRecord {
+    public static let tableName = "sessions"
+    public static let indexes: [RecordIndex<Session>] = [
+        RecordIndex("by_access", unique: true, key: { $0.accessTokenHash }),
+        RecordIndex("by_account", unique: false, key: { $0.accountID }),
+        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.refreshExpiresAt) }),
+    ]
+}
+
+extension APIToken: StoreRecord {
+    public static let tableName = "api_tokens"
+    public static let indexes: [RecordIndex<APIToken>] = [
+        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
+        RecordIndex("by_account", unique: false, key: { $0.accountID }),
+        RecordIndex("by_expiry", unique: false, keys: { $0.expiresAt.map { [ExpiryKey.of($0)] } ?? [] }),
+    ]
+}
+
+extension LoginChallenge: StoreRecord {
+    public static let tableName = "login_challenges"
+    public static let indexes: [RecordIndex<LoginChallenge>] = [
+        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
+        RecordIndex("by_account", unique: false, key: { $0.accountID }),
+        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.expiresAt) }),
+    ]
+}
+
+extension PasswordReset: StoreRecord {
+    public static let tableName = "password_resets"
+    public static let indexes: [RecordIndex<PasswordReset>] = [
+        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
+        RecordIndex("by_account", unique: false, key: { $0.accountID }),
+        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.expiresAt) }),
+    ]
+}
+
+extension SignInFailures: StoreRecord {
+    public static let tableName = "sign_in_failures"
+    public static let indexes: [RecordIndex<SignInFailures>] = [
+        RecordIndex("by_expiry", unique: false, keys: { $0.failures.last.map { [ExpiryKey.of($0.addingTimeInterval(15 * 60))] } ?? [] }),
+    ]
+}
+
+/// Index keys that sort by time: Unix milliseconds, zero-padded to 15 digits.
+public enum ExpiryKey {
+    public static func of(_ date: Date) -> String {
+        let millis = max(0, Int64(date.timeIntervalSince1970 * 1000))
+        let digits = String(millis)
+        return String(repeating: "0", count: max(0, 15 - digits.count)) + digits
+    }
+}
