@@ -30,7 +30,11 @@ public enum ConduitServer {
         }
 
         let identityLogger = logger.with(service: "identity")
-        let mailer: any Mailer = LogMailer(logger: identityLogger)
+        let mailer: any Mailer = if let relay = config.mail.smarthost {
+            SMTPMailer(client: SMTPClient(host: relay.host, port: relay.port, heloName: config.smtp.hostname), hostname: config.smtp.hostname)
+        } else {
+            LogMailer(logger: identityLogger)
+        }
         let identity = try IdentityService(
             store: store,
             settings: IdentitySettings(totpIssuer: config.api.totpIssuer, publicURL: config.api.publicURL, mailFrom: config.mail.from),
