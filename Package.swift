@@ -125,6 +125,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ConduitIdentityTests",
+            dependencies: ["ConduitIdentity", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
+        .testTarget(
             name: "ConduitAppTests",
             dependencies: ["ConduitApp", "ConduitCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
