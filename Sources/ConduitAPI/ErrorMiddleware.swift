@@ -5,13 +5,25 @@ import Logging
 /// `HTTPError`s (unknown route, bad method, body too large) are translated,
 /// anything unexpected is logged and answered 500 without internals.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let allowedMethods: AllowedMethods
+
+    public init() {
+        allowedMethods = AllowedMethods(openAPI: OpenAPIDocument.text)
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router found no handler: a known path with the wrong method is 405.
+            if let methods = allowedMethods.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {
+                var headers = HTTPFields()
+                headers[.allow] = methods.joined(separator: ", ")
+                throw APIError(.methodNotAllowed, code: "method_not_allowed", "\(request.method.rawValue) is not allowed here; use \(methods.joined(separator: " or "))", headers: headers)
+            }
+            throw APIError.notFound()
         } catch let error as HTTPError {
             throw APIError(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase, headers: error.headers)
         } catch let error as any HTTPResponseError {

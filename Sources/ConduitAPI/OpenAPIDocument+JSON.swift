@@ -1412,7 +1412,10 @@ extension OpenAPIDocument {
         "type": "object",
         "properties": {
           "refresh_token": {
-            "type": "string",
+            "type": [
+              "string",
+              "null"
+            ],
             "description": "With an API token: the session to revoke"
           }
         },
@@ -1467,7 +1470,8 @@ extension OpenAPIDocument {
         "properties": {
           "confirm": {
             "type": "boolean",
-            "description": "Must be true"
+            "description": "Must be true; anything else is 422 confirmation_required",
+            "const": true
           },
           "password": {
             "type": "string",
