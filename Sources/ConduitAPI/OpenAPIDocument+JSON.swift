@@ -1397,7 +1397,9 @@ extension OpenAPIDocument {
         "type": "object",
         "properties": {
           "email": {
-            "type": "string"
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
           },
           "password": {
             "type": "string"
@@ -1426,7 +1428,8 @@ extension OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "6-digit TOTP code or an unused backup code"
+            "description": "6-digit TOTP code or an unused backup code",
+            "pattern": "^\\s*([0-9]{6}|[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4})\\s*$"
           },
           "totp_token": {
             "type": "string",
@@ -1453,11 +1456,15 @@ extension OpenAPIDocument {
         "type": "object",
         "properties": {
           "email": {
-            "type": "string"
+            "type": "string",
+            "format": "email",
+            "maxLength": 254
           },
           "password": {
             "type": "string",
-            "description": "8 to 128 characters"
+            "description": "8 to 128 characters",
+            "minLength": 8,
+            "maxLength": 128
           }
         },
         "required": [
@@ -1488,7 +1495,10 @@ extension OpenAPIDocument {
         "properties": {
           "timezone": {
             "type": "string",
-            "description": "IANA time zone name, e.g. `Europe/Berlin`"
+            "description": "IANA time zone name, e.g. `Europe/Berlin`",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
           }
         },
         "required": [
@@ -1514,7 +1524,9 @@ extension OpenAPIDocument {
           },
           "new_password": {
             "type": "string",
-            "description": "8 to 128 characters"
+            "description": "8 to 128 characters",
+            "minLength": 8,
+            "maxLength": 128
           }
         },
         "required": [
@@ -1527,7 +1539,9 @@ extension OpenAPIDocument {
         "properties": {
           "new_password": {
             "type": "string",
-            "description": "8 to 128 characters"
+            "description": "8 to 128 characters",
+            "minLength": 8,
+            "maxLength": 128
           },
           "token": {
             "type": "string",
@@ -1544,7 +1558,8 @@ extension OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "6-digit TOTP code (regenerating backup codes also accepts an unused backup code)"
+            "description": "6-digit TOTP code (regenerating backup codes also accepts an unused backup code)",
+            "pattern": "^\\s*([0-9]{6}|[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4})\\s*$"
           }
         },
         "required": [
@@ -1573,7 +1588,9 @@ extension OpenAPIDocument {
           },
           "name": {
             "type": "string",
-            "description": "1 to 100 characters"
+            "description": "1 to 100 characters",
+            "minLength": 1,
+            "maxLength": 100
           }
         },
         "required": [

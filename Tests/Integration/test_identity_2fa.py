@@ -2,6 +2,10 @@
 otpauth URL, QR code), enable, the sign-in challenge, backup codes, disable."""
 
 import base64
+import subprocess
+import sys
+import time
+from pathlib import Path
 import re
 import urllib.parse
 
@@ -264,3 +268,29 @@ def test_wrong_code_helper_is_really_wrong():
     code = wrong_code(secret)
     now = current_step()
     assert code not in {totp_at(secret, s) for s in range(now - 1, now + 2)}
+
+
+# --- the external oracle ------------------------------------------------------------
+
+ORACLE = Path(__file__).resolve().parents[3] / "shared" / "oracles" / "totp-vectors.py"
+
+
+def test_pyotp_oracle_reads_our_qr_code_and_agrees_on_an_accepted_code(api, tmp_path):
+    """../shared/oracles/totp-vectors.py decodes the server's QR PNG with
+    zbarimg, parses the otpauth URL with pyotp, and checks that a code the
+    server accepted at a given time is pyotp's code for that time."""
+    assert ORACLE.exists(), f"the shared oracles are expected beside the repository: {ORACLE}"
+    account = api.new_account()
+    status, _, setup = api.post("/accounts/me/2fa/setup", token=account.access)
+    assert status == 200
+    png = tmp_path / "qr.png"
+    png.write_bytes(base64.b64decode(setup["qr_code_png"]))
+    now = int(time.time())
+    code = totp_at(setup["secret"], now // 30)
+    status, _, body = api.post("/accounts/me/2fa/enable", {"code": code}, token=account.access)
+    assert status == 200, body
+    result = subprocess.run(
+        [sys.executable, str(ORACLE), "--qr", str(png), "--at", str(now), "--code", code],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
