@@ -51,6 +51,23 @@ let package = Package(
             dependencies: ["ConduitCore", "ConduitStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Stub resolver (UDP, TCP fallback, EDNS0, TTL cache) for SPF, DKIM and domain verification.
+        .target(
+            name: "ConduitDNS",
+            dependencies: [
+                "ConduitCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Domain claims and their DNS TXT proof.
+        .target(
+            name: "ConduitDomains",
+            dependencies: ["ConduitCore", "ConduitStore", "ConduitDNS", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ConduitSMTP",
             dependencies: [
@@ -70,6 +87,7 @@ let package = Package(
                 "ConduitCore",
                 "ConduitStore",
                 "ConduitIdentity",
+                "ConduitDomains",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +104,8 @@ let package = Package(
                 "ConduitSMTP",
                 "ConduitAPI",
                 "ConduitIdentity",
+                "ConduitDomains",
+                "ConduitDNS",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -127,6 +147,11 @@ let package = Package(
         .testTarget(
             name: "ConduitIdentityTests",
             dependencies: ["ConduitIdentity", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConduitDomainsTests",
+            dependencies: ["ConduitDomains", "ConduitDNS", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),

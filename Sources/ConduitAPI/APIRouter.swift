@@ -1,3 +1,4 @@
+public import ConduitDomains
 public import ConduitIdentity
 public import Hummingbird
 public import Prometheus
@@ -6,6 +7,7 @@ public import Prometheus
 public enum APIRouter {
     public static func build(
         identity: IdentityService,
+        domains: DomainService,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
@@ -23,6 +25,7 @@ public enum APIRouter {
         AccountsController(identity: identity).addRoutes(public: api, authenticated: authenticated)
         TwoFactorController(identity: identity).addRoutes(authenticated: authenticated)
         APITokensController(identity: identity).addRoutes(authenticated: authenticated)
+        DomainsController(domains: domains).addRoutes(authenticated: authenticated)
         return router
     }
 }

@@ -1,3 +1,4 @@
+import ConduitCore
 import ConduitIdentity
 import ConduitStore
 
@@ -5,5 +6,5 @@ import ConduitStore
 /// land; each change to an existing type's layout bumps `version` and adds a
 /// migration (docs/ARCHITECTURE.md, "Storage layout").
 enum AppSchema {
-    static let current = Schema(version: 1, records: IdentityService.recordTypes)
+    static let current = Schema(version: 1, records: IdentityService.recordTypes + [Domain.self])
 }

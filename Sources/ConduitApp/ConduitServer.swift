@@ -1,5 +1,7 @@
 import ConduitAPI
 import ConduitCore
+import ConduitDNS
+import ConduitDomains
 import ConduitIdentity
 import ConduitSMTP
 import ConduitStore
@@ -39,12 +41,20 @@ public enum ConduitServer {
             store: store,
             settings: IdentitySettings(totpIssuer: config.api.totpIssuer, publicURL: config.api.publicURL, mailFrom: config.mail.from),
             mailer: mailer,
-            logger: identityLogger
+            logger: identityLogger,
+            ownedDataRemovers: [{ txn, accountID in try DomainService.removeDomains(of: accountID, in: txn) }]
         )
+
+        let nameservers = config.dns.nameservers.isEmpty
+            ? DNSResolver.systemNameservers()
+            : config.dns.nameservers.map { DNSResolver.Nameserver(host: $0.host, port: $0.port) }
+        let resolver = DNSResolver(nameservers: nameservers, timeout: .milliseconds(config.dns.timeoutMs), logger: logger.with(service: "dns"))
+        let domains = DomainService(store: store, resolver: resolver, logger: logger.with(service: "domains"))
+        try domains.syncPublicDomains(config.smtp.publicDomains)
 
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(identity: identity, health: readiness, metrics: metrics) {
+        let router = APIRouter.build(identity: identity, domains: domains, health: readiness, metrics: metrics) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)

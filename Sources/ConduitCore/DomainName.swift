@@ -5,6 +5,14 @@ import Glibc
 public struct DomainNameError: Error, Equatable, CustomStringConvertible {
     /// A sentence naming the problem, safe to show to the API client.
     public let reason: String
+    /// libidn2's error name (`IDN2_DISALLOWED`, …) when libidn2 refused the name.
+    public let idn2Name: String?
+
+    init(reason: String, idn2Name: String? = nil) {
+        self.reason = reason
+        self.idn2Name = idn2Name
+    }
+
     public var description: String { reason }
 }
 
@@ -20,12 +28,15 @@ public enum DomainName {
         guard name.utf8.count <= 1024 else { throw DomainNameError(reason: "domain name is too long") }
         guard !name.utf8.contains(0) else { throw DomainNameError(reason: "domain name contains a NUL byte") }
 
-        let ascii = try toASCII(name).lowercased()
+        let ascii = try idnaToASCII(name).lowercased()
         try checkHostName(ascii)
         return ascii
     }
 
-    private static func toASCII(_ name: String) throws(DomainNameError) -> String {
+    /// libidn2's IDNA2008 lookup conversion alone (non-transitional, NFC
+    /// input, no STD3 rules), without Conduit's host-name checks: the exact
+    /// libidn2 behaviour the IdnaTestV2 conformance test compares against.
+    public static func idnaToASCII(_ name: String) throws(DomainNameError) -> String {
         // IDN2_USE_STD3_ASCII_RULES is deliberately absent: libidn2 2.3.3 deletes
         // disallowed characters under it instead of failing. LDH is checked below.
         let flags = Int32(IDN2_NFC_INPUT.rawValue) | Int32(IDN2_NONTRANSITIONAL.rawValue)
@@ -34,7 +45,8 @@ public enum DomainName {
         defer { if let output { idn2_free(output) } }
         guard rc == Int32(IDN2_OK.rawValue), let output else {
             let message = idn2_strerror(rc).map { String(cString: $0) } ?? "code \(rc)"
-            throw DomainNameError(reason: "not a valid internationalized domain name: \(message)")
+            let errorName = idn2_strerror_name(rc).map { String(cString: $0) }
+            throw DomainNameError(reason: "not a valid internationalized domain name: \(message)", idn2Name: errorName)
         }
         return String(cString: output)
     }
