@@ -62,6 +62,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // SPF, DKIM, source-IP and SMTP AUTH checks: pure verdicts from input and DNS answers.
+        .target(
+            name: "ConduitPolicy",
+            dependencies: ["ConduitCore", "ConduitDNS", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Domain claims and their DNS TXT proof.
         .target(
             name: "ConduitDomains",
@@ -106,6 +112,7 @@ let package = Package(
                 "ConduitIdentity",
                 "ConduitDomains",
                 "ConduitDNS",
+                "ConduitPolicy",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -122,6 +129,8 @@ let package = Package(
                 "ConduitApp",
                 "ConduitCore",
                 "ConduitStore",
+                "ConduitDNS",
+                "ConduitPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -152,6 +161,11 @@ let package = Package(
         .testTarget(
             name: "ConduitDomainsTests",
             dependencies: ["ConduitDomains", "ConduitDNS", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConduitPolicyTests",
+            dependencies: ["ConduitPolicy", "ConduitDNS", "ConduitCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
