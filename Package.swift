@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // MARK: System libraries (module maps only)
@@ -68,6 +69,16 @@ let package = Package(
             dependencies: ["ConduitCore", "ConduitDNS", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // SMTP security policies and webhooks: the management rules over the store.
+        .target(
+            name: "ConduitWebhooks",
+            dependencies: [
+                "ConduitCore", "ConduitStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Domain claims and their DNS TXT proof.
         .target(
             name: "ConduitDomains",
@@ -94,6 +105,7 @@ let package = Package(
                 "ConduitStore",
                 "ConduitIdentity",
                 "ConduitDomains",
+                "ConduitWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,6 +125,7 @@ let package = Package(
                 "ConduitDomains",
                 "ConduitDNS",
                 "ConduitPolicy",
+                "ConduitWebhooks",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,5 +1,6 @@
 public import ConduitDomains
 public import ConduitIdentity
+public import ConduitWebhooks
 public import Hummingbird
 public import Prometheus
 
@@ -8,6 +9,8 @@ public enum APIRouter {
     public static func build(
         identity: IdentityService,
         domains: DomainService,
+        policies: PolicyService,
+        webhooks: WebhookService,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
@@ -26,6 +29,8 @@ public enum APIRouter {
         TwoFactorController(identity: identity).addRoutes(authenticated: authenticated)
         APITokensController(identity: identity).addRoutes(authenticated: authenticated)
         DomainsController(domains: domains).addRoutes(authenticated: authenticated)
+        PoliciesController(policies: policies).addRoutes(authenticated: authenticated)
+        WebhooksController(webhooks: webhooks).addRoutes(authenticated: authenticated)
         return router
     }
 }

@@ -42,6 +42,14 @@ extension OpenAPIDocument {
     {
       "name": "Domains",
       "description": "Domain management operations"
+    },
+    {
+      "name": "SMTP Policies",
+      "description": "SMTP security policy operations"
+    },
+    {
+      "name": "Webhooks",
+      "description": "Webhook management operations"
     }
   ],
   "paths": {
@@ -1460,6 +1468,612 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/api/v1/smtp-policies": {
+      "get": {
+        "operationId": "listSmtpSecurityPolicies",
+        "tags": [
+          "SMTP Policies"
+        ],
+        "summary": "List SMTP security policies",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "List of SMTP security policies",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/SmtpSecurityPolicyResponse"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "createSmtpSecurityPolicy",
+        "tags": [
+          "SMTP Policies"
+        ],
+        "summary": "Create SMTP security policy",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateSmtpSecurityPolicyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Policy created",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SmtpSecurityPolicyResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Request body too large (payload_too_large)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/smtp-policies/{id}": {
+      "get": {
+        "operationId": "getSmtpSecurityPolicy",
+        "tags": [
+          "SMTP Policies"
+        ],
+        "summary": "Get SMTP security policy",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "SMTP security policy ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Policy details",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SmtpSecurityPolicyResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "put": {
+        "operationId": "updateSmtpSecurityPolicy",
+        "tags": [
+          "SMTP Policies"
+        ],
+        "summary": "Update SMTP security policy",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "SMTP security policy ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/UpdateSmtpSecurityPolicyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Updated policy",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SmtpSecurityPolicyResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Request body too large (payload_too_large)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteSmtpSecurityPolicy",
+        "tags": [
+          "SMTP Policies"
+        ],
+        "summary": "Delete SMTP security policy",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "SMTP security policy ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Policy deleted"
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/webhooks": {
+      "get": {
+        "operationId": "listWebhooks",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "List webhooks",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "List of webhooks",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/WebhookResponse"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "createWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Create webhook",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CreateWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Webhook created (includes secret)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Address already registered",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Request body too large (payload_too_large)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/webhooks/{id}": {
+      "get": {
+        "operationId": "getWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Get webhook",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Webhook details",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "put": {
+        "operationId": "updateWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Update webhook",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/UpdateWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Updated webhook",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Address already registered",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Request body too large (payload_too_large)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Delete webhook",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Webhook deleted"
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -1976,6 +2590,281 @@ extension OpenAPIDocument {
         "required": [
           "name"
         ]
+      },
+      "SmtpSecurityPolicyResponse": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "allowed_source_ips": {
+            "type": "string",
+            "description": "Comma-separated canonical addresses/CIDRs; empty = any"
+          },
+          "allowed_spf_domains": {
+            "type": "string"
+          },
+          "allowed_dkim_domains": {
+            "type": "string"
+          },
+          "require_spf": {
+            "type": "boolean"
+          },
+          "require_dkim": {
+            "type": "boolean"
+          },
+          "require_smtp_auth": {
+            "type": "boolean"
+          },
+          "smtp_credentials": {
+            "type": "string",
+            "description": "User names only (passwords are stored hashed)"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "name",
+          "allowed_source_ips",
+          "allowed_spf_domains",
+          "allowed_dkim_domains",
+          "require_spf",
+          "require_dkim",
+          "require_smtp_auth",
+          "smtp_credentials",
+          "created_at",
+          "updated_at"
+        ]
+      },
+      "CreateSmtpSecurityPolicyRequest": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100
+          },
+          "allowed_source_ips": {
+            "type": "string",
+            "description": "Comma-separated IPv4/IPv6 addresses or CIDRs"
+          },
+          "allowed_spf_domains": {
+            "type": "string",
+            "description": "Comma-separated domain names"
+          },
+          "allowed_dkim_domains": {
+            "type": "string",
+            "description": "Comma-separated domain names"
+          },
+          "require_spf": {
+            "type": "boolean"
+          },
+          "require_dkim": {
+            "type": "boolean"
+          },
+          "require_smtp_auth": {
+            "type": "boolean"
+          },
+          "smtp_credentials": {
+            "type": "string",
+            "description": "user:password entries separated by commas or newlines; replaces the set"
+          }
+        },
+        "required": [
+          "name"
+        ]
+      },
+      "UpdateSmtpSecurityPolicyRequest": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100
+          },
+          "allowed_source_ips": {
+            "type": "string",
+            "description": "Comma-separated IPv4/IPv6 addresses or CIDRs"
+          },
+          "allowed_spf_domains": {
+            "type": "string",
+            "description": "Comma-separated domain names"
+          },
+          "allowed_dkim_domains": {
+            "type": "string",
+            "description": "Comma-separated domain names"
+          },
+          "require_spf": {
+            "type": "boolean"
+          },
+          "require_dkim": {
+            "type": "boolean"
+          },
+          "require_smtp_auth": {
+            "type": "boolean"
+          },
+          "smtp_credentials": {
+            "type": "string",
+            "description": "user:password entries separated by commas or newlines; replaces the set"
+          }
+        }
+      },
+      "WebhookResponse": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "address": {
+            "type": "string"
+          },
+          "target_url": {
+            "type": "string"
+          },
+          "secret": {
+            "type": "string"
+          },
+          "custom_headers": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "payload_template": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "rate_limit": {
+            "type": "integer"
+          },
+          "active": {
+            "type": "boolean"
+          },
+          "smtp_security_policy_id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updated_at": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "address",
+          "target_url",
+          "secret",
+          "custom_headers",
+          "payload_template",
+          "rate_limit",
+          "active",
+          "smtp_security_policy_id",
+          "created_at",
+          "updated_at"
+        ]
+      },
+      "CreateWebhookRequest": {
+        "type": "object",
+        "properties": {
+          "address": {
+            "type": "string",
+            "description": "local@domain or *@domain on a verified or public domain"
+          },
+          "target_url": {
+            "type": "string",
+            "description": "Absolute http(s) URL without user info"
+          },
+          "secret": {
+            "type": "string",
+            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted"
+          },
+          "custom_headers": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "maxProperties": 20
+          },
+          "payload_template": {
+            "type": "string",
+            "description": "Mustache template; \"\" removes it"
+          },
+          "rate_limit": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100000
+          },
+          "active": {
+            "type": "boolean"
+          },
+          "smtp_security_policy_id": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "address",
+          "target_url"
+        ]
+      },
+      "UpdateWebhookRequest": {
+        "type": "object",
+        "properties": {
+          "address": {
+            "type": "string",
+            "description": "local@domain or *@domain on a verified or public domain"
+          },
+          "target_url": {
+            "type": "string",
+            "description": "Absolute http(s) URL without user info"
+          },
+          "secret": {
+            "type": "string",
+            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted"
+          },
+          "custom_headers": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "maxProperties": 20
+          },
+          "payload_template": {
+            "type": "string",
+            "description": "Mustache template; \"\" removes it"
+          },
+          "rate_limit": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100000
+          },
+          "active": {
+            "type": "boolean"
+          },
+          "smtp_security_policy_id": {
+            "type": "string"
+          },
+          "clear_security_policy": {
+            "type": "boolean"
+          }
+        }
       }
     }
   }

@@ -6,5 +6,5 @@ import ConduitStore
 /// land; each change to an existing type's layout bumps `version` and adds a
 /// migration (docs/ARCHITECTURE.md, "Storage layout").
 enum AppSchema {
-    static let current = Schema(version: 1, records: IdentityService.recordTypes + [Domain.self])
+    static let current = Schema(version: 1, records: IdentityService.recordTypes + [Domain.self, SMTPSecurityPolicy.self, Webhook.self])
 }

@@ -3,6 +3,7 @@ import ConduitCore
 import ConduitDNS
 import ConduitDomains
 import ConduitIdentity
+import ConduitWebhooks
 import ConduitSMTP
 import ConduitStore
 import Hummingbird
@@ -42,7 +43,11 @@ public enum ConduitServer {
             settings: IdentitySettings(totpIssuer: config.api.totpIssuer, publicURL: config.api.publicURL, mailFrom: config.mail.from),
             mailer: mailer,
             logger: identityLogger,
-            ownedDataRemovers: [{ txn, accountID in try DomainService.removeDomains(of: accountID, in: txn) }]
+            ownedDataRemovers: [
+                { txn, accountID in try WebhookService.removeWebhooks(of: accountID, in: txn) },
+                { txn, accountID in try PolicyService.removePolicies(of: accountID, in: txn) },
+                { txn, accountID in try DomainService.removeDomains(of: accountID, in: txn) },
+            ]
         )
 
         let nameservers = config.dns.nameservers.isEmpty
@@ -51,10 +56,12 @@ public enum ConduitServer {
         let resolver = DNSResolver(nameservers: nameservers, timeout: .milliseconds(config.dns.timeoutMs), logger: logger.with(service: "dns"))
         let domains = DomainService(store: store, resolver: resolver, logger: logger.with(service: "domains"))
         try domains.syncPublicDomains(config.smtp.publicDomains)
+        let policies = PolicyService(store: store, logger: logger.with(service: "policies"))
+        let webhooks = WebhookService(store: store, logger: logger.with(service: "webhooks"))
 
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(identity: identity, domains: domains, health: readiness, metrics: metrics) {
+        let router = APIRouter.build(identity: identity, domains: domains, policies: policies, webhooks: webhooks, health: readiness, metrics: metrics) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)

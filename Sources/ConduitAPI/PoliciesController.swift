@@ -1,0 +1,113 @@
+import ConduitCore
+import ConduitIdentity
+import ConduitWebhooks
+import FoundationEssentials
+import Hummingbird
+
+/// `/api/v1/smtp-policies`.
+struct PoliciesController {
+    let policies: PolicyService
+
+    struct PolicyRequest: Decodable {
+        let name: String?
+        let allowed_source_ips: String?
+        let allowed_spf_domains: String?
+        let allowed_dkim_domains: String?
+        let require_spf: Bool?
+        let require_dkim: Bool?
+        let require_smtp_auth: Bool?
+        let smtp_credentials: String?
+
+        var input: PolicyInput {
+            PolicyInput(
+                name: name, allowedSourceIPs: allowed_source_ips, allowedSPFDomains: allowed_spf_domains,
+                allowedDKIMDomains: allowed_dkim_domains, requireSPF: require_spf, requireDKIM: require_dkim,
+                requireSMTPAuth: require_smtp_auth, smtpCredentials: smtp_credentials
+            )
+        }
+    }
+
+    /// Lists are shown as comma-separated strings, as the seed's fields are
+    /// strings; credentials show user names only (passwords are hashed).
+    struct PolicyResponse: Encodable {
+        let id: String
+        let name: String
+        let allowed_source_ips: String
+        let allowed_spf_domains: String
+        let allowed_dkim_domains: String
+        let require_spf: Bool
+        let require_dkim: Bool
+        let require_smtp_auth: Bool
+        let smtp_credentials: String
+        let created_at: Date
+        let updated_at: Date
+
+        init(_ p: SMTPSecurityPolicy) {
+            id = p.id
+            name = p.name
+            allowed_source_ips = p.allowedSourceIPs.joined(separator: ", ")
+            allowed_spf_domains = p.allowedSPFDomains.joined(separator: ", ")
+            allowed_dkim_domains = p.allowedDKIMDomains.joined(separator: ", ")
+            require_spf = p.requireSPF
+            require_dkim = p.requireDKIM
+            require_smtp_auth = p.requireSMTPAuth
+            smtp_credentials = p.credentials.map(\.username).joined(separator: ", ")
+            created_at = p.createdAt
+            updated_at = p.updatedAt
+        }
+    }
+
+    func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
+        authenticated.get("smtp-policies") { _, context in
+            let list = try resourceCall { try policies.list(accountID: context.principal.accountID) }
+            return try APIJSON.response(list.map(PolicyResponse.init))
+        }
+        authenticated.post("smtp-policies") { request, context in
+            let body = try await request.decodeJSON(PolicyRequest.self)
+            let policy = try await resourceCall { try await policies.create(accountID: context.principal.accountID, input: body.input) }
+            return try APIJSON.response(PolicyResponse(policy), status: .created)
+        }
+        authenticated.get("smtp-policies/{id}") { _, context in
+            let policy = try resourceCall { try policies.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            return try APIJSON.response(PolicyResponse(policy))
+        }
+        authenticated.put("smtp-policies/{id}") { request, context in
+            let body = try await request.decodeJSON(PolicyRequest.self)
+            let id = context.parameters.get("id") ?? ""
+            let policy = try await resourceCall { try await policies.update(accountID: context.principal.accountID, id: id, input: body.input) }
+            return try APIJSON.response(PolicyResponse(policy))
+        }
+        authenticated.delete("smtp-policies/{id}") { _, context in
+            try resourceCall { try policies.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            return APIJSON.noContent()
+        }
+    }
+}
+
+/// Runs policy or webhook work, translating its refusals into API errors.
+func resourceCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ResourceError {
+        throw APIError(error)
+    }
+}
+
+func resourceCall<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ResourceError {
+        throw APIError(error)
+    }
+}
+
+extension APIError {
+    init(_ error: ResourceError) {
+        switch error {
+        case let .invalid(code, message): self.init(.unprocessableContent, code: code, message)
+        case .notFound: self = .notFound()
+        case .addressTaken: self.init(.conflict, code: "address_taken", "A webhook for this address already exists")
+        case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+        }
+    }
+}

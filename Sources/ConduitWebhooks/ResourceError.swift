@@ -1,0 +1,9 @@
+/// Why a policy or webhook change was refused. `code` is the API's error
+/// code (docs/API.md); the API maps `invalid` to 422.
+public enum ResourceError: Error, Equatable, Sendable {
+    case invalid(code: String, message: String)
+    case notFound
+    /// Another webhook (of any account) has this address.
+    case addressTaken
+    case storageFull
+}

@@ -1,0 +1,125 @@
+public import ConduitCore
+public import ConduitStore
+import Foundation
+public import Logging
+
+/// Webhooks: which address delivers where. Addresses must be on a domain the
+/// account has verified, or on a public domain; each address exists once.
+public final class WebhookService: Sendable {
+    let store: Store
+    let logger: Logger
+    public let maxWebhooksPerAccount = 1000
+
+    public init(store: Store, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func list(accountID: String) throws -> [Webhook] {
+        try store.read { try $0.list(Webhook.self, index: "by_account", key: accountID, newestFirst: true) }
+    }
+
+    public func get(accountID: String, id: String) throws -> Webhook {
+        guard Identifier(id) != nil, let webhook = try store.read({ try $0.get(Webhook.self, id: id) }),
+              webhook.accountID == accountID
+        else { throw ResourceError.notFound }
+        return webhook
+    }
+
+    public func create(accountID: String, input: WebhookInput) throws -> Webhook {
+        guard let rawAddress = input.address else { throw ResourceError.invalid(code: "invalid_request", message: "Missing field 'address'") }
+        guard let rawURL = input.targetURL else { throw ResourceError.invalid(code: "invalid_request", message: "Missing field 'target_url'") }
+        let address = try FieldRules.address(rawAddress)
+        var webhook = Webhook(
+            id: Identifier.generate().rawValue, accountID: accountID, address: address,
+            targetURL: try FieldRules.targetURL(rawURL),
+            secret: try input.secret.map { s throws(ResourceError) in try FieldRules.secret(s) } ?? FieldRules.newSecret(),
+            customHeaders: try FieldRules.customHeaders(input.customHeaders ?? [:]),
+            payloadTemplate: try input.payloadTemplate.flatMap { t throws(ResourceError) in try FieldRules.payloadTemplate(t) },
+            rateLimit: try FieldRules.rateLimit(input.rateLimit ?? 0),
+            active: input.active ?? true, smtpSecurityPolicyID: nil, createdAt: PolicyService.now()
+        )
+        let policyID = input.clearSecurityPolicy == true ? nil : input.smtpSecurityPolicyID
+        let limit = maxWebhooksPerAccount
+        try write { txn in
+            try Self.checkDomain(of: address, accountID: accountID, in: txn.reader)
+            webhook.smtpSecurityPolicyID = try Self.checkPolicy(policyID, accountID: accountID, in: txn.reader)
+            let existing = try txn.reader.list(Webhook.self, index: "by_account", key: accountID, limit: limit)
+            guard existing.count < limit else { throw ResourceError.invalid(code: "too_many_webhooks", message: "An account may have at most \(limit) webhooks") }
+            guard try txn.reader.lookup(Webhook.self, index: "by_address", key: address) == nil else { throw ResourceError.addressTaken }
+            try txn.insert(webhook)
+        }
+        logger.info("webhook created", metadata: ["account": "\(accountID)", "webhook": "\(webhook.id)", "address": "\(address)"])
+        return webhook
+    }
+
+    /// Partial update: absent fields keep their value; `clearSecurityPolicy` detaches the policy.
+    public func update(accountID: String, id: String, input: WebhookInput) throws -> Webhook {
+        var webhook = try get(accountID: accountID, id: id)
+        if let raw = input.address { webhook.address = try FieldRules.address(raw) }
+        if let raw = input.targetURL { webhook.targetURL = try FieldRules.targetURL(raw) }
+        if let raw = input.secret { webhook.secret = try FieldRules.secret(raw) }
+        if let headers = input.customHeaders { webhook.customHeaders = try FieldRules.customHeaders(headers) }
+        if let template = input.payloadTemplate { webhook.payloadTemplate = try FieldRules.payloadTemplate(template) }
+        if let limit = input.rateLimit { webhook.rateLimit = try FieldRules.rateLimit(limit) }
+        if let active = input.active { webhook.active = active }
+        webhook.updatedAt = PolicyService.now()
+        let changedAddress = webhook.address
+        try write { txn in
+            guard try txn.reader.get(Webhook.self, id: id) != nil else { throw ResourceError.notFound }
+            if input.address != nil { try Self.checkDomain(of: changedAddress, accountID: accountID, in: txn.reader) }
+            if input.clearSecurityPolicy == true {
+                webhook.smtpSecurityPolicyID = nil
+            } else if let policyID = input.smtpSecurityPolicyID {
+                webhook.smtpSecurityPolicyID = try Self.checkPolicy(policyID, accountID: accountID, in: txn.reader)
+            }
+            if let holder = try txn.reader.lookup(Webhook.self, index: "by_address", key: changedAddress), holder.id != id {
+                throw ResourceError.addressTaken
+            }
+            try txn.update(webhook)
+        }
+        return webhook
+    }
+
+    public func delete(accountID: String, id: String) throws {
+        _ = try get(accountID: accountID, id: id)
+        try write { txn in _ = try txn.delete(Webhook.self, id: id) }
+        logger.info("webhook deleted", metadata: ["account": "\(accountID)", "webhook": "\(id)"])
+    }
+
+    /// Removes an account's webhooks inside its deletion transaction.
+    public static func removeWebhooks(of accountID: String, in txn: WriteTransaction) throws {
+        for webhook in try txn.reader.list(Webhook.self, index: "by_account", key: accountID) {
+            try txn.delete(Webhook.self, id: webhook.id)
+        }
+    }
+
+    // MARK: Rules needing the store
+
+    /// The address's domain must be verified by this account, or public.
+    static func checkDomain(of address: String, accountID: String, in txn: ReadTransaction) throws {
+        let domainName = String(address.split(separator: "@").last ?? "")
+        guard let domain = try txn.lookup(Domain.self, index: "by_verified_name", key: domainName),
+              domain.isPublic || domain.accountID == accountID
+        else {
+            throw ResourceError.invalid(code: "domain_not_verified", message: "\(domainName) is neither a domain you verified nor a public domain")
+        }
+    }
+
+    /// A policy id must name one of the account's own policies.
+    static func checkPolicy(_ id: String?, accountID: String, in txn: ReadTransaction) throws -> String? {
+        guard let id else { return nil }
+        guard Identifier(id) != nil, let policy = try txn.get(SMTPSecurityPolicy.self, id: id), policy.accountID == accountID else {
+            throw ResourceError.invalid(code: "invalid_security_policy", message: "smtp_security_policy_id does not name one of your policies")
+        }
+        return policy.id
+    }
+
+    func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        do {
+            return try store.write(body)
+        } catch let error as StoreError where error.isCapacity {
+            throw ResourceError.storageFull
+        }
+    }
+}
