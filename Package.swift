@@ -64,6 +64,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Stub resolver (UDP, TCP fallback, EDNS0, TTL cache) for SPF, DKIM and domain verification.
+        .target(
+            name: "ConduitDNS",
+            dependencies: [
+                "ConduitCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ConduitAPI",
             dependencies: [
@@ -127,6 +138,18 @@ let package = Package(
         .testTarget(
             name: "ConduitIdentityTests",
             dependencies: ["ConduitIdentity", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConduitDNSTests",
+            dependencies: [
+                "ConduitDNS",
+                "ConduitCore",
+                .product(name: "Logging", package: "swift-log"),
+                // Only for a hand-rolled forging UDP server in the spoofing test.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
