@@ -8,7 +8,7 @@ PYTHON ?= python3
 
 # Libraries the binary links against, and tools the test suite drives it with.
 BUILD_PACKAGES := pkg-config liblmdb-dev libidn2-dev libssl-dev libqrencode-dev libpng-dev
-TEST_PACKAGES := lmdb-utils swaks dnsutils zbar-tools qrencode openssl python3 python3-pip
+TEST_PACKAGES := lmdb-utils swaks dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
 .PHONY: all build run test deps test-deps unit-test integration-test release clean
 
@@ -20,6 +20,8 @@ deps:
 test-deps: deps
 	@scripts/install-packages.sh $(TEST_PACKAGES)
 	@$(PYTHON) -c 'import pytest, aiosmtpd' 2>/dev/null || $(PYTHON) -m pip install --quiet 'pytest>=7' 'aiosmtpd>=1.4'
+	@# The oracles in ../shared/oracles (dns-serve.py for ConduitDNSTests, totp-vectors.py) run in this venv.
+	@if [ -x ../shared/oracles/setup-venv.sh ]; then ../shared/oracles/setup-venv.sh >/dev/null; fi
 
 build: deps
 	$(SWIFT) build

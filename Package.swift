@@ -181,6 +181,18 @@ let package = Package(
             dependencies: ["ConduitPolicy", "ConduitDNS", "ConduitCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "ConduitDNSTests",
+            dependencies: [
+                "ConduitDNS",
+                "ConduitCore",
+                .product(name: "Logging", package: "swift-log"),
+                // Only for a hand-rolled forging UDP server in the spoofing test.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConduitAppTests",

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 extension DNSResolver {
@@ -17,11 +18,14 @@ extension DNSResolver {
         var lastFailure = "no reply"
         for _ in 0..<attempts {
             for nameserver in nameservers {
-                if Task.isCancelled { return .failure("cancelled") }
                 let query = DNSMessage.query(id: UInt16.random(in: .min ... .max, using: &generator), name: name.description, type: type.rawValue)
                 switch await exchange(query, with: nameserver) {
                 case let .reply(reply): return .reply(reply)
-                case let .failure(reason): lastFailure = "\(nameserver): \(reason)"
+                case let .failure(reason):
+                    lastFailure = "\(nameserver): \(reason)"
+                    logger.trace("DNS query failed", metadata: [
+                        "dns.name": "\(name)", "dns.type": "\(type)", "dns.server": "\(nameserver)", "dns.reason": "\(reason)",
+                    ])
                 }
             }
         }

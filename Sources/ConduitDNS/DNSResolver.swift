@@ -31,7 +31,7 @@ public final class DNSResolver: DNSResolving {
     public let timeout: Duration
     /// Rounds over the whole nameserver list.
     public let attempts: Int
-    private let logger: Logger
+    let logger: Logger
     let cache: DNSCache
     let transport: DNSTransport
     /// Lookups under way, so identical concurrent lookups share one query.

@@ -12,6 +12,8 @@ struct DNSTransport: Sendable {
     /// mismatched datagrams are ignored, so a spoofer cannot end the wait.
     func udp(_ query: [UInt8], to server: SocketAddress, timeout: Duration, matches: @escaping @Sendable (DNSMessage) -> Bool) async throws -> DNSMessage {
         try await Self.withTimeout(timeout) {
+            // 4096 bytes is well above the 1232 we advertise; a longer datagram
+            // arrives cut, fails to decode and is ignored like any bad one.
             let channel = try await DatagramBootstrap(group: group)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
                 .connect(to: server) { channel in
