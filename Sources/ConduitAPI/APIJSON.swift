@@ -87,3 +87,25 @@ extension Request {
         }
     }
 }
+
+/// Any JSON object key, for inspecting a body's keys while decoding.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses explicit `null` for every key not in `nullable`: in a partial
+    /// update an absent field keeps its value, but `null` is a wrong type
+    /// (422), not a silent no-op.
+    func rejectNulls(except nullable: Set<String> = []) throws {
+        let container = try container(keyedBy: AnyKey.self)
+        for key in container.allKeys where !nullable.contains(key.stringValue) {
+            if try container.decodeNil(forKey: key) {
+                throw DecodingError.valueNotFound(String.self, .init(codingPath: [key], debugDescription: "null is not allowed here"))
+            }
+        }
+    }
+}

@@ -18,6 +18,23 @@ struct PoliciesController {
         let require_smtp_auth: Bool?
         let smtp_credentials: String?
 
+        enum CodingKeys: String, CodingKey {
+            case name, allowed_source_ips, allowed_spf_domains, allowed_dkim_domains, require_spf, require_dkim, require_smtp_auth, smtp_credentials
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectNulls()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decodeIfPresent(String.self, forKey: .name)
+            allowed_source_ips = try c.decodeIfPresent(String.self, forKey: .allowed_source_ips)
+            allowed_spf_domains = try c.decodeIfPresent(String.self, forKey: .allowed_spf_domains)
+            allowed_dkim_domains = try c.decodeIfPresent(String.self, forKey: .allowed_dkim_domains)
+            require_spf = try c.decodeIfPresent(Bool.self, forKey: .require_spf)
+            require_dkim = try c.decodeIfPresent(Bool.self, forKey: .require_dkim)
+            require_smtp_auth = try c.decodeIfPresent(Bool.self, forKey: .require_smtp_auth)
+            smtp_credentials = try c.decodeIfPresent(String.self, forKey: .smtp_credentials)
+        }
+
         var input: PolicyInput {
             PolicyInput(
                 name: name, allowedSourceIPs: allowed_source_ips, allowedSPFDomains: allowed_spf_domains,

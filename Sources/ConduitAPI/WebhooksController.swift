@@ -19,6 +19,24 @@ struct WebhooksController {
         let smtp_security_policy_id: String?
         let clear_security_policy: Bool?
 
+        enum CodingKeys: String, CodingKey {
+            case address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id, clear_security_policy
+        }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectNulls()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            address = try c.decodeIfPresent(String.self, forKey: .address)
+            target_url = try c.decodeIfPresent(String.self, forKey: .target_url)
+            secret = try c.decodeIfPresent(String.self, forKey: .secret)
+            custom_headers = try c.decodeIfPresent([String: String].self, forKey: .custom_headers)
+            payload_template = try c.decodeIfPresent(String.self, forKey: .payload_template)
+            rate_limit = try c.decodeIfPresent(Int.self, forKey: .rate_limit)
+            active = try c.decodeIfPresent(Bool.self, forKey: .active)
+            smtp_security_policy_id = try c.decodeIfPresent(String.self, forKey: .smtp_security_policy_id)
+            clear_security_policy = try c.decodeIfPresent(Bool.self, forKey: .clear_security_policy)
+        }
+
         var input: WebhookInput {
             WebhookInput(
                 address: address, targetURL: target_url, secret: secret, customHeaders: custom_headers,

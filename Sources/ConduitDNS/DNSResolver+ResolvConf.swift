@@ -10,7 +10,7 @@ extension DNSResolver {
     public static func systemNameservers(resolvConf path: String = "/etc/resolv.conf") -> [Nameserver] {
         let text = readSmallFile(path) ?? ""
         var servers: [Nameserver] = []
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in text.split(whereSeparator: \.isNewline) {
             let content = line.prefix { $0 != "#" && $0 != ";" }
             let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, fields[0] == "nameserver", servers.count < 3 else { continue }

@@ -113,7 +113,8 @@ enum FieldRules {
             guard !reservedHeaders.contains(lower), !lower.hasPrefix("webhook-") else {
                 throw invalid("invalid_custom_headers", "\(name) is set by Conduit and cannot be overridden")
             }
-            guard value.utf8.count <= 1024, !value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            // Bytes, not Characters: "\r\n" is a single Character that equals neither "\r" nor "\n".
+            guard value.utf8.count <= 1024, !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) else {
                 throw invalid("invalid_custom_headers", "the value of \(name) must be at most 1024 bytes on one line")
             }
         }

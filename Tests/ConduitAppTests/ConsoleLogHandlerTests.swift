@@ -24,3 +24,13 @@ import Testing
         #expect(line == #"<3>c: a\nb k="x y\nz" q="say \"hi\"""#)
     }
 }
+
+@Suite struct LogInjectionTests {
+    /// "\r\n" is a single Swift Character; it must still be escaped.
+    @Test func crlfCannotStartANewLogLine() {
+        let handler = ConsoleLogHandler(label: "c", level: .info, journal: true)
+        let line = handler.format(level: .info, message: "user\r\n<0>forged", metadata: ["k": "a\r\nb"])
+        #expect(!line.unicodeScalars.contains("\n") && !line.unicodeScalars.contains("\r"))
+        #expect(line == #"<6>c: user\r\n<0>forged k=a\r\nb"#)
+    }
+}

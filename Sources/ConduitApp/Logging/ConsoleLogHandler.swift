@@ -60,8 +60,17 @@ public struct ConsoleLogHandler: LogHandler {
     }
 
     static func escape(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\r" }) else { return text }
-        return text.replacing("\r", with: "\\r").replacing("\n", with: "\\n")
+        // Scalars, not Characters: "\r\n" is one Character equal to neither "\r" nor "\n".
+        guard text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     static func quote(_ value: String) -> String {
