@@ -51,7 +51,7 @@ struct DKIMMessage {
             } else if let colon = bytes[index..<contentEnd].firstIndex(of: DKIMASCII.colon),
                       let name = Self.fieldName(bytes[index..<colon]) {
                 fields.append(Field(raw: bytes[index..<next], colon: colon, name: name))
-            } else if !(fields.isEmpty && index == bytes.startIndex && bytes[index..<contentEnd].starts(with: Self.mboxFrom)) {
+            } else if !bytes[index..<contentEnd].starts(with: Self.mboxFrom) {
                 malformation = malformation ?? "header line is not a field"
             }
             index = next
@@ -61,7 +61,9 @@ struct DKIMMessage {
         self.malformation = malformation
     }
 
-    /// An mbox separator line (`From sender date`) some stored messages begin with.
+    /// An mbox separator line (`From sender date`) some stored messages
+    /// begin with; skipped wherever it is in the header block, as dkimpy
+    /// does (a signature added on top puts it below the first field).
     private static let mboxFrom = Array("From ".utf8)
 
     /// The lower-cased field name, or `nil` when it is not printable ASCII
