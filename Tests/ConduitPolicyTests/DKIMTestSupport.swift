@@ -94,6 +94,11 @@ struct DKIMTestKey: Sendable {
         if case .ed25519 = kind { isEd25519 = true } else { isEd25519 = false }
     }
 
+    /// Deletes the PEM file.
+    func remove() {
+        try? FileManager.default.removeItem(atPath: pemPath)
+    }
+
     /// What `p=` holds: the SubjectPublicKeyInfo for RSA, the 32 raw bytes for Ed25519 (RFC 8463 §4).
     var p: String {
         Data(isEd25519 ? Array(publicKeyInfo.suffix(32)) : publicKeyInfo).base64EncodedString()

@@ -47,6 +47,7 @@ import Testing
 
     @Test func shortRSAKeysAreRefused() async throws {
         let small = try DKIMTestKey(.rsa(bits: 512))
+        defer { small.remove() }
         let message = try Self.signed(small)
         let result = try await verdict(record: small.record, message: message)
         #expect(result?.result == .permerror)

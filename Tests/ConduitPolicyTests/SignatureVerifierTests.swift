@@ -38,6 +38,7 @@ import Testing
 
     @Test func ed25519SignaturesOfTheOpensslTool() throws {
         let key = try DKIMTestKey(.ed25519)
+        defer { key.remove() }
         let message = Array("the quick brown fox".utf8)
         let verifier = try SignatureVerifier(ed25519PublicKey: Array(key.publicKeyInfo.suffix(32)))
         let signature = try key.sign(message)
@@ -76,6 +77,7 @@ import Testing
         #expect(throws: CryptoError.self) { try SignatureVerifier(rsaPublicKeyDER: key.publicKeyInfo + [0]) }
         #expect(throws: CryptoError.self) { try SignatureVerifier(rsaPublicKeyDER: Array(repeating: 0x30, count: 64)) }
         let ec = try DKIMTestKey(.ec)
+        defer { ec.remove() }
         let error = #expect(throws: CryptoError.self) { try SignatureVerifier(rsaPublicKeyDER: ec.publicKeyInfo) }
         #expect(error?.reason == "not an RSA key")
     }

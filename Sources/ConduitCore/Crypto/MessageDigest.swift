@@ -5,6 +5,7 @@ import COpenSSL
 public enum MessageDigest: Sendable, Equatable, CaseIterable {
     /// SHA-1: only for checking old signatures (DKIM `rsa-sha1`), never for new ones.
     case sha1
+    /// SHA-256 (FIPS 180-4).
     case sha256
 
     /// The digest length in bytes.

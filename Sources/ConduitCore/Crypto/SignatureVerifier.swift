@@ -8,11 +8,15 @@ import COpenSSL
 public final class SignatureVerifier: @unchecked Sendable {
     /// The kind of key.
     public enum KeyType: Sendable, Equatable {
-        case rsa, ed25519
+        /// RSA (RFC 8017).
+        case rsa
+        /// Ed25519 (RFC 8032).
+        case ed25519
     }
 
     /// How a signature was made.
     public enum Scheme: Sendable, Equatable {
+        /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2).
         case rsaPKCS1v15SHA256
         /// For old signatures only (DKIM `rsa-sha1`).
         case rsaPKCS1v15SHA1

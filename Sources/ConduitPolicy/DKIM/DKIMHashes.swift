@@ -62,9 +62,9 @@ struct DKIMHashes {
     /// nothing), then this DKIM-Signature field without its `b=` value and
     /// final CRLF.
     ///
-    /// As in dkimpy, a signed From is followed by one more From: a second,
-    /// unsigned From field above the signed one makes the signature fail
-    /// (RFC 6376 §8.15 leaves this to verifiers).
+    /// As in dkimpy, a signed From is followed by one more From: a From
+    /// field beyond those `h=` covers makes the signature fail (RFC 6376
+    /// §8.15 leaves this to verifiers).
     func headerData(_ signature: DKIMSignature, field: DKIMMessage.Field) -> [UInt8] {
         let canonicalization = signature.headerCanonicalization
         var used: [String: Int] = [:]

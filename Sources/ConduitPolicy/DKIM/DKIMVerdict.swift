@@ -17,6 +17,7 @@ public struct DKIMVerdict: Sendable, Equatable {
     /// Why the result is not `pass`, for logs; `nil` on `pass`.
     public let reason: String?
 
+    /// A verdict as the verifier gives it (also for fakes in other modules' tests).
     public init(result: DKIMResult, domain: String, selector: String, algorithm: String, reason: String?) {
         self.result = result
         self.domain = domain
