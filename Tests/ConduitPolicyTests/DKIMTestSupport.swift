@@ -83,14 +83,36 @@ struct DKIMTestKey: Sendable {
     let publicKeyInfo: [UInt8]
     let isEd25519: Bool
 
+    /// A fresh key in a temporary file (`remove()` it when done).
     init(_ kind: Kind) throws {
-        pemPath = OpenSSLTool.temporaryPath(".pem")
-        switch kind {
-        case let .rsa(bits): try OpenSSLTool.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)", "-out", pemPath])
-        case .ed25519: try OpenSSLTool.run(["genpkey", "-algorithm", "ED25519", "-out", pemPath])
-        case .ec: try OpenSSLTool.run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", pemPath])
+        try self.init(kind, at: OpenSSLTool.temporaryPath(".pem"))
+    }
+
+    /// The key kept at `<tmp>/conduit-dkim-test-keys/<name>.pem`, made on
+    /// first use, so test runs do not leave a key file each.
+    static func reused(_ kind: Kind, name: String) throws -> DKIMTestKey {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conduit-dkim-test-keys")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("\(name).pem").path
+        if !FileManager.default.fileExists(atPath: path) {
+            let fresh = try DKIMTestKey(kind)
+            // Another test process may win the race; its key is as good.
+            try? FileManager.default.moveItem(atPath: fresh.pemPath, toPath: path)
+            fresh.remove()
         }
-        publicKeyInfo = try OpenSSLTool.run(["pkey", "-in", pemPath, "-pubout", "-outform", "DER"])
+        return try DKIMTestKey(kind, at: path, generate: false)
+    }
+
+    private init(_ kind: Kind, at path: String, generate: Bool = true) throws {
+        pemPath = path
+        if generate {
+            switch kind {
+            case let .rsa(bits): try OpenSSLTool.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)", "-out", path])
+            case .ed25519: try OpenSSLTool.run(["genpkey", "-algorithm", "ED25519", "-out", path])
+            case .ec: try OpenSSLTool.run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path])
+            }
+        }
+        publicKeyInfo = try OpenSSLTool.run(["pkey", "-in", path, "-pubout", "-outform", "DER"])
         if case .ed25519 = kind { isEd25519 = true } else { isEd25519 = false }
     }
 

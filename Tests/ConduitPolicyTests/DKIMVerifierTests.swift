@@ -5,8 +5,8 @@ import Testing
 
 /// Keys made once with the openssl tool, shared by the DKIM tests.
 enum DKIMKeys {
-    static let rsa = try! DKIMTestKey(.rsa(bits: 2048))
-    static let ed25519 = try! DKIMTestKey(.ed25519)
+    static let rsa = try! DKIMTestKey.reused(.rsa(bits: 2048), name: "rsa2048")
+    static let ed25519 = try! DKIMTestKey.reused(.ed25519, name: "ed25519")
 }
 
 @Suite struct DKIMVerifierTests {
