@@ -1,0 +1,147 @@
+import ConduitCore
+
+/// A DKIM-Signature field whose tags passed the checks of RFC 6376 §6.1.1:
+/// everything needed to fetch the key and check the hashes.
+struct DKIMSignature {
+    /// A signing algorithm (`a=`, RFC 6376 §3.3, RFC 8463).
+    enum Algorithm: String {
+        case rsaSHA256 = "rsa-sha256"
+        /// Still verified, and reported by name, so policy can refuse it (RFC 8301).
+        case rsaSHA1 = "rsa-sha1"
+        case ed25519SHA256 = "ed25519-sha256"
+
+        var keyType: SignatureVerifier.KeyType {
+            self == .ed25519SHA256 ? .ed25519 : .rsa
+        }
+
+        var digest: MessageDigest {
+            self == .rsaSHA1 ? .sha1 : .sha256
+        }
+
+        /// The hash's name in a key record's `h=` list.
+        var hashName: String {
+            self == .rsaSHA1 ? "sha1" : "sha256"
+        }
+    }
+
+    /// How far a signer's clock may run ahead (`t=` in the future) or a
+    /// signature be past its `x=`: dkimpy's ten hours.
+    static let allowedClockSkew: Int64 = 36_000
+
+    let domain: String
+    let selector: String
+    let algorithm: Algorithm
+    let signature: [UInt8]
+    let bodyHash: [UInt8]
+    let headerCanonicalization: DKIMCanonicalization
+    let bodyCanonicalization: DKIMCanonicalization
+    /// `h=`, lower case, in order.
+    let signedHeaders: [String]
+    /// The domain part of `i=` (or `d=`), lower case.
+    let identityDomain: String
+    /// `l=`: how many bytes of the canonical body are signed.
+    let bodyLength: Int?
+    /// The `b=` value's bytes in the field, FWS before it included (§3.7).
+    let signatureValueRange: Range<Int>
+
+    /// The key record's DNS name (§3.6.2.1).
+    var keyName: String { "\(selector)._domainkey.\(domain)" }
+
+    /// Checks `tags` (the field's value, parsed) at time `now` (Unix seconds).
+    init(tags: DKIMTagList, now: Int64) throws(DKIMFailure) {
+        guard let version = tags["v"] else { throw .permerror("v= is missing") }
+        guard version == "1" else { throw .permerror("unsupported version v=\(version)") }
+        for required in ["a", "b", "bh", "d", "h", "s"] where tags[required] == nil {
+            throw .permerror("\(required)= is missing")
+        }
+        let algorithmName = tags["a"]!.lowercased()
+        guard let algorithm = Algorithm(rawValue: algorithmName) else {
+            throw .permerror("unsupported algorithm a=\(algorithmName)")
+        }
+        self.algorithm = algorithm
+        let b = tags.tag("b")!
+        guard let signature = DKIMTagList.base64Decoded(b.value), !signature.isEmpty else {
+            throw .neutral("b= is not base64")
+        }
+        guard let bodyHash = DKIMTagList.base64Decoded(tags["bh"]!), !bodyHash.isEmpty else {
+            throw .neutral("bh= is not base64")
+        }
+        self.signature = signature
+        self.bodyHash = bodyHash
+        signatureValueRange = b.valueRange
+        (headerCanonicalization, bodyCanonicalization) = try Self.canonicalizations(tags["c"])
+
+        domain = tags["d"]!
+        selector = tags["s"]!
+        guard !domain.isEmpty, !domain.contains(where: { "()<>[]:;@\\, \t\r\n".contains($0) }) else {
+            throw .permerror("invalid domain d=\(domain)")
+        }
+        guard !selector.isEmpty else { throw .permerror("s= is empty") }
+        signedHeaders = DKIMTagList.colonList(tags["h"]!)
+        guard signedHeaders.contains("from") else { throw .permerror("From is not signed (h=)") }
+        identityDomain = try Self.identityDomain(tags["i"], domain: domain)
+
+        if let length = tags["l"] {
+            guard length.utf8.count <= 76, Self.isDigits(length) else {
+                throw .permerror("l= is not a number")
+            }
+            // Longer than any message: §3.5 forbids l= past the body, checked later.
+            bodyLength = Int(length) ?? Int.max
+        } else {
+            bodyLength = nil
+        }
+        if let query = tags["q"], !DKIMTagList.colonList(query).contains("dns/txt") {
+            throw .permerror("unsupported query method q=\(query)")
+        }
+        try Self.checkTimes(timestamp: tags["t"], expiration: tags["x"], now: now)
+    }
+
+    /// `c=`: `header/body`, body `simple` when omitted, `simple/simple` when absent.
+    private static func canonicalizations(_ value: String?) throws(DKIMFailure) -> (DKIMCanonicalization, DKIMCanonicalization) {
+        guard let value else { return (.simple, .simple) }
+        let parts = value.lowercased().split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2,
+              let header = DKIMCanonicalization(rawValue: String(parts[0])),
+              let body = parts.count == 2 ? DKIMCanonicalization(rawValue: String(parts[1])) : .simple else {
+            throw .permerror("unsupported canonicalization c=\(value)")
+        }
+        return (header, body)
+    }
+
+    /// `i=`'s domain, which must be `d=` or below it (§3.5).
+    private static func identityDomain(_ identity: String?, domain: String) throws(DKIMFailure) -> String {
+        let domain = domain.lowercased()
+        guard let identity else { return domain }
+        guard let at = identity.lastIndex(of: "@") else { throw .permerror("i= has no '@'") }
+        let identityDomain = identity[identity.index(after: at)...].lowercased()
+        guard identityDomain == domain || identityDomain.hasSuffix("." + domain) else {
+            throw .permerror("i= domain \(identityDomain) is not within d=\(domain)")
+        }
+        return identityDomain
+    }
+
+    /// `t=` and `x=`: numbers, `x` not before `t`, `t` not in the future and
+    /// `x` not past (each with `allowedClockSkew`, as dkimpy).
+    private static func checkTimes(timestamp: String?, expiration: String?, now: Int64) throws(DKIMFailure) {
+        let signed = try timestamp.map { text throws(DKIMFailure) in try number(text, tag: "t") }
+        let expires = try expiration.map { text throws(DKIMFailure) in try number(text, tag: "x") }
+        if let signed, signed > now &+ allowedClockSkew {
+            throw .permerror("signature timestamp t=\(signed) is in the future")
+        }
+        if let expires {
+            if let signed, expires < signed { throw .permerror("x= is before t=") }
+            if expires < now &- allowedClockSkew { throw .permerror("signature expired at x=\(expires)") }
+        }
+    }
+
+    /// One or more ASCII digits.
+    private static func isDigits(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    private static func number(_ text: String, tag: String) throws(DKIMFailure) -> Int64 {
+        guard isDigits(text) else { throw .permerror("\(tag)= is not a number") }
+        // At most 12 digits are meaningful (§3.5); larger values are far future.
+        return Int64(text) ?? Int64.max
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ConduitApp
+import ConduitDNS
+import ConduitPolicy
+import Foundation
+import Logging
+
+struct Dkim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dkim",
+        abstract: "Verify the DKIM signatures of a message file.",
+        discussion: """
+            Prints one line per DKIM-Signature, top first: RESULT d=DOMAIN s=SELECTOR a=ALGORITHM \
+            (RESULT is pass, fail, neutral, temperror, permerror or policy), or `none` when the \
+            message is unsigned. Exits 0 whatever the results.
+            """
+    )
+
+    @Option(name: .long, help: "Nameserver to ask, HOST:PORT (default: those of /etc/resolv.conf).")
+    var dns: String?
+
+    @Flag(name: .shortAndLong, help: "Also print why each signature did not pass, on stderr.")
+    var verbose = false
+
+    @Argument(help: "The message (RFC 5322; LF line ends are read as CRLF).")
+    var file: String
+
+    func run() async throws {
+        let message: [UInt8]
+        do {
+            message = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            printError("conduit: cannot read \(file): \(error.localizedDescription)")
+            throw ExitCode(ExitStatus.failure)
+        }
+        var logger = Logger(label: "conduit.dkim")
+        logger.logLevel = .warning
+        let resolver = DNSResolver(nameservers: try nameservers(), logger: logger)
+        let verdicts = await DKIMVerifier(resolver: resolver, logger: logger).verify(message: message)
+        if verdicts.isEmpty {
+            print("none")
+        }
+        for verdict in verdicts {
+            print("\(verdict.result.rawValue) d=\(verdict.domain) s=\(verdict.selector) a=\(verdict.algorithm)")
+            if verbose, let reason = verdict.reason {
+                printError("\(verdict.result.rawValue) d=\(verdict.domain) s=\(verdict.selector): \(reason)")
+            }
+        }
+    }
+
+    /// `--dns`, or the system's nameservers.
+    private func nameservers() throws -> [DNSResolver.Nameserver] {
+        guard let dns else { return DNSResolver.systemNameservers() }
+        do {
+            let address = try HostPort.parse(dns, defaultPort: 53)
+            return [DNSResolver.Nameserver(host: address.host, port: address.port)]
+        } catch {
+            throw ValidationError("--dns \(dns): \(error.reason)")
+        }
+    }
+}
