@@ -33,19 +33,17 @@ struct APITokensController {
 
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("accounts/me/api-tokens") { _, context in
-            let tokens = try await identityCall { try identity.listAPITokens(context.principal) }
+            let tokens = try identity.listAPITokens(context.principal)
             return try APIJSON.response(tokens.map(TokenResponse.init))
         }
         authenticated.post("accounts/me/api-tokens") { request, context in
             let body = try await request.decodeJSON(CreateRequest.self)
-            let view = try await identityCall {
-                try identity.createAPIToken(context.principal, name: body.name, allowedIPs: body.allowed_ips, expiresIn: body.expires_in)
-            }
+            let view = try identity.createAPIToken(context.principal, name: body.name, allowedIPs: body.allowed_ips, expiresIn: body.expires_in)
             return try APIJSON.response(TokenResponse(view: view), status: .created)
         }
         authenticated.delete("accounts/me/api-tokens/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
-            try await identityCall { try identity.deleteAPIToken(context.principal, id: id) }
+            try identity.deleteAPIToken(context.principal, id: id)
             return APIJSON.noContent()
         }
     }

@@ -33,7 +33,7 @@ struct AccountsController {
     func addRoutes(public group: RouterGroup<ConduitRequestContext>, authenticated: RouterGroup<AuthenticatedContext>) {
         group.post("accounts") { request, _ in
             let body = try await request.decodeJSON(SignUpRequest.self)
-            let account = try await identityCall { try await identity.signUp(email: body.email, password: body.password) }
+            let account = try await identity.signUp(email: body.email, password: body.password)
             return try APIJSON.response(AccountResponse(account), status: .created)
         }
         group.post("accounts/me/password-reset") { request, _ in
@@ -43,26 +43,26 @@ struct AccountsController {
         }
         group.put("accounts/me/password-reset") { request, _ in
             let body = try await request.decodeJSON(ResetConfirmRequest.self)
-            try await identityCall { try await identity.confirmPasswordReset(token: body.token, newPassword: body.new_password) }
+            try await identity.confirmPasswordReset(token: body.token, newPassword: body.new_password)
             return APIJSON.noContent()
         }
         authenticated.get("accounts/me") { _, context in
-            let account = try await identityCall { try identity.currentAccount(context.principal) }
+            let account = try identity.currentAccount(context.principal)
             return try APIJSON.response(AccountResponse(account))
         }
         authenticated.delete("accounts/me") { request, context in
             let body = try await request.decodeJSON(DeleteRequest.self)
-            try await identityCall { try await identity.deleteAccount(context.principal, password: body.password, confirm: body.confirm == true) }
+            try await identity.deleteAccount(context.principal, password: body.password, confirm: body.confirm == true)
             return APIJSON.noContent()
         }
         authenticated.put("accounts/me/timezone") { request, context in
             let body = try await request.decodeJSON(TimezoneRequest.self)
-            try await identityCall { try identity.updateTimezone(context.principal, timezone: body.timezone) }
+            try identity.updateTimezone(context.principal, timezone: body.timezone)
             return APIJSON.noContent()
         }
         authenticated.put("accounts/me/password") { request, context in
             let body = try await request.decodeJSON(ChangePasswordRequest.self)
-            try await identityCall { try await identity.changePassword(context.principal, current: body.current_password, new: body.new_password) }
+            try await identity.changePassword(context.principal, current: body.current_password, new: body.new_password)
             return APIJSON.noContent()
         }
     }

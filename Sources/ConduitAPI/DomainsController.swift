@@ -30,41 +30,28 @@ struct DomainsController {
 
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("domains") { _, context in
-            let list = try domainCall { try domains.list(accountID: context.principal.accountID) }
+            let list = try domains.list(accountID: context.principal.accountID)
             return try APIJSON.response(list.map(DomainResponse.init))
         }
         authenticated.post("domains") { request, context in
             let body = try await request.decodeJSON(CreateRequest.self)
-            let domain = try domainCall { try domains.claim(accountID: context.principal.accountID, name: body.name) }
+            let domain = try domains.claim(accountID: context.principal.accountID, name: body.name)
             return try APIJSON.response(DomainResponse(domain: domain), status: .created)
         }
         authenticated.get("domains/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
-            let domain = try domainCall { try domains.get(accountID: context.principal.accountID, id: id) }
+            let domain = try domains.get(accountID: context.principal.accountID, id: id)
             return try APIJSON.response(DomainResponse(domain: domain))
         }
         authenticated.delete("domains/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
-            try domainCall { try domains.delete(accountID: context.principal.accountID, id: id) }
+            try domains.delete(accountID: context.principal.accountID, id: id)
             return APIJSON.noContent()
         }
         authenticated.post("domains/{id}/verify") { _, context in
             let id = context.parameters.get("id") ?? ""
-            let domain: Domain
-            do {
-                domain = try await domains.verify(accountID: context.principal.accountID, id: id)
-            } catch let error as DomainError {
-                throw APIError(error)
-            }
+            let domain = try await domains.verify(accountID: context.principal.accountID, id: id)
             return try APIJSON.response(DomainResponse(domain: domain))
-        }
-    }
-
-    private func domainCall<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as DomainError {
-            throw APIError(error)
         }
     }
 }

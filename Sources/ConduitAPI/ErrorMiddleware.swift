@@ -16,6 +16,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as any APIErrorConvertible {
+            throw error.apiError
         } catch let error as HTTPError where error.status == .notFound {
             // The router found no handler: a known path with the wrong method is 405.
             if let methods = allowedMethods.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {

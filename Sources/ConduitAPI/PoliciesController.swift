@@ -76,45 +76,28 @@ struct PoliciesController {
 
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("smtp-policies") { _, context in
-            let list = try resourceCall { try policies.list(accountID: context.principal.accountID) }
+            let list = try policies.list(accountID: context.principal.accountID)
             return try APIJSON.response(list.map(PolicyResponse.init))
         }
         authenticated.post("smtp-policies") { request, context in
             let body = try await request.decodeJSON(PolicyRequest.self)
-            let policy = try await resourceCall { try await policies.create(accountID: context.principal.accountID, input: body.input) }
+            let policy = try await policies.create(accountID: context.principal.accountID, input: body.input)
             return try APIJSON.response(PolicyResponse(policy), status: .created)
         }
         authenticated.get("smtp-policies/{id}") { _, context in
-            let policy = try resourceCall { try policies.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            let policy = try policies.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
             return try APIJSON.response(PolicyResponse(policy))
         }
         authenticated.put("smtp-policies/{id}") { request, context in
             let body = try await request.decodeJSON(PolicyRequest.self)
             let id = context.parameters.get("id") ?? ""
-            let policy = try await resourceCall { try await policies.update(accountID: context.principal.accountID, id: id, input: body.input) }
+            let policy = try await policies.update(accountID: context.principal.accountID, id: id, input: body.input)
             return try APIJSON.response(PolicyResponse(policy))
         }
         authenticated.delete("smtp-policies/{id}") { _, context in
-            try resourceCall { try policies.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            try policies.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
             return APIJSON.noContent()
         }
-    }
-}
-
-/// Runs policy or webhook work, translating its refusals into API errors.
-func resourceCall<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ResourceError {
-        throw APIError(error)
-    }
-}
-
-func resourceCall<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as ResourceError {
-        throw APIError(error)
     }
 }
 

@@ -31,7 +31,7 @@ struct SessionsController {
     func addRoutes(public group: RouterGroup<ConduitRequestContext>, authenticated: RouterGroup<AuthenticatedContext>) {
         group.post("sessions") { request, _ in
             let body = try await request.decodeJSON(SignInRequest.self)
-            switch try await identityCall({ try await identity.signIn(email: body.email, password: body.password) }) {
+            switch try await identity.signIn(email: body.email, password: body.password) {
             case let .session(tokens): return try APIJSON.response(SessionResponse(tokens))
             case let .totpRequired(challenge, expiresIn):
                 return try APIJSON.response(ChallengeResponse(totp_token: challenge, expires_in: expiresIn))
@@ -39,17 +39,17 @@ struct SessionsController {
         }
         group.post("sessions/2fa") { request, _ in
             let body = try await request.decodeJSON(CompleteRequest.self)
-            let tokens = try await identityCall { try identity.completeSignIn(challenge: body.totp_token, code: body.code) }
+            let tokens = try identity.completeSignIn(challenge: body.totp_token, code: body.code)
             return try APIJSON.response(SessionResponse(tokens))
         }
         group.post("sessions/refresh") { request, _ in
             let body = try await request.decodeJSON(RefreshRequest.self)
-            let tokens = try await identityCall { try identity.refresh(refreshToken: body.refresh_token) }
+            let tokens = try identity.refresh(refreshToken: body.refresh_token)
             return try APIJSON.response(SessionResponse(tokens))
         }
         authenticated.delete("sessions") { request, context in
             let body = try await request.decodeOptionalJSON(SignOutRequest.self)
-            try await identityCall { try identity.signOut(context.principal, refreshToken: body?.refresh_token) }
+            try identity.signOut(context.principal, refreshToken: body?.refresh_token)
             return APIJSON.noContent()
         }
     }

@@ -71,26 +71,26 @@ struct WebhooksController {
 
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("webhooks") { _, context in
-            let list = try resourceCall { try webhooks.list(accountID: context.principal.accountID) }
+            let list = try webhooks.list(accountID: context.principal.accountID)
             return try APIJSON.response(list.map(WebhookResponse.init))
         }
         authenticated.post("webhooks") { request, context in
             let body = try await request.decodeJSON(WebhookRequest.self)
-            let webhook = try resourceCall { try webhooks.create(accountID: context.principal.accountID, input: body.input) }
+            let webhook = try webhooks.create(accountID: context.principal.accountID, input: body.input)
             return try APIJSON.response(WebhookResponse(webhook: webhook), status: .created)
         }
         authenticated.get("webhooks/{id}") { _, context in
-            let webhook = try resourceCall { try webhooks.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            let webhook = try webhooks.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
             return try APIJSON.response(WebhookResponse(webhook: webhook))
         }
         authenticated.put("webhooks/{id}") { request, context in
             let body = try await request.decodeJSON(WebhookRequest.self)
             let id = context.parameters.get("id") ?? ""
-            let webhook = try resourceCall { try webhooks.update(accountID: context.principal.accountID, id: id, input: body.input) }
+            let webhook = try webhooks.update(accountID: context.principal.accountID, id: id, input: body.input)
             return try APIJSON.response(WebhookResponse(webhook: webhook))
         }
         authenticated.delete("webhooks/{id}") { _, context in
-            try resourceCall { try webhooks.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "") }
+            try webhooks.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
             return APIJSON.noContent()
         }
     }

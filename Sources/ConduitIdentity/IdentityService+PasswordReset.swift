@@ -18,8 +18,12 @@ extension IdentityService {
         do {
             account = try write { txn -> Account? in
                 guard let account = try txn.reader.lookup(Account.self, index: "by_email", key: email) else { return nil }
-                // Only the newest link works; at most one outstanding per account.
-                try deleteAll(PasswordReset.self, of: account.id, in: txn)
+                // Every link mailed works until one is used (requests may race and mails
+                // arrive out of order), but at most five are outstanding: the oldest go first.
+                let outstanding = try txn.reader.list(PasswordReset.self, index: "by_account", key: account.id)
+                for stale in outstanding.prefix(max(0, outstanding.count - 4)) {
+                    try txn.delete(PasswordReset.self, id: stale.id)
+                }
                 try txn.insert(PasswordReset(
                     id: Identifier.generate().rawValue, accountID: account.id,
                     tokenHash: SecretToken.hash(token), expiresAt: when.addingTimeInterval(settings.resetTokenLifetime)
