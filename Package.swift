@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConduitAppTests",
-            dependencies: ["ConduitApp", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ConduitApp", "ConduitCore", "ConduitStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
     ],

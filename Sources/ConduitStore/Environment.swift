@@ -47,9 +47,10 @@ final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in a transaction: read-only ones are aborted afterwards,
+    /// Runs `body` in a transaction: read-only ones are aborted afterwards
+    /// (committed with `commit`, which keeps database handles they opened),
     /// write ones are committed when `body` returns and aborted when it throws.
-    func withTransaction<T>(readOnly: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+    func withTransaction<T>(readOnly: Bool, commit: Bool = false, _ body: (OpaquePointer) throws -> T) throws -> T {
         try lock.withReadLock { () throws -> T in
             guard let env = handle else { throw StoreError.closed }
             var txn: OpaquePointer?
@@ -68,7 +69,7 @@ final class Environment: @unchecked Sendable {
                 mdb_txn_abort(txn)
                 throw error
             }
-            if readOnly {
+            if readOnly, !commit {
                 mdb_txn_abort(txn)
             } else {
                 // mdb_txn_commit frees the transaction whether or not it succeeds.

@@ -5,6 +5,9 @@ import CLMDB
 struct RawTransaction {
     let txn: OpaquePointer
     let databases: [String: MDB_dbi]
+    /// The schema's raw databases: the only ones `putRaw` and friends may touch,
+    /// so raw bytes never land in a record table or an index.
+    var rawDatabases: Set<String> = []
 
     /// LMDB's compile-time maximum key size (Debian builds use the default).
     static let maxKeySize = 511
@@ -44,6 +47,43 @@ struct RawTransaction {
         if rc == MDB_KEYEXIST, !overwrite { return false }
         try check(rc)
         return true
+    }
+
+    /// Stores `bytes` at `key` with a single `mdb_put` reading straight from
+    /// the caller's memory: LMDB copies them once, into the map's pages (large
+    /// values go to overflow pages), with no intermediate buffer.
+    func put(_ database: String, key: [UInt8], bytes: UnsafeRawBufferPointer) throws(StoreError) {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            var mval = MDB_val(mv_size: bytes.count, mv_data: UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+            return mdb_put(txn, dbi, &mkey, &mval, 0)
+        }
+        try check(rc)
+    }
+
+    /// Calls `body` with the value at `key` where it lies in the map (no
+    /// copy), or returns `nil` when there is none. The pointer is valid only
+    /// during the call.
+    func withValue<R>(_ database: String, key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        var value = MDB_val()
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_get(txn, dbi, &mkey, &value)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc)
+        return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    }
+
+    /// Throws unless `database` is one of the schema's raw databases.
+    func checkRaw(_ database: String) throws(StoreError) {
+        guard rawDatabases.contains(database) else {
+            throw StoreError.unknownDatabase("\(database) is not a raw database of the schema")
+        }
     }
 
     /// Removes `key`; `false` when it was not there.

@@ -71,6 +71,22 @@ public struct ReadTransaction {
         try raw.count(R.tableName)
     }
 
+    // MARK: Raw databases
+
+    /// A copy of the bytes at `key` in a raw database (`Schema.rawDatabases`), or `nil`.
+    public func raw(database: String, key: String) throws -> [UInt8]? {
+        try withRaw(database: database, key: key) { Array($0) }
+    }
+
+    /// Calls `body` with the bytes at `key` where they lie in the memory map,
+    /// without copying them (for parsing a large body in place); `nil` when
+    /// there is none. The buffer is valid only during the call.
+    public func withRaw<T>(database: String, key: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        try raw.checkRaw(database)
+        guard let key = try? RecordCodec.checkedKey(key) else { return nil }
+        return try raw.withValue(database, key: key, body)
+    }
+
     static func index<R: StoreRecord>(_ type: R.Type, _ name: String) throws(StoreError) -> RecordIndex<R> {
         guard let index = R.indexes.first(where: { $0.name == name }) else {
             throw StoreError.unknownDatabase("\(R.tableName).\(name)")

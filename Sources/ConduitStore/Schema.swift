@@ -1,4 +1,5 @@
-/// The on-disk layout a build expects: its version and its record types.
+/// The on-disk layout a build expects: its version, its record types and
+/// its raw databases.
 ///
 /// The version is stored in the `meta` database at `schema_version`. Opening
 /// data with a newer version fails (`StoreError.schemaTooNew`); opening data
@@ -8,27 +9,33 @@ public struct Schema: Sendable {
     public var version: Int
     /// Every record type kept in the store.
     public var records: [any StoreRecord.Type]
+    /// Databases of opaque bytes under string keys (`WriteTransaction.putRaw`),
+    /// for values that are not records, such as raw message bodies: no JSON,
+    /// no format byte, no indexes.
+    public var rawDatabases: [String]
     /// Upgrades from `version - 1` to each key's version, run in one write transaction.
     public var migrations: [Int: @Sendable (WriteTransaction) throws -> Void]
 
     public init(
         version: Int,
         records: [any StoreRecord.Type],
+        rawDatabases: [String] = [],
         migrations: [Int: @Sendable (WriteTransaction) throws -> Void] = [:]
     ) {
         self.version = version
         self.records = records
+        self.rawDatabases = rawDatabases
         self.migrations = migrations
     }
 
-    /// Database names: `meta`, each table, each `table.index`.
+    /// Database names: `meta`, each table, each `table.index`, each raw database.
     var databaseNames: [String] {
         var names = [Store.metaDatabase]
         for record in records {
             names.append(record.tableName)
             names.append(contentsOf: record.indexDatabaseNames)
         }
-        return names
+        return names + rawDatabases
     }
 }
 

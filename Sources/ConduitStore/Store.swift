@@ -15,6 +15,7 @@ public final class Store: Sendable {
 
     private let environment: Environment
     private let databases: [String: UInt32]
+    private let rawDatabases: Set<String>
     /// The directory of the LMDB environment.
     public let path: String
     /// The schema version of the data, after migrations.
@@ -22,29 +23,77 @@ public final class Store: Sendable {
 
     /// Opens or creates the store at `path`, checks the schema version, runs
     /// pending migrations and opens every database the schema names.
-    public init(path: String, mapSizeBytes: Int, schema: Schema) throws {
+    public convenience init(path: String, mapSizeBytes: Int, schema: Schema) throws {
         let names = schema.databaseNames
+        let rawDatabases = Set(schema.rawDatabases)
         let environment = try Environment(path: path, mapSizeBytes: mapSizeBytes, maxDatabases: names.count + 8)
         var databases: [String: MDB_dbi] = [:]
-        let version: Int = try environment.withTransaction(readOnly: false) { txn in
-            for name in names {
-                var dbi: MDB_dbi = 0
-                try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi))
-                databases[name] = dbi
+        let version: Int
+        do {
+            version = try environment.withTransaction(readOnly: false) { txn in
+                for name in names {
+                    var dbi: MDB_dbi = 0
+                    try check(mdb_dbi_open(txn, name, UInt32(MDB_CREATE), &dbi))
+                    databases[name] = dbi
+                }
+                let raw = RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)
+                return try Self.migrate(raw, to: schema)
             }
-            let raw = RawTransaction(txn: txn, databases: databases)
-            return try Self.migrate(raw, to: schema)
+        } catch {
+            environment.close()
+            throw error
         }
+        self.init(environment: environment, databases: databases, rawDatabases: rawDatabases, path: path, schemaVersion: version)
+    }
+
+    /// Opens an existing store for reading only, beside a serving process
+    /// (`conduit spool list`): no write transaction, no migration, nothing
+    /// created. Databases of `schema` missing from the data are left out
+    /// (reading them throws `StoreError.unknownDatabase`). Data with a newer
+    /// schema version throws `StoreError.schemaTooNew`; `write` on this store
+    /// fails.
+    public convenience init(readOnlyAt path: String, schema: Schema) throws {
+        try Self.requireDataFile(at: path)
+        let names = schema.databaseNames
+        let environment = try Environment(path: path, mapSizeBytes: 0, maxDatabases: names.count + 8, readOnly: true)
+        var databases: [String: MDB_dbi] = [:]
+        let version: Int
+        do {
+            // Committed, not aborted: LMDB keeps database handles opened in a
+            // read-only transaction only when it commits.
+            version = try environment.withTransaction(readOnly: true, commit: true) { txn in
+                for name in names {
+                    var dbi: MDB_dbi = 0
+                    let rc = mdb_dbi_open(txn, name, 0, &dbi)
+                    if rc == MDB_NOTFOUND { continue }
+                    try check(rc)
+                    databases[name] = dbi
+                }
+                let raw = RawTransaction(txn: txn, databases: databases)
+                return try Self.storedVersion(raw, supported: schema.version) ?? schema.version
+            }
+        } catch {
+            environment.close()
+            throw error
+        }
+        self.init(
+            environment: environment, databases: databases, rawDatabases: Set(schema.rawDatabases),
+            path: path, schemaVersion: version
+        )
+    }
+
+    private init(environment: Environment, databases: [String: MDB_dbi], rawDatabases: Set<String>, path: String, schemaVersion: Int) {
         self.environment = environment
         self.databases = databases
+        self.rawDatabases = rawDatabases
         self.path = path
-        self.schemaVersion = version
+        self.schemaVersion = schemaVersion
     }
 
     /// Runs `body` on a read-only snapshot.
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
         try environment.withTransaction(readOnly: true) { txn in
-            try body(ReadTransaction(raw: RawTransaction(txn: txn, databases: databases)))
+            try body(ReadTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
         }
     }
 
@@ -52,7 +101,7 @@ public final class Store: Sendable {
     /// rolled back when it throws.
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         try environment.withTransaction(readOnly: false) { txn in
-            try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases)))
+            try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
         }
     }
 
@@ -84,10 +133,7 @@ public final class Store: Sendable {
     /// Backs up the store at `path` without opening its schema (the `conduit
     /// backup` command, which may run beside a serving process).
     public static func backup(storeAt path: String, to destination: String) throws {
-        var st = stat()
-        guard stat(path + "/data.mdb", &st) == 0 else {
-            throw StoreError.io(path: path, message: "no Conduit store here (data.mdb: \(String(cString: strerror(errno))))")
-        }
+        try requireDataFile(at: path)
         let environment = try Environment(path: path, mapSizeBytes: 0, maxDatabases: 0, readOnly: true)
         defer { environment.close() }
         try prepareBackupDirectory(destination)
@@ -99,18 +145,33 @@ public final class Store: Sendable {
         }
     }
 
+    /// Throws unless `path` holds an LMDB environment, so opening without
+    /// creating names the problem instead of a bare ENOENT.
+    private static func requireDataFile(at path: String) throws(StoreError) {
+        var st = stat()
+        guard stat(path + "/data.mdb", &st) == 0 else {
+            throw StoreError.io(path: path, message: "no Conduit store here (data.mdb: \(String(cString: strerror(errno))))")
+        }
+    }
+
     // MARK: Schema version
 
-    private static func migrate(_ raw: RawTransaction, to schema: Schema) throws -> Int {
-        guard let stored = try raw.get(metaDatabase, key: schemaVersionKey) else {
-            try raw.put(metaDatabase, key: schemaVersionKey, value: Array(String(schema.version).utf8))
-            return schema.version
-        }
+    /// The version in `meta`, `nil` for a new store; throws when it is newer than `supported`.
+    private static func storedVersion(_ raw: RawTransaction, supported: Int) throws -> Int? {
+        guard let stored = try raw.get(metaDatabase, key: schemaVersionKey) else { return nil }
         guard let found = Int(String(decoding: stored, as: UTF8.self)) else {
             throw StoreError.corrupted("meta.schema_version is not a number")
         }
-        guard found <= schema.version else {
-            throw StoreError.schemaTooNew(found: found, supported: schema.version)
+        guard found <= supported else {
+            throw StoreError.schemaTooNew(found: found, supported: supported)
+        }
+        return found
+    }
+
+    private static func migrate(_ raw: RawTransaction, to schema: Schema) throws -> Int {
+        guard let found = try storedVersion(raw, supported: schema.version) else {
+            try raw.put(metaDatabase, key: schemaVersionKey, value: Array(String(schema.version).utf8))
+            return schema.version
         }
         if found < schema.version {
             let writer = WriteTransaction(raw: raw)

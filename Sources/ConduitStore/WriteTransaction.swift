@@ -43,6 +43,28 @@ public struct WriteTransaction {
         return old
     }
 
+    // MARK: Raw databases
+
+    /// Stores `bytes` at `key` in a raw database (`Schema.rawDatabases`),
+    /// replacing what was there. One `mdb_put` copies them straight from this
+    /// buffer into the map, so a body of tens of MB is never copied on the heap.
+    public func putRaw(database: String, key: String, bytes: UnsafeRawBufferPointer) throws {
+        try raw.checkRaw(database)
+        try raw.put(database, key: try RecordCodec.checkedKey(key), bytes: bytes)
+    }
+
+    /// `putRaw` from any contiguous byte container (`[UInt8]`, a NIO `ByteBuffer` conformed by its user).
+    public func putRaw(database: String, key: String, bytes: some SpoolBody) throws {
+        try bytes.withUnsafeBytes { try putRaw(database: database, key: key, bytes: $0) }
+    }
+
+    /// Removes `key` from a raw database; `false` when it was not there.
+    @discardableResult
+    public func deleteRaw(database: String, key: String) throws -> Bool {
+        try raw.checkRaw(database)
+        return try raw.delete(database, key: try RecordCodec.checkedKey(key))
+    }
+
     // MARK: Index maintenance
 
     /// Fails before anything is written, so a caught constraint error leaves

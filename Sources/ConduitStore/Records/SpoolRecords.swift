@@ -1,0 +1,33 @@
+public import ConduitCore
+
+// The spool tables. Table and index names are part of the on-disk layout
+// (docs/ARCHITECTURE.md); renaming one needs a migration. Message bodies are
+// not records: they live in the raw database `Spool.bodiesDatabase`.
+
+extension SpooledMessage: StoreRecord {
+    public static let tableName = "spool"
+}
+
+extension Delivery: StoreRecord {
+    public static let tableName = "deliveries"
+    public static let indexes: [RecordIndex<Delivery>] = [
+        RecordIndex("by_message", unique: false, key: { $0.messageID }),
+        RecordIndex("by_webhook", unique: false, key: { $0.webhookID }),
+        // Only pending deliveries wait for an attempt, so only they are keyed:
+        // the worker's "what is due now" is one range scan from the start.
+        RecordIndex("due", unique: false, keys: { $0.state == .pending ? [ExpiryKey.of($0.nextAttemptAt)] : [] }),
+    ]
+}
+
+extension DeliveryLog: StoreRecord {
+    public static let tableName = "delivery_logs"
+    public static let indexes: [RecordIndex<DeliveryLog>] = [
+        // Entries under one webhook sort by log id, which is time-ordered:
+        // `list(…, newestFirst: true)` is the API's newest-first listing.
+        RecordIndex("by_webhook", unique: false, key: { $0.webhookID }),
+        // Keyed by the attempt time, not an expiry time: retention removes
+        // entries below `ExpiryKey.of(now - log_retention_days)`.
+        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.attemptedAt) }),
+        RecordIndex("by_message", unique: false, key: { $0.messageID }),
+    ]
+}

@@ -1,0 +1,74 @@
+public import ConduitCore
+public import Foundation
+
+/// Where the spool lives in a store, for schemas that include it.
+public enum Spool {
+    /// The raw database of message bodies: key = message id, value = the raw
+    /// RFC 5322 bytes as received (not JSON).
+    public static let bodiesDatabase = "spool_bodies"
+    /// The spool's record types: messages, deliveries, delivery logs.
+    public static let recordTypes: [any StoreRecord.Type] = [SpooledMessage.self, Delivery.self, DeliveryLog.self]
+    /// The spool's raw databases.
+    public static let rawDatabases = [bodiesDatabase]
+}
+
+extension WriteTransaction {
+    /// Writes a message, its body, its deliveries and its logs. Throws (and,
+    /// when the caller lets the error end the transaction, writes nothing)
+    /// when the message id exists or a record is invalid. The stored `size`
+    /// is the body's byte count.
+    public func insert(_ entry: SpoolEntry) throws {
+        var message = entry.message
+        message.size = entry.body.count
+        try insert(message)
+        try putRaw(database: Spool.bodiesDatabase, key: message.id, bytes: entry.body)
+        for delivery in entry.deliveries { try insert(delivery) }
+        for log in entry.logs { try insert(log) }
+    }
+
+    /// Removes a spooled message, its body and its deliveries; its delivery
+    /// logs stay until log retention removes them. Returns the message, or
+    /// `nil` when there was none.
+    @discardableResult
+    public func removeSpooledMessage(id: String) throws -> SpooledMessage? {
+        guard let message = try delete(SpooledMessage.self, id: id) else { return nil }
+        try deleteRaw(database: Spool.bodiesDatabase, key: id)
+        for delivery in try reader.deliveries(ofMessage: id) { try delete(Delivery.self, id: delivery.id) }
+        return message
+    }
+}
+
+extension ReadTransaction {
+    /// The raw bytes of a spooled message, or `nil`.
+    public func spooledBody(id: String) throws -> [UInt8]? {
+        try raw(database: Spool.bodiesDatabase, key: id)
+    }
+
+    /// Spooled messages oldest first, starting after the id `after` (for paging).
+    public func spooledMessages(after: String? = nil, limit: Int = .max) throws -> [SpooledMessage] {
+        try scan(SpooledMessage.self, newestFirst: false, after: after, limit: limit)
+    }
+
+    /// The deliveries of one message, in creation order.
+    public func deliveries(ofMessage messageID: String) throws -> [Delivery] {
+        try list(Delivery.self, index: "by_message", key: messageID)
+    }
+
+    /// Pending deliveries whose `nextAttemptAt` is at or before `now`, the
+    /// most overdue first.
+    public func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery] {
+        try list(Delivery.self, index: "due", below: ExpiryKey.after(now), limit: limit)
+    }
+}
+
+extension Store {
+    /// The raw bytes of a spooled message, or `nil`.
+    public func spooledBody(id: String) throws -> [UInt8]? {
+        try read { try $0.spooledBody(id: id) }
+    }
+
+    /// Spooled messages oldest first.
+    public func spooledMessages(after: String? = nil, limit: Int = .max) throws -> [SpooledMessage] {
+        try read { try $0.spooledMessages(after: after, limit: limit) }
+    }
+}

@@ -1,0 +1,19 @@
+public import ConduitCore
+
+/// Everything one accepted message adds to the store, written together in
+/// one transaction: the message, its raw body, one delivery per webhook
+/// recipient and any delivery-log rows decided at ingress (e.g. recipients
+/// refused after a DKIM failure).
+public struct SpoolEntry: Sendable {
+    public var message: SpooledMessage
+    public var body: any SpoolBody
+    public var deliveries: [Delivery]
+    public var logs: [DeliveryLog]
+
+    public init(message: SpooledMessage, body: any SpoolBody, deliveries: [Delivery], logs: [DeliveryLog] = []) {
+        self.message = message
+        self.body = body
+        self.deliveries = deliveries
+        self.logs = logs
+    }
+}
