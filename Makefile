@@ -8,7 +8,7 @@ PYTHON ?= python3
 
 # Libraries the binary links against, and tools the test suite drives it with.
 BUILD_PACKAGES := pkg-config liblmdb-dev libidn2-dev libssl-dev libqrencode-dev libpng-dev
-TEST_PACKAGES := lmdb-utils swaks dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
+TEST_PACKAGES := lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
 .PHONY: all build run test deps test-deps unit-test integration-test release clean
 

@@ -92,9 +92,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The SMTP backend: recipient resolution, policy checks, spool writes.
+        .target(
+            name: "ConduitIngress",
+            dependencies: [
+                "ConduitCore", "ConduitSMTP", "ConduitPolicy", "ConduitStore", "ConduitDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -126,6 +138,7 @@ let package = Package(
                 "ConduitDNS",
                 "ConduitPolicy",
                 "ConduitWebhooks",
+                "ConduitIngress",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -191,6 +204,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConduitIngressTests",
+            dependencies: ["ConduitIngress", "ConduitStore", "ConduitCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),

@@ -3,6 +3,7 @@ import ConduitCore
 import ConduitDNS
 import ConduitDomains
 import ConduitIdentity
+import ConduitIngress
 import ConduitWebhooks
 import ConduitSMTP
 import ConduitStore
@@ -80,14 +81,34 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
+        let tls = try config.smtp.tlsCert.isEmpty ? nil : SMTPTLSProvider(certificatePath: config.smtp.tlsCert, keyPath: config.smtp.tlsKey)
+        let spool = SpoolWriter(store: store)
+        defer { spool.shutdown() }
+        let ingress = IngressBackend(
+            store: store,
+            spool: spool,
+            resolver: resolver,
+            settings: IngressSettings(hostname: config.smtp.hostname),
+            logger: logger.with(service: "ingress")
+        )
         let smtp = SMTPServer(
             configuration: SMTPServerConfiguration(
                 host: config.smtp.listen.host,
                 port: config.smtp.listen.port,
-                session: .init(hostname: config.smtp.hostname, maxMessageBytes: config.smtp.maxMessageBytes),
+                session: .init(
+                    hostname: config.smtp.hostname,
+                    maxMessageBytes: config.smtp.maxMessageBytes,
+                    maxRecipients: config.smtp.maxRecipients,
+                    tlsAvailable: tls != nil,
+                    allowInsecureAuth: config.smtp.allowInsecureAuth,
+                    makeID: { Identifier.generate().rawValue }
+                ),
                 maxConnections: config.smtp.maxConnections,
-                commandTimeout: .seconds(config.smtp.commandTimeoutSeconds)
+                maxConnectionsPerIP: config.smtp.maxConnectionsPerIP,
+                commandTimeout: .seconds(config.smtp.commandTimeoutSeconds),
+                tls: tls
             ),
+            backend: ingress,
             logger: smtpLogger,
             onListening: { _, _ in readiness.smtpListening(true) }
         )
@@ -98,6 +119,7 @@ public enum ConduitServer {
                     .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: ExpiryJanitor(identity: identity, interval: .seconds(600), logger: identityLogger)),
+                    .init(service: CertificateReloader(provider: tls, logger: smtpLogger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

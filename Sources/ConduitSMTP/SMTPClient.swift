@@ -119,7 +119,7 @@ struct ReplyReader {
         while true {
             guard let input = try await lines.next() else { throw SMTPClientError.connectionClosed }
             guard case let .line(bytes) = input else { throw SMTPClientError.malformedReply("line too long") }
-            let line = String(decoding: bytes, as: UTF8.self)
+            let line = String(decoding: bytes.readableBytesView, as: UTF8.self)
             guard line.utf8.count >= 3, let value = Int(line.prefix(3)), (200...599).contains(value) else {
                 throw SMTPClientError.malformedReply(line)
             }

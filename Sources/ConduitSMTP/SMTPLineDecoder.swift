@@ -2,16 +2,18 @@ public import NIOCore
 
 /// Frames SMTP input into lines. Unlike NIO's `LineBasedFrameDecoder` it ends
 /// a line only at CRLF — a bare LF or CR stays inside the line, where the
-/// session rejects it — and it caps line length: RFC 5321 §4.5.3.1.4 allows
-/// 512 octets for a command line, extensions add some, and a client sending a
-/// longer one gets one `lineTooLong` and the rest of that line is dropped
-/// without being buffered.
+/// command parser rejects it and DATA keeps it as text, so `<LF>.<LF>` can
+/// never end a message (SMTP smuggling).
+///
+/// Memory stays bounded: a line longer than `maxLineLength` is handed on in
+/// `.fragment`s of exactly `maxLineLength` bytes, its tail as a `.line`. The
+/// split points depend only on the input, never on how the bytes arrived, so
+/// the same input always gives the same frames.
 public struct SMTPLineDecoder: ByteToMessageDecoder {
     public typealias InboundOut = SMTPInbound
 
-    /// Longest accepted line, excluding CRLF.
+    /// Longest line handed on whole, excluding CRLF.
     public let maxLineLength: Int
-    private var discarding = false
     /// Where the CRLF search resumes, so a slow client does not make us rescan.
     private var scanned = 0
 
@@ -35,45 +37,36 @@ public struct SMTPLineDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    /// The framing itself, free of channel plumbing so it can be tested directly.
-    mutating func nextMessage(_ buffer: inout ByteBuffer) -> SMTPInbound? {
-        while true {
-            let view = buffer.readableBytesView
-            guard let crlf = Self.findCRLF(in: view, from: max(scanned - 1, 0)) else {
-                if buffer.readableBytes > maxLineLength + 1 {
-                    // Too long already; forget what we have (keep a trailing CR,
-                    // it may be the start of the CRLF) and report once.
-                    let keep = view.last == UInt8(ascii: "\r") ? 1 : 0
-                    buffer.moveReaderIndex(forwardBy: buffer.readableBytes - keep)
-                    scanned = keep
-                    if !discarding {
-                        discarding = true
-                        return .lineTooLong
-                    }
-                } else {
-                    scanned = buffer.readableBytes
-                }
-                return nil
-            }
-            let length = crlf - view.startIndex
-            let line = buffer.readBytes(length: length) ?? []
+    /// The framing itself, free of channel plumbing: the server handler calls
+    /// it on its own buffer (so STARTTLS can discard what is left).
+    public mutating func nextMessage(_ buffer: inout ByteBuffer) -> SMTPInbound? {
+        let view = buffer.readableBytesView
+        // A CRLF starting at offset ≤ maxLineLength ends a line short enough.
+        let searchEnd = min(view.count, maxLineLength + 2)
+        if let crlf = Self.findCRLF(in: view, from: max(scanned - 1, 0), to: searchEnd) {
+            let line = buffer.readSlice(length: crlf)!
             buffer.moveReaderIndex(forwardBy: 2)
             scanned = 0
-            if discarding {
-                // The tail of an over-long line: already reported.
-                discarding = false
-                continue
-            }
-            if length > maxLineLength { return .lineTooLong }
             return .line(line)
         }
+        if view.count >= maxLineLength + 2 {
+            // No CRLF at any offset ≤ maxLineLength: the line is too long.
+            // Hand on its first maxLineLength bytes; the rest is rescanned.
+            scanned = 0
+            return .fragment(buffer.readSlice(length: maxLineLength)!)
+        }
+        scanned = view.count
+        return nil
     }
 
-    private static func findCRLF(in view: ByteBufferView, from offset: Int) -> Int? {
-        var index = view.startIndex + offset
-        while index < view.endIndex - 1 {
-            if view[index] == UInt8(ascii: "\r"), view[index + 1] == UInt8(ascii: "\n") { return index }
-            index += 1
+    /// Offset (from the view's start) of the first CRLF whose CR is at an
+    /// offset in `from..<to-1`.
+    private static func findCRLF(in view: ByteBufferView, from: Int, to end: Int) -> Int? {
+        var offset = from
+        while offset < end - 1 {
+            let index = view.startIndex + offset
+            if view[index] == UInt8(ascii: "\r"), view[index + 1] == UInt8(ascii: "\n") { return offset }
+            offset += 1
         }
         return nil
     }

@@ -30,7 +30,3 @@ public struct SMTPReply: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { wire.split(separator: "\r\n").joined(separator: " | ") }
 }
-
-extension SMTPReply {
-    static func ok(_ text: String = "OK") -> SMTPReply { SMTPReply(250, "2.0.0", text) }
-}

@@ -3,16 +3,18 @@ public import ServiceLifecycle
 import Metrics
 import NIOCore
 import NIOPosix
-import Synchronization
 
-/// The SMTP listener as a `Service`: binds, serves each connection in its own
-/// task, and on graceful shutdown stops accepting and tells connected clients
-/// `421` before closing them.
+/// The SMTP listener as a `Service`: binds, gives each connection an
+/// `SMTPServerHandler` with its own backend session, enforces the connection
+/// limits, and on graceful shutdown stops accepting and tells connected
+/// clients `421` (after any backend call in progress, so a message being
+/// committed still gets its reply) before closing them.
 public final class SMTPServer: Service {
     private let configuration: SMTPServerConfiguration
+    private let backend: any SMTPBackend
     private let logger: Logger
     private let onListening: @Sendable (_ host: String, _ port: Int) -> Void
-    private let active = Atomic<Int>(0)
+    private let registry: SMTPConnectionRegistry
     private let connectionsTotal = Counter(label: "conduit_smtp_connections_total")
     private let connectionsRejected = Counter(label: "conduit_smtp_connections_rejected_total")
     private let connectionsActive = Gauge(label: "conduit_smtp_connections_active")
@@ -20,99 +22,100 @@ public final class SMTPServer: Service {
     /// - Parameter onListening: called once the socket is bound, with the real port.
     public init(
         configuration: SMTPServerConfiguration,
+        backend: any SMTPBackend,
         logger: Logger,
         onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }
     ) {
         self.configuration = configuration
+        self.backend = backend
         self.logger = logger
         self.onListening = onListening
+        self.registry = SMTPConnectionRegistry(maxTotal: configuration.maxConnections, maxPerIP: configuration.maxConnectionsPerIP)
     }
 
     public func run() async throws {
-        let configuration = configuration
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout.components.seconds) * 1_000_000_000)
-                    let session = SMTPSession(settings: configuration.session)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: timeout),
-                        IdleTimeoutHandler(reply: session.timedOut()),
-                    ])
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(SMTPLineDecoder(maxLineLength: configuration.maxLineLength))
-                    )
-                    return try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+            .childChannelOption(.autoRead, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
             }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
 
-        let port = server.channel.localAddress?.port ?? configuration.port
+        let port = server.localAddress?.port ?? configuration.port
         logger.info("SMTP listening", metadata: ["address": "\(configuration.host):\(port)"])
         onListening(configuration.host, port)
 
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled: stop all the same.
         }
+        try? await server.close()
+        await drainConnections()
         logger.info("SMTP listener stopped")
     }
 
-    private func serve(_ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>) async {
-        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+    /// Sets up one accepted connection (on its event loop).
+    private func initialize(_ channel: any Channel) throws {
+        let ip = Self.clientIP(channel.remoteAddress)
+        let info = SMTPConnectionInfo(remoteIP: ip, remotePort: channel.remoteAddress?.port ?? 0)
         var logger = logger
-        logger[metadataKey: "peer"] = "\(peer)"
+        logger[metadataKey: "peer"] = "\(ip):\(info.remotePort)"
         connectionsTotal.increment()
-        let count = active.add(1, ordering: .relaxed).newValue
-        connectionsActive.record(count)
-        defer { connectionsActive.record(active.subtract(1, ordering: .relaxed).newValue) }
 
-        var session = SMTPSession(settings: configuration.session)
-        let channel = connection.channel
-        let shutdownReply = session.shuttingDown()
-        do {
-            try await withGracefulShutdownHandler {
-                try await connection.executeThenClose { inbound, outbound in
-                    guard count <= self.configuration.maxConnections else {
-                        self.connectionsRejected.increment()
-                        logger.warning("SMTP connection refused: too many connections", metadata: ["limit": "\(self.configuration.maxConnections)"])
-                        try await outbound.write(Self.encode(SMTPReply(421, "4.3.2", "\(self.configuration.session.hostname) Too many connections, try again later")))
-                        return
-                    }
-                    logger.debug("SMTP connection opened")
-                    try await outbound.write(Self.encode(session.greeting()))
-                    for try await input in inbound {
-                        switch session.receive(input) {
-                        case let .reply(reply):
-                            try await outbound.write(Self.encode(reply))
-                        case let .replyAndClose(reply):
-                            try await outbound.write(Self.encode(reply))
-                            return
-                        }
-                    }
-                }
-            } onGracefulShutdown: {
-                // Runs on another task: go through the channel, which is thread-safe.
-                channel.writeAndFlush(Self.encode(shutdownReply)).whenComplete { _ in
-                    channel.close(promise: nil)
-                }
-            }
-            logger.debug("SMTP connection closed")
-        } catch {
-            logger.debug("SMTP connection ended with error", metadata: ["error": "\(error)"])
+        var refusal: SMTPReply?
+        switch registry.register(channel, ip: ip) {
+        case .admitted:
+            break
+        case .tooManyTotal:
+            refusal = SMTPReply(421, "4.3.2", "\(configuration.session.hostname) Too many connections, try again later")
+        case .tooManyFromIP:
+            refusal = SMTPReply(421, "4.7.0", "\(configuration.session.hostname) Too many connections from your address, try again later")
+        }
+        if refusal != nil {
+            connectionsRejected.increment()
+            logger.warning("SMTP connection refused: too many connections")
+        }
+        let active = registry.count
+        connectionsActive.record(active)
+        let gauge = connectionsActive
+        let registry = registry
+        channel.closeFuture.whenComplete { _ in gauge.record(registry.count) }
+
+        let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout.components.seconds) * 1_000_000_000)
+        let handler = SMTPServerHandler(
+            session: SMTPSession(settings: configuration.session, connection: info),
+            backend: backend.makeSession(for: info),
+            tls: configuration.tls,
+            maxLineLength: configuration.maxLineLength,
+            refusal: refusal,
+            logger: logger
+        )
+        try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: timeout), handler])
+    }
+
+    /// Asks every connection to finish, waits up to 30 s, then closes the rest.
+    private func drainConnections() async {
+        for channel in registry.all {
+            channel.pipeline.fireUserInboundEventTriggered(SMTPServerHandler.ShutdownEvent())
+        }
+        for _ in 0..<300 where registry.count > 0 {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        for channel in registry.all {
+            try? await channel.close()
         }
     }
 
-    private static func encode(_ reply: SMTPReply) -> ByteBuffer {
-        ByteBuffer(string: reply.wire)
+    /// The client's address as text; IPv4-mapped IPv6 (a dual-stack socket)
+    /// is shown as plain IPv4 so limits and policies see one form.
+    static func clientIP(_ address: SocketAddress?) -> String {
+        guard let ip = address?.ipAddress else { return "unknown" }
+        if ip.hasPrefix("::ffff:"), ip.dropFirst(7).contains(".") { return String(ip.dropFirst(7)) }
+        return ip
     }
 }

@@ -6,12 +6,19 @@ public struct SMTPServerConfiguration: Sendable {
     public var port: Int
     /// What the dialogue advertises and enforces.
     public var session: SMTPSession.Settings
-    /// Longest command line accepted, excluding CRLF.
+    /// Longest command line accepted, excluding CRLF (message text may have
+    /// longer lines; it is framed in pieces of this size).
     public var maxLineLength: Int
     /// Connections served at once; more are answered `421` and closed.
     public var maxConnections: Int
-    /// Idle time allowed between commands (RFC 5321 §4.5.3.2.7 asks for 5 minutes).
+    /// Connections from one IP address at once; more get `421`.
+    public var maxConnectionsPerIP: Int
+    /// Idle time allowed while the server waits for the client. RFC 5321
+    /// §4.5.3.2.7 asks for at least 5 minutes; it covers every wait (command,
+    /// DATA text, TLS handshake).
     public var commandTimeout: Duration
+    /// STARTTLS certificate; `nil` = STARTTLS not offered.
+    public var tls: SMTPTLSProvider?
 
     public init(
         host: String,
@@ -19,13 +26,17 @@ public struct SMTPServerConfiguration: Sendable {
         session: SMTPSession.Settings,
         maxLineLength: Int = 1000,
         maxConnections: Int = 1000,
-        commandTimeout: Duration = .seconds(300)
+        maxConnectionsPerIP: Int = 50,
+        commandTimeout: Duration = .seconds(300),
+        tls: SMTPTLSProvider? = nil
     ) {
         self.host = host
         self.port = port
         self.session = session
         self.maxLineLength = maxLineLength
         self.maxConnections = maxConnections
+        self.maxConnectionsPerIP = maxConnectionsPerIP
         self.commandTimeout = commandTimeout
+        self.tls = tls
     }
 }

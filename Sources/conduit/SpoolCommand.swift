@@ -20,11 +20,16 @@ struct SpoolCommand: ParsableCommand {
             discussion: """
                 One line per message, tab-separated: ID, RECEIVED_AT (RFC 3339 UTC), MAIL FROM \
                 (<> for the null sender), SIZE in bytes, the recipients (comma-separated), and \
-                each delivery as RCPT=STATE (pending, delivered, failed, dead).
+                each delivery as RCPT=STATE (pending, delivered, failed, dead). With --json, one \
+                JSON object per line instead: the spooled message's envelope, SPF and DKIM results, \
+                recipients (with webhook ids and tags) and deliveries.
                 """
         )
 
         @OptionGroup var options: ConfigOption
+
+        @Flag(help: "One JSON object per message (JSON Lines).")
+        var json = false
 
         func run() throws {
             let store = try openSpool(options)
@@ -37,7 +42,9 @@ struct SpoolCommand: ParsableCommand {
                     let page = try store.read { txn in
                         try txn.spooledMessages(after: after, limit: 500).map { ($0, try txn.deliveries(ofMessage: $0.id)) }
                     }
-                    for (message, deliveries) in page { print(Self.line(message, deliveries)) }
+                    for (message, deliveries) in page {
+                        print(json ? try SpoolCommand.jsonLine(message, deliveries) : Self.line(message, deliveries))
+                    }
                     guard page.count == 500, let last = page.last else { break }
                     after = last.0.id
                 }
@@ -59,6 +66,19 @@ struct SpoolCommand: ParsableCommand {
                 deliveries.map { "\($0.rcptTo)=\($0.state.rawValue)" }.joined(separator: ","),
             ].joined(separator: "\t")
         }
+    }
+
+    private struct Listing: Encodable {
+        var message: SpooledMessage
+        var deliveries: [Delivery]
+    }
+
+    static func jsonLine(_ message: SpooledMessage, _ deliveries: [Delivery]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(Listing(message: message, deliveries: deliveries)), as: UTF8.self)
     }
 
     struct Show: ParsableCommand {

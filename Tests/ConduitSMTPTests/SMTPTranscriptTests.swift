@@ -1,11 +1,22 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import ConduitSMTP
 
 /// Golden transcripts (the Postfix way): each file under Transcripts/ is a
-/// dialogue. `C:` lines are fed to the session (with `\n`, `\r`, `\0`
-/// escapes; `C! too-long` stands for an over-long line), `S:` lines are the
-/// exact replies expected, and `[closed]` marks where the server hangs up.
+/// dialogue with the pure session and a scripted backend.
+///
+/// - `C: text` is a line fed to the session (escapes `\n`, `\r`, `\0`);
+///   `C+ text` is a fragment of an over-long line.
+/// - `S: text` is an exact reply line expected; `[closed]` marks a hang-up.
+/// - `M: text` is a line of the message the backend received at DATA.
+/// - `[tls]` completes a TLS handshake after STARTTLS.
+/// - `#! key=value …` sets: `size`, `rcpts`, `errors`, `tls`, `insecure-auth`.
+///
+/// The backend script: user `alice` with password `secret` authenticates;
+/// sender local part `blocked` is refused; recipients whose local part
+/// starts with `unknown` get 550, `later` gets 451, others 250; DATA
+/// answers `250 2.0.0 OK queued as Q1`.
 @Suite struct SMTPTranscriptTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Transcripts")
 
@@ -14,33 +25,87 @@ import Testing
     }
 
     @Test func transcriptsExist() {
-        #expect(Self.files.count >= 5)
+        #expect(Self.files.count >= 12)
     }
 
     @Test(arguments: files)
     func transcript(_ name: String) throws {
         let text = try String(contentsOf: Self.directory.appendingPathComponent(name), encoding: .utf8)
-        var session = SMTPSession(settings: .init(hostname: "mx.test", maxMessageBytes: 1_000_000, maxErrors: 5))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var options: [String: String] = [:]
+        for line in lines where line.hasPrefix("#! ") {
+            for pair in line.dropFirst(3).split(separator: " ") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                options[String(kv[0])] = kv.count == 2 ? String(kv[1]) : "true"
+            }
+        }
+        let settings = SMTPSession.Settings(
+            hostname: "mx.test",
+            maxMessageBytes: Int(options["size"] ?? "") ?? 1_000_000,
+            maxRecipients: Int(options["rcpts"] ?? "") ?? 100,
+            maxErrors: Int(options["errors"] ?? "") ?? 5,
+            tlsAvailable: options["tls"] == "true",
+            allowInsecureAuth: options["insecure-auth"] == "true",
+            makeID: { "Q1" },
+            now: { Date(timeIntervalSince1970: 1_795_000_000) }
+        )
+        var session = SMTPSession(settings: settings, connection: SMTPConnectionInfo(remoteIP: "192.0.2.7", remotePort: 40000))
         var actual: [String] = session.greeting().wire.split(separator: "\r\n").map { "S: \($0)" }
         var expected: [String] = []
         var closed = false
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = String(raw)
+        for line in lines {
             if line.hasPrefix("#") || line.isEmpty { continue }
             expected.append(line)
+            if line == "[tls]" {
+                session.tlsEstablished()
+                actual.append(line)
+                continue
+            }
             guard line.hasPrefix("C") else { continue }
             actual.append(line)
             guard !closed else { actual.append("(input after close)"); continue }
-            let input: SMTPInbound = line.hasPrefix("C! ") ? .lineTooLong : .line(Self.unescape(String(line.dropFirst(3))))
-            let reply: SMTPReply
-            switch session.receive(input) {
-            case let .reply(r): reply = r
-            case let .replyAndClose(r): reply = r; closed = true
+            let bytes = Self.unescape(String(line.dropFirst(3)))
+            let input: SMTPInbound = line.hasPrefix("C+ ") ? .fragment(ByteBuffer(bytes: bytes)) : .line(bytes: bytes)
+            var action = session.receive(input)
+            while case let .backend(call) = action {
+                let (reply, message) = Self.script(call)
+                if let message {
+                    actual += String(decoding: message.content.readableBytesView, as: UTF8.self)
+                        .split(separator: "\r\n", omittingEmptySubsequences: false).dropLast()
+                        .map { "M: " + Self.escape(String($0)) }
+                }
+                action = session.backendReplied(reply)
             }
-            actual += reply.wire.split(separator: "\r\n").map { "S: \($0)" }
-            if closed { actual.append("[closed]") }
+            switch action {
+            case .none, .backend: break
+            case let .reply(r): actual += r.wire.split(separator: "\r\n").map { "S: \($0)" }
+            case let .startTLS(r): actual += r.wire.split(separator: "\r\n").map { "S: \($0)" }
+            case let .replyAndClose(r):
+                actual += r.wire.split(separator: "\r\n").map { "S: \($0)" }
+                closed = true
+                actual.append("[closed]")
+            }
         }
         #expect(actual == expected, "transcript \(name)")
+    }
+
+    static func script(_ call: SMTPSession.BackendCall) -> (SMTPReply, SMTPMessage?) {
+        switch call {
+        case let .authenticate(user, password):
+            return user == "alice" && password == "secret"
+                ? (SMTPReply(235, "2.7.0", "Authentication successful"), nil)
+                : (SMTPReply(535, "5.7.8", "Authentication credentials invalid"), nil)
+        case let .mail(sender, _, _):
+            return sender?.localPart == "blocked"
+                ? (SMTPReply(550, "5.7.1", "Sender rejected"), nil)
+                : (SMTPReply(250, "2.1.0", "Sender OK"), nil)
+        case let .rcpt(recipient):
+            if recipient.localPart.hasPrefix("unknown") { return (SMTPReply(550, "5.1.1", "No such mailbox"), nil) }
+            if recipient.localPart.hasPrefix("later") { return (SMTPReply(451, "4.7.24", "SPF temporary error"), nil) }
+            return (SMTPReply(250, "2.1.5", "Recipient OK"), nil)
+        case let .data(message):
+            return (SMTPReply(250, "2.0.0", "OK queued as \(message.id)"), message)
+        }
     }
 
     static func unescape(_ s: String) -> [UInt8] {
@@ -57,5 +122,9 @@ import Testing
             }
         }
         return out
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
     }
 }

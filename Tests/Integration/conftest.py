@@ -50,15 +50,17 @@ level = "debug"
 class RunningConduit:
     """A `conduit serve` process and the ports it reported."""
 
-    def __init__(self, config: Path, log: Path):
+    def __init__(self, config: Path, log: Path, env: dict | None = None):
         self.config = config
         self.log_path = log
-        self.log_file = open(log, "w")
+        self.log_file = open(log, "a")
+        self.log_offset = self.log_file.tell()
         self.proc = subprocess.Popen(
             [conduit_binary(), "serve", "--config", str(config)],
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         self.api_url = None
         self.smtp_port = None
@@ -67,7 +69,7 @@ class RunningConduit:
     def _wait_ready(self, timeout: float = 60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.log_path.read_text()
+            text = self.log_path.read_bytes()[self.log_offset:].decode(errors="replace")
             for kind, address in LISTENING.findall(text):
                 host, port = address.rsplit(":", 1)
                 if kind == "API":

@@ -73,7 +73,10 @@ def test_smtp_greeting_and_connection_commands(conduit):
     assert client.noop()[0] == 250
     assert client.rset()[0] == 250
     code, message = client.docmd("MAIL", "FROM:<someone@example.com>")
-    assert code == 502 and message.startswith(b"5.5.1")
+    assert code == 250 and message.startswith(b"2.1.0")
+    # No webhooks exist: every recipient is unknown.
+    code, message = client.docmd("RCPT", "TO:<anyone@example.net>")
+    assert code == 550 and message.startswith(b"5.1.1")
     code, _ = client.docmd("WHATEVER")
     assert code == 500
     assert client.quit()[0] == 221

@@ -28,6 +28,8 @@ public struct ConduitConfig: Sendable, Equatable {
         public var maxRecipients = 100
         /// Connections served at once; more are answered 421.
         public var maxConnections = 1000
+        /// Connections from one IP address at once (Postfix's default is 50).
+        public var maxConnectionsPerIP = 50
         /// Seconds a client may stay silent between commands (RFC 5321 §4.5.3.2).
         public var commandTimeoutSeconds = 300
         /// PEM certificate and key; STARTTLS is offered when both are set.

@@ -88,6 +88,7 @@ public enum ConfigLoader {
         if let size = try s.int("max_message_bytes", in: 1024...1_073_741_824) { smtp.maxMessageBytes = size }
         if let count = try s.int("max_recipients", in: 1...10_000) { smtp.maxRecipients = count }
         if let count = try s.int("max_connections", in: 1...100_000) { smtp.maxConnections = count }
+        if let count = try s.int("max_connections_per_ip", in: 1...100_000) { smtp.maxConnectionsPerIP = count }
         if let seconds = try s.int("command_timeout_seconds", in: 1...3600) { smtp.commandTimeoutSeconds = seconds }
         if let cert = try s.string("tls_cert") { smtp.tlsCert = cert }
         if let key = try s.string("tls_key") { smtp.tlsKey = key }

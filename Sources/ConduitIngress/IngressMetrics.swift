@@ -1,0 +1,11 @@
+import Metrics
+
+/// Counters for what the ingress decides, labelled by outcome.
+struct IngressMetrics: Sendable {
+    let accepted = Counter(label: "conduit_smtp_messages_accepted_total")
+    let acceptedBytes = Counter(label: "conduit_smtp_message_bytes_total")
+    let recipientsRejected = Counter(label: "conduit_smtp_recipients_rejected_total")
+    let recipientsAccepted = Counter(label: "conduit_smtp_recipients_accepted_total")
+    let spoolFailures = Counter(label: "conduit_spool_commit_failures_total")
+    let dkimRejected = Counter(label: "conduit_smtp_dkim_rejected_total")
+}

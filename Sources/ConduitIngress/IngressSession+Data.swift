@@ -1,0 +1,114 @@
+import ConduitCore
+import ConduitPolicy
+import ConduitSMTP
+import ConduitStore
+import Foundation
+import Glibc
+import Logging
+import Metrics
+import NIOCore
+
+extension IngressSession {
+    /// End of DATA: DKIM per recipient, then one spool commit of the message,
+    /// its deliveries and the log rows of recipients DKIM turned away.
+    func data(_ message: SMTPMessage) async -> SMTPReply {
+        defer { recipients = [] }
+        let receivedAt = Date()
+        let spf = await spf()
+        // The verifier works on its own copy of the text: make it only when
+        // there is a signature to check.
+        let signed = HeaderSection.value(named: "DKIM-Signature", in: message.content) != nil
+        let dkim = signed ? await backend.dkim.verify(message: Array(message.content.readableBytesView), now: receivedAt) : []
+
+        var accepted: [Recipient] = []
+        var refused: [(Recipient, String)] = []
+        for recipient in recipients {
+            guard let policy = recipient.policy else { accepted.append(recipient); continue }
+            switch SMTPPolicyEvaluator.checkDKIM(policy, verdicts: dkim) {
+            case .accept:
+                accepted.append(recipient)
+            case let .defer(reason):
+                logger.info("message deferred by DKIM", metadata: ["rcpt": "\(recipient.rcptTo)", "reason": "\(reason)"])
+                return SMTPReply(451, "4.7.5", "DKIM temporary error, try again later")
+            case let .reject(reason):
+                refused.append((recipient, reason))
+            }
+        }
+
+        let spooled = SpooledMessage(
+            id: message.id,
+            receivedAt: receivedAt,
+            mailFrom: mailFrom,
+            remoteIP: connection.remoteIP,
+            helo: context.helo,
+            tls: context.tls,
+            authUser: context.authUser,
+            spf: SpooledSPF(result: spf.result.rawValue, domain: spf.domain.isEmpty ? nil : spf.domain),
+            dkim: dkim.map { SpooledDKIM(domain: $0.domain, selector: $0.selector, result: $0.result.rawValue) },
+            size: message.content.readableBytes,
+            recipients: accepted.map {
+                SpooledRecipient(rcptTo: $0.rcptTo, webhookID: $0.webhook.id, accountID: $0.webhook.accountID, tag: $0.tag)
+            }
+        )
+        let firstAttempt = receivedAt.addingTimeInterval(backend.settings.firstAttemptDelay)
+        let deliveries = accepted.map { recipient in
+            Delivery(
+                id: Identifier.generate().rawValue, messageID: message.id, webhookID: recipient.webhook.id,
+                accountID: recipient.webhook.accountID, rcptTo: recipient.rcptTo, tag: recipient.tag,
+                state: .pending, attempts: 0, nextAttemptAt: firstAttempt, createdAt: receivedAt, updatedAt: receivedAt
+            )
+        }
+        let smtpMessageID = HeaderSection.value(named: "Message-ID", in: message.content).flatMap { $0.isEmpty ? nil : $0 }
+        let logs = refused.map { recipient, reason in
+            DeliveryLog(
+                id: Identifier.generate().rawValue, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID,
+                deliveryID: nil, messageID: message.id, smtpMessageID: smtpMessageID, sender: mailFrom,
+                attemptedAt: receivedAt, durationMs: 0, httpStatus: nil,
+                error: "not delivered: \(reason)", simulated: false
+            )
+        }
+        if !refused.isEmpty {
+            backend.metrics.dkimRejected.increment(by: refused.count)
+            logger.info("recipients refused by DKIM", metadata: [
+                "id": "\(message.id)", "rcpts": "\(refused.map(\.0.rcptTo))", "reasons": "\(refused.map(\.1))",
+            ])
+        }
+
+        do {
+            if accepted.isEmpty {
+                // Nothing to deliver: only the log rows saying why.
+                try backend.store.write { txn in for log in logs { try txn.insert(log) } }
+                return SMTPReply(550, "5.7.20", "No passing DKIM signature found")
+            }
+            try await backend.spool.commit(SpoolEntry(message: spooled, body: MessageBody(buffer: message.content), deliveries: deliveries, logs: logs))
+        } catch {
+            backend.metrics.spoolFailures.increment()
+            logger.error("spool commit failed", metadata: ["id": "\(message.id)", "error": "\(error)"])
+            if case StoreError.mapFull = error {
+                return SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
+            }
+            return SMTPReply(451, "4.3.0", "Temporary storage failure, try again later")
+        }
+        FaultInjection.point("after-spool-commit")
+        backend.metrics.accepted.increment()
+        backend.metrics.acceptedBytes.increment(by: message.content.readableBytes)
+        logger.info("message spooled", metadata: [
+            "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
+            "size": "\(message.content.readableBytes)", "spf": "\(spf.result.rawValue)",
+        ])
+        backend.onSpooled(message.id)
+        return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
+    }
+}
+
+/// Crash points for durability tests: with `CONDUIT_FAULT=<name>` in the
+/// environment the process kills itself (SIGKILL, no cleanup) when it
+/// reaches the point of that name. Unset in production: one getenv per call.
+enum FaultInjection {
+    static let armed = ProcessInfo.processInfo.environment["CONDUIT_FAULT"]
+
+    static func point(_ name: String) {
+        guard let armed, armed == name else { return }
+        kill(getpid(), SIGKILL)
+    }
+}

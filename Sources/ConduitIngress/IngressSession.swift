@@ -1,0 +1,145 @@
+import ConduitCore
+import ConduitPolicy
+import ConduitSMTP
+import ConduitStore
+import Foundation
+import Logging
+import Metrics
+
+/// One SMTP connection's ingress state: who authenticated, the transaction's
+/// sender, its SPF verdict and its accepted recipients. The SMTP server calls
+/// it one step at a time; being an actor keeps that honest.
+actor IngressSession: SMTPBackendSession {
+    /// A recipient accepted at RCPT, with what DATA needs to finish it.
+    struct Recipient: Sendable {
+        var rcptTo: String
+        var webhook: Webhook
+        var policy: SMTPSecurityPolicy?
+        var tag: String?
+    }
+
+    let backend: IngressBackend
+    let connection: SMTPConnectionInfo
+    let clientIP: IPAddress?
+    let logger: Logger
+
+    /// Policies whose credentials the client authenticated with.
+    var authenticatedPolicyIDs: Set<String> = []
+    var authUser: String?
+
+    // The transaction.
+    var context = SMTPTransactionContext(helo: "", tls: false, authUser: nil)
+    /// MAIL FROM as `local@domain`, `""` for the null sender.
+    var mailFrom = ""
+    var spfVerdict: SPFVerdict?
+    var recipients: [Recipient] = []
+
+    init(backend: IngressBackend, connection: SMTPConnectionInfo, logger: Logger) {
+        self.backend = backend
+        self.connection = connection
+        self.clientIP = IPAddress(connection.remoteIP)
+        self.logger = logger
+    }
+
+    func authenticate(username: String, password: String) async -> SMTPReply {
+        do {
+            let matched = try await backend.credentials.policies(username: username, password: password)
+            guard !matched.isEmpty else {
+                logger.notice("SMTP AUTH failed", metadata: ["user": "\(username)"])
+                return SMTPReply(535, "5.7.8", "Authentication credentials invalid")
+            }
+            authenticatedPolicyIDs = matched
+            authUser = username
+            return SMTPReply(235, "2.7.0", "Authentication successful")
+        } catch {
+            logger.error("SMTP AUTH lookup failed", metadata: ["error": "\(error)"])
+            return SMTPReply(454, "4.7.0", "Temporary authentication failure")
+        }
+    }
+
+    func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
+        self.context = context
+        mailFrom = sender.map { "\($0.localPart)@\($0.domain)" } ?? ""
+        spfVerdict = nil
+        recipients = []
+        return SMTPReply(250, "2.1.0", "Sender OK")
+    }
+
+    func rcpt(to recipient: SMTPMailbox) async -> SMTPReply {
+        let resolution: RecipientResolver.Resolution
+        do {
+            resolution = try backend.store.read { txn in
+                try RecipientResolver.resolve(localPart: recipient.localPart, domain: recipient.domain, in: txn)
+            }
+        } catch {
+            logger.error("recipient lookup failed", metadata: ["error": "\(error)"])
+            return SMTPReply(451, "4.3.0", "Temporary lookup failure, try again later")
+        }
+        switch resolution {
+        case .unknown:
+            backend.metrics.recipientsRejected.increment()
+            return SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: no such mailbox")
+        case .inactive:
+            backend.metrics.recipientsRejected.increment()
+            return SMTPReply(550, "5.2.1", "<\(recipient)>: Mailbox disabled, not accepting messages")
+        case let .found(webhook, policy, tag):
+            if let policy, let reply = await check(policy, for: recipient) {
+                backend.metrics.recipientsRejected.increment()
+                return reply
+            }
+            if !recipients.contains(where: { $0.webhook.id == webhook.id }) {
+                recipients.append(Recipient(rcptTo: Self.normalized(recipient), webhook: webhook, policy: policy, tag: tag))
+            }
+            backend.metrics.recipientsAccepted.increment()
+            return SMTPReply(250, "2.1.5", "Recipient OK")
+        }
+    }
+
+    /// The RCPT-time checks of a recipient's policy, in DESIGN §5's order;
+    /// `nil` when they pass.
+    private func check(_ policy: SMTPSecurityPolicy, for recipient: SMTPMailbox) async -> SMTPReply? {
+        if case let .reject(reason) = SMTPPolicyEvaluator.checkSource(policy, ip: clientIP) {
+            logger.info("recipient refused by policy", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
+            return SMTPReply(550, "5.7.1", "<\(recipient)>: Client address not permitted")
+        }
+        if case .reject = SMTPPolicyEvaluator.checkAuth(policy, authenticatedPolicyIDs: authenticatedPolicyIDs) {
+            return SMTPReply(530, "5.7.0", "<\(recipient)>: Authentication required")
+        }
+        if SMTPPolicyEvaluator.needsSPF(policy) {
+            let verdict = await spf()
+            switch SMTPPolicyEvaluator.checkSPF(policy, verdict: verdict) {
+            case .accept:
+                break
+            case let .defer(reason):
+                logger.info("recipient deferred by SPF", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
+                return SMTPReply(451, "4.7.24", "<\(recipient)>: SPF temporary error, try again later")
+            case let .reject(reason):
+                logger.info("recipient refused by SPF", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
+                return SMTPReply(550, "5.7.23", "<\(recipient)>: SPF validation failed (\(reason))")
+            }
+        }
+        return nil
+    }
+
+    /// The transaction's SPF verdict, computed once (MAIL FROM, or HELO for
+    /// the null sender).
+    func spf() async -> SPFVerdict {
+        if let spfVerdict { return spfVerdict }
+        let verdict: SPFVerdict
+        if let clientIP {
+            verdict = await backend.spf.check(ip: clientIP, mailFrom: mailFrom, helo: context.helo)
+        } else {
+            verdict = SPFVerdict(result: .none, domain: context.helo)
+        }
+        spfVerdict = verdict
+        return verdict
+    }
+
+    func close() async {}
+
+    /// `local@domain` with the domain in A-labels when it is a valid name.
+    static func normalized(_ mailbox: SMTPMailbox) -> String {
+        let domain = (try? DomainName.normalize(mailbox.domain)) ?? mailbox.domain.lowercased()
+        return "\(mailbox.localPart)@\(domain)"
+    }
+}

@@ -1,0 +1,89 @@
+public import NIOCore
+
+/// What the SMTP server asks of whoever decides about mail (go-smtp's
+/// `Backend`/`Session` shape). The SMTP target knows only this protocol; the
+/// ingress implements it with recipients, policies and the spool.
+public protocol SMTPBackend: Sendable {
+    /// A fresh session for one accepted connection.
+    func makeSession(for connection: SMTPConnectionInfo) -> any SMTPBackendSession
+}
+
+/// One connection's backend state. The server calls one method at a time,
+/// in protocol order, and waits for each answer before reading on; every
+/// answer is the SMTP reply to send, and a 2xx reply means "accepted".
+public protocol SMTPBackendSession: Sendable {
+    /// `AUTH`: answer `235` to authenticate, `535 5.7.8` otherwise.
+    func authenticate(username: String, password: String) async -> SMTPReply
+    /// `MAIL FROM`: begins a new transaction, discarding any earlier one
+    /// (the server tracks RSET and aborted transactions itself). `nil` is
+    /// the null reverse-path.
+    func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply
+    /// `RCPT TO`: `250` accepts the recipient for this transaction.
+    func rcpt(to recipient: SMTPMailbox) async -> SMTPReply
+    /// The complete message of the transaction. Answer `250` only once it
+    /// is durably stored: the client may forget it as soon as it reads that.
+    func data(_ message: SMTPMessage) async -> SMTPReply
+    /// The connection is gone; nothing more will be called.
+    func close() async
+}
+
+/// Facts about a connection, fixed when it is accepted.
+public struct SMTPConnectionInfo: Sendable, Equatable {
+    /// The client's IP address as text (`192.0.2.1`, `2001:db8::1`).
+    public var remoteIP: String
+    public var remotePort: Int
+
+    public init(remoteIP: String, remotePort: Int) {
+        self.remoteIP = remoteIP
+        self.remotePort = remotePort
+    }
+}
+
+/// What a transaction knows from the connection at `MAIL FROM` time.
+public struct SMTPTransactionContext: Sendable, Equatable {
+    /// The EHLO/HELO argument.
+    public var helo: String
+    /// Whether the session runs inside TLS (STARTTLS completed).
+    public var tls: Bool
+    /// The SMTP AUTH user, when the client authenticated.
+    public var authUser: String?
+
+    public init(helo: String, tls: Bool, authUser: String?) {
+        self.helo = helo
+        self.tls = tls
+        self.authUser = authUser
+    }
+}
+
+/// The ESMTP parameters of `MAIL FROM` this server understands.
+public struct SMTPMailParameters: Sendable, Equatable {
+    /// `SIZE=`: the client's estimate of the message size.
+    public var declaredSize: Int?
+    /// `BODY=8BITMIME` (true) or `7BIT`/absent (false).
+    public var eightBitMIME: Bool
+    /// `SMTPUTF8`: addresses and headers may be UTF-8 (RFC 6531).
+    public var smtpUTF8: Bool
+
+    public init(declaredSize: Int? = nil, eightBitMIME: Bool = false, smtpUTF8: Bool = false) {
+        self.declaredSize = declaredSize
+        self.eightBitMIME = eightBitMIME
+        self.smtpUTF8 = smtpUTF8
+    }
+}
+
+/// A received message: the server's `Received:` header followed by the
+/// client's text, dot-unstuffed, lines ending in CRLF.
+public struct SMTPMessage: Sendable, Equatable {
+    /// The queue id, also in the `Received:` header.
+    public var id: String
+    /// The message bytes; the only copy the server holds.
+    public var content: ByteBuffer
+    /// Recipients the backend accepted, in order.
+    public var recipients: [SMTPMailbox]
+
+    public init(id: String, content: ByteBuffer, recipients: [SMTPMailbox]) {
+        self.id = id
+        self.content = content
+        self.recipients = recipients
+    }
+}

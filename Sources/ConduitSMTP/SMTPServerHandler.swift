@@ -1,0 +1,225 @@
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Drives one `SMTPSession` on a channel: frames input with
+/// `SMTPLineDecoder`, feeds the session, performs what it asks (replies,
+/// backend calls, STARTTLS) and holds further input while a backend call is
+/// outstanding. All state lives on the channel's event loop.
+///
+/// Replies to pipelined commands are written as they are produced and
+/// flushed once the input at hand is used up or before waiting on the
+/// backend (RFC 2920 §3.2): one segment per batch, not per reply.
+final class SMTPServerHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Sent through the pipeline to ask a connection to end (graceful shutdown).
+    struct ShutdownEvent: Sendable {}
+
+    private var session: SMTPSession
+    private var decoder: SMTPLineDecoder
+    private let backend: any SMTPBackendSession
+    private let tls: SMTPTLSProvider?
+    private let logger: Logger
+    /// Input received but not yet framed or fed.
+    private var buffer = ByteBuffer()
+    /// Input held while the backend works; past this, stop reading the socket.
+    private let maxBufferedBytes: Int
+    private var readHeld = false
+    private var closing = false
+    private var shutdownRequested = false
+    /// A refusal (too many connections) sent instead of the banner.
+    private let refusal: SMTPReply?
+
+    init(
+        session: SMTPSession,
+        backend: any SMTPBackendSession,
+        tls: SMTPTLSProvider?,
+        maxLineLength: Int,
+        refusal: SMTPReply? = nil,
+        logger: Logger
+    ) {
+        self.session = session
+        self.decoder = SMTPLineDecoder(maxLineLength: maxLineLength)
+        self.backend = backend
+        self.tls = tls
+        self.refusal = refusal
+        self.logger = logger
+        self.maxBufferedBytes = max(64 * 1024, maxLineLength * 4)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let refusal {
+            send(refusal, context: context)
+            close(context: context)
+        } else {
+            send(session.greeting(), context: context)
+            context.flush()
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        let backend = backend
+        Task { await backend.close() }
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var bytes = unwrapInboundIn(data)
+        buffer.writeBuffer(&bytes)
+        process(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Backpressure: while the backend works, buffer up to a limit, then
+        // leave the rest in the kernel until the session can take input.
+        if session.isAwaitingBackend, buffer.readableBytes >= maxBufferedBytes {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            // The client waiting for our backend is not idle.
+            guard !session.isAwaitingBackend, !closing else { return }
+            send(session.timedOut(), context: context)
+            close(context: context)
+        case is ShutdownEvent:
+            shutdownRequested = true
+            guard !session.isAwaitingBackend, !closing else { return }
+            send(session.shuttingDown(), context: context)
+            close(context: context)
+        case let event as TLSUserEvent:
+            if case .handshakeCompleted = event {
+                session.tlsEstablished()
+                logger.debug("SMTP TLS established")
+            }
+            context.fireUserInboundEventTriggered(event)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("SMTP connection error", metadata: ["error": "\(error)"])
+        closing = true
+        context.close(promise: nil)
+    }
+
+    /// Frames and feeds buffered input until it runs out, the session waits
+    /// for the backend, or the connection ends.
+    private func process(context: ChannelHandlerContext) {
+        var wrote = false
+        while !closing, !session.isAwaitingBackend, let frame = decoder.nextMessage(&buffer) {
+            wrote = perform(session.receive(frame), context: context) || wrote
+        }
+        if wrote, !closing { context.flush() }
+        buffer.discardReadBytes()
+    }
+
+    /// Carries out one action; `true` when it wrote something unflushed.
+    private func perform(_ action: SMTPSession.Action, context: ChannelHandlerContext) -> Bool {
+        switch action {
+        case .none:
+            return false
+        case let .reply(reply):
+            send(reply, context: context)
+            return true
+        case let .replyAndClose(reply):
+            send(reply, context: context)
+            close(context: context)
+            return false
+        case let .startTLS(reply):
+            startTLS(reply, context: context)
+            return false
+        case let .backend(call):
+            context.flush()
+            callBackend(call, context: context)
+            return false
+        }
+    }
+
+    private func startTLS(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        guard let sslContext = tls?.current else {
+            // The certificate vanished since EHLO (failed reload): say so.
+            send(SMTPReply(454, "4.7.0", "TLS not available due to temporary reason"), context: context)
+            session.tlsFailed()
+            context.flush()
+            return
+        }
+        // The 220 leaves in plaintext before the TLS handler joins the
+        // pipeline; whatever the client pipelined behind STARTTLS is
+        // discarded (RFC 3207 §4.2, CVE-2011-0411).
+        send(reply, context: context)
+        context.flush()
+        buffer.clear()
+        decoder = SMTPLineDecoder(maxLineLength: decoder.maxLineLength)
+        do {
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+        } catch {
+            logger.warning("SMTP STARTTLS failed", metadata: ["error": "\(error)"])
+            close(context: context)
+        }
+    }
+
+    private func callBackend(_ call: SMTPSession.BackendCall, context: ChannelHandlerContext) {
+        let backend = backend
+        let future = context.eventLoop.makeFutureWithTask { () async -> SMTPReply in
+            switch call {
+            case let .authenticate(username, password):
+                await backend.authenticate(username: username, password: password)
+            case let .mail(sender, parameters, transaction):
+                await backend.mail(from: sender, parameters: parameters, context: transaction)
+            case let .rcpt(recipient):
+                await backend.rcpt(to: recipient)
+            case let .data(message):
+                await backend.data(message)
+            }
+        }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        future.whenComplete { result in
+            let (handler, context) = bound.value
+            // makeFutureWithTask of a non-throwing closure cannot fail.
+            guard case let .success(reply) = result else { return }
+            handler.backendReplied(reply, context: context)
+        }
+    }
+
+    private func backendReplied(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        if perform(session.backendReplied(reply), context: context), !closing { context.flush() }
+        if shutdownRequested, !closing {
+            send(session.shuttingDown(), context: context)
+            close(context: context)
+            return
+        }
+        process(context: context)
+        if readHeld, !session.isAwaitingBackend {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func send(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(string: reply.wire)), promise: nil)
+    }
+
+    /// Flushes what is written, then closes.
+    private func close(context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}

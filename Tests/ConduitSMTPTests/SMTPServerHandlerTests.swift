@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import Synchronization
+import Testing
+@testable import ConduitSMTP
+
+/// The driver on a test channel: pipelined input, backend calls made in
+/// order with input held meanwhile, and the message handed over whole.
+@Suite struct SMTPServerHandlerTests {
+    /// Records calls; accepts everything except recipients named `nobody`.
+    final class RecordingBackend: SMTPBackendSession {
+        let calls = Mutex<[String]>([])
+        let messages = Mutex<[SMTPMessage]>([])
+
+        func authenticate(username: String, password: String) async -> SMTPReply {
+            calls.withLock { $0.append("auth \(username)") }
+            return SMTPReply(535, "5.7.8", "no")
+        }
+
+        func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
+            calls.withLock { $0.append("mail \(sender?.description ?? "<>") helo=\(context.helo)") }
+            try? await Task.sleep(for: .milliseconds(5))
+            return SMTPReply(250, "2.1.0", "Sender OK")
+        }
+
+        func rcpt(to recipient: SMTPMailbox) async -> SMTPReply {
+            calls.withLock { $0.append("rcpt \(recipient)") }
+            return recipient.localPart == "nobody" ? SMTPReply(550, "5.1.1", "No such mailbox") : SMTPReply(250, "2.1.5", "Recipient OK")
+        }
+
+        func data(_ message: SMTPMessage) async -> SMTPReply {
+            calls.withLock { $0.append("data \(message.id)") }
+            messages.withLock { $0.append(message) }
+            return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
+        }
+
+        func close() async {}
+    }
+
+    static func channel(_ backend: RecordingBackend) async throws -> NIOAsyncTestingChannel {
+        let settings = SMTPSession.Settings(hostname: "mx.test", maxMessageBytes: 10_000, makeID: { "Q1" })
+        let channel = try await NIOAsyncTestingChannel { channel in
+            // Built on the channel's loop: the handler is loop-bound, not Sendable.
+            let handler = SMTPServerHandler(
+                session: SMTPSession(settings: settings, connection: SMTPConnectionInfo(remoteIP: "192.0.2.1", remotePort: 1)),
+                backend: backend, tls: nil, maxLineLength: 100, logger: Logger(label: "test")
+            )
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "192.0.2.1", port: 1))
+        return channel
+    }
+
+    /// Reads outbound bytes until `count` reply lines ending in a final line arrived.
+    static func replies(_ channel: NIOAsyncTestingChannel, count: Int) async throws -> [String] {
+        var text = ""
+        for _ in 0..<200 {
+            while let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
+                text += String(buffer: buffer)
+            }
+            let finals = text.split(separator: "\r\n").filter { $0.count >= 4 && $0[$0.index($0.startIndex, offsetBy: 3)] == " " }
+            if finals.count >= count { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return text.split(separator: "\r\n").map(String.init)
+    }
+
+    @Test func pipelinedCommandsAreAnsweredInOrderAcrossBackendCalls() async throws {
+        let backend = RecordingBackend()
+        let channel = try await Self.channel(backend)
+        try await channel.writeInbound(ByteBuffer(string:
+            "EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<nobody@x.test>\r\nRCPT TO:<hook@x.test>\r\nDATA\r\n"
+        ))
+        let lines = try await Self.replies(channel, count: 6)
+        #expect(lines.first == "220 mx.test ESMTP Conduit ready")
+        #expect(Array(lines.suffix(4)) == [
+            "250 2.1.0 Sender OK", "550 5.1.1 No such mailbox", "250 2.1.5 Recipient OK", "354 End data with <CR><LF>.<CR><LF>",
+        ])
+        #expect(backend.calls.withLock { $0 } == ["mail a@example.org helo=c.example", "rcpt nobody@x.test", "rcpt hook@x.test"])
+
+        // Text, dot-stuffing, a line longer than the frame limit, the end.
+        let long = String(repeating: "L", count: 250)
+        try await channel.writeInbound(ByteBuffer(string: "Subject: x\r\n\r\n..dot\r\n\(long)\r\n.\r\nQUIT\r\n"))
+        let after = try await Self.replies(channel, count: 2)
+        #expect(Array(after.suffix(2)) == ["250 2.0.0 OK queued as Q1", "221 2.0.0 mx.test closing connection"])
+        let message = try #require(backend.messages.withLock { $0.first })
+        let text = String(buffer: message.content)
+        #expect(text.hasPrefix("Received: from c.example ([192.0.2.1])\r\n\tby mx.test (Conduit) with ESMTP id Q1\r\n\tfor <hook@x.test>; "))
+        #expect(text.hasSuffix("\r\nSubject: x\r\n\r\n.dot\r\n\(long)\r\n"))
+        #expect(message.recipients == [SMTPMailbox(localPart: "hook", domain: "x.test")])
+        try await channel.closeFuture.get()
+    }
+
+    @Test func inputAfterQuitIsIgnored() async throws {
+        let backend = RecordingBackend()
+        let channel = try await Self.channel(backend)
+        try await channel.writeInbound(ByteBuffer(string: "QUIT\r\nMAIL FROM:<a@example.org>\r\n"))
+        let lines = try await Self.replies(channel, count: 2)
+        #expect(lines == ["220 mx.test ESMTP Conduit ready", "221 2.0.0 mx.test closing connection"])
+        try await channel.closeFuture.get()
+        #expect(backend.calls.withLock { $0 }.isEmpty)
+    }
+}
