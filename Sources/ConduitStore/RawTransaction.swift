@@ -18,16 +18,13 @@ struct RawTransaction {
     }
 
     func get(_ database: String, key: [UInt8]) throws(StoreError) -> [UInt8]? {
-        let dbi = try dbi(database)
-        try Self.validate(key)
-        var value = MDB_val()
-        let rc = key.withUnsafeBytes { k -> Int32 in
-            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
-            return mdb_get(txn, dbi, &mkey, &value)
+        do {
+            return try withValue(database, key: key) { Array($0) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            preconditionFailure("copying a value cannot fail: \(error)")
         }
-        if rc == MDB_NOTFOUND { return nil }
-        try check(rc)
-        return Self.bytes(value)
     }
 
     /// Stores `value` at `key`; with `overwrite: false` returns `false` (and

@@ -29,7 +29,7 @@ import Testing
                     do {
                         try store.write { _ in
                             lockedContinuation.finish()
-                            let deadline = ContinuousClock.now + .seconds(10)
+                            let deadline = ContinuousClock.now + .seconds(120)
                             while !release() {
                                 guard ContinuousClock.now < deadline else { throw StillWaiting() }
                                 usleep(1000)

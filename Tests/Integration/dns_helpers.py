@@ -233,7 +233,7 @@ def start_conduit(prefix, extra="", api_settings="", smtp_settings=""):
 
     def cleanup():
         try:
-            server.stop()
+            handle.server.stop()
         finally:
             tmp.cleanup()
 

@@ -312,11 +312,13 @@ def test_kill_9_between_commit_and_reply_loses_nothing(tmp_path):
         crashing.log_file.close()
 
         # Restarted: the message that never got its 250 is in the spool.
-        handle.server = RunningConduit(config, handle.directory / "serve.log")
+        restarted = RunningConduit(config, handle.directory / "serve.log")
+        handle.server = restarted
         listing = spool_list(config)
         ids = [line.split()[0] for line in listing.splitlines() if line.strip()]
         found = [i for i in ids if subject.encode() in spool_show(config, i)]
         assert len(found) == 1, listing
         assert "=pending" in listing
+        restarted.stop()
     finally:
         cleanup()
