@@ -31,7 +31,9 @@ actor IngressSession: SMTPBackendSession {
     var context = SMTPTransactionContext(helo: "", tls: false, authUser: nil)
     /// MAIL FROM as `local@domain`, `""` for the null sender.
     var mailFrom = ""
-    var spfVerdict: SPFVerdict?
+    /// The transaction's SPF check, started at MAIL FROM so its DNS lookups
+    /// overlap the RCPT and DATA exchanges instead of delaying the reply.
+    var spfCheck: Task<SPFVerdict, Never>?
     var recipients: [Recipient] = []
 
     init(backend: IngressBackend, connection: SMTPConnectionInfo, logger: Logger) {
@@ -60,7 +62,8 @@ actor IngressSession: SMTPBackendSession {
     func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
         self.context = context
         mailFrom = sender.map { "\($0.localPart)@\($0.domain)" } ?? ""
-        spfVerdict = nil
+        spfCheck?.cancel()
+        spfCheck = startSPFCheck()
         recipients = []
         return SMTPReply(250, "2.1.0", "Sender OK")
     }
@@ -121,21 +124,25 @@ actor IngressSession: SMTPBackendSession {
         return nil
     }
 
-    /// The transaction's SPF verdict, computed once (MAIL FROM, or HELO for
-    /// the null sender).
+    /// The transaction's SPF verdict (MAIL FROM, or HELO for the null
+    /// sender), computed once per transaction.
     func spf() async -> SPFVerdict {
-        if let spfVerdict { return spfVerdict }
-        let verdict: SPFVerdict
-        if let clientIP {
-            verdict = await backend.spf.check(ip: clientIP, mailFrom: mailFrom, helo: context.helo)
-        } else {
-            verdict = SPFVerdict(result: .none, domain: context.helo)
-        }
-        spfVerdict = verdict
-        return verdict
+        let check = spfCheck ?? startSPFCheck()
+        spfCheck = check
+        return await check.value
     }
 
-    func close() async {}
+    private func startSPFCheck() -> Task<SPFVerdict, Never> {
+        let (checker, ip, mailFrom, helo) = (backend.spf, clientIP, mailFrom, context.helo)
+        return Task {
+            guard let ip else { return SPFVerdict(result: .none, domain: helo) }
+            return await checker.check(ip: ip, mailFrom: mailFrom, helo: helo)
+        }
+    }
+
+    func close() async {
+        spfCheck?.cancel()
+    }
 
     /// `local@domain` with the domain in A-labels when it is a valid name.
     static func normalized(_ mailbox: SMTPMailbox) -> String {

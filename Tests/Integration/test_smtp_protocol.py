@@ -340,3 +340,43 @@ def test_sighup_reloads_the_certificate(server, tmp_path):
     server.live_key.write_bytes(server.ca.with_suffix(".key").read_bytes())
     server.server.proc.send_signal(signal.SIGHUP)
     assert wait_for(lambda: served_certificate() == before)
+
+
+def test_garbage_never_takes_the_server_down(server):
+    """Random bytes, NULs, half commands, long lines and abrupt closes from
+    many clients: each gets replies or a 421, and the server stays up."""
+    import random
+
+    rng = random.Random(5321)
+    pieces = [
+        b"EHLO x\r\n", b"MAIL FROM:<a@b.example>\r\n", f"RCPT TO:<x@{PUBLIC}>\r\n".encode(), b"DATA\r\n",
+        b".\r\n", b"\r\n", b"\n", b"\r", b"\x00", b"AUTH PLAIN\r\n", b"AUTH LOGIN\r\n", b"*\r\n",
+        b"STARTTLS\r\n", b"RSET\r\n", b"x" * 3000, b"\xff\xfe", b"BDAT 5 LAST\r\n", b"MAIL FROM:<\r\n",
+    ]
+
+    def one(seed):
+        local = random.Random(seed)
+        raw = RawSMTP(port(server), timeout=10)
+        try:
+            raw.reply()
+            for _ in range(local.randint(1, 40)):
+                raw.send(local.choice(pieces) if local.random() < 0.7 else bytes(local.randbytes(local.randint(1, 200))))
+        except OSError:
+            pass
+        finally:
+            raw.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(one, [rng.random() for _ in range(100)]))
+    assert server.server.proc.poll() is None
+    send(server, "still alive " + uuid.uuid4().hex)
+
+
+def test_metrics_count_accepted_messages(server):
+    import re
+    import urllib.request
+
+    send(server, "metrics " + uuid.uuid4().hex)
+    text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=10).read().decode()
+    assert re.search(r"^conduit_smtp_messages_accepted_total [1-9]", text, re.M), text
+    assert re.search(r"^conduit_smtp_recipients_accepted_total [1-9]", text, re.M)
