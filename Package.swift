@@ -208,7 +208,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ConduitIngressTests",
-            dependencies: ["ConduitIngress", "ConduitStore", "ConduitCore"],
+            dependencies: [
+                "ConduitIngress", "ConduitStore", "ConduitCore", "ConduitSMTP", "ConduitDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
