@@ -2074,6 +2074,101 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/api/v1/webhooks/{id}/logs": {
+      "get": {
+        "operationId": "listDeliveryLogs",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "List delivery logs for a webhook",
+        "description": "One row per delivery attempt and per recipient a security policy turned away, newest first. `page` starts at 1 (at most 1000000); `page_size` is 1 to 100, default 50; any other value is 422.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "page",
+            "in": "query",
+            "required": false,
+            "description": "Page number (1-based)",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000000,
+              "default": 1
+            }
+          },
+          {
+            "name": "page_size",
+            "in": "query",
+            "required": false,
+            "description": "Number of results per page",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 50
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "List of delivery logs",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/DeliveryLogResponse"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Webhook not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Invalid page or page_size",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2863,6 +2958,63 @@ extension OpenAPIDocument {
           },
           "clear_security_policy": {
             "type": "boolean"
+          }
+        }
+      },
+      "DeliveryLogResponse": {
+        "type": "object",
+        "required": [
+          "id",
+          "webhook_id",
+          "attempted_at",
+          "duration_ms",
+          "error",
+          "http_status",
+          "sender",
+          "simulated",
+          "smtp_message_id"
+        ],
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "webhook_id": {
+            "type": "string"
+          },
+          "attempted_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "duration_ms": {
+            "type": "integer"
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why the attempt failed or the message was not delivered; null on success"
+          },
+          "http_status": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "The endpoint's status; null when no HTTP response was received"
+          },
+          "sender": {
+            "type": "string",
+            "description": "MAIL FROM (empty for the null sender)"
+          },
+          "simulated": {
+            "type": "boolean"
+          },
+          "smtp_message_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The Message-ID header of the message"
           }
         }
       }

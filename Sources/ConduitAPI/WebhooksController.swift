@@ -4,7 +4,7 @@ import ConduitWebhooks
 import FoundationEssentials
 import Hummingbird
 
-/// `/api/v1/webhooks` (management; delivery logs and simulate come with delivery).
+/// `/api/v1/webhooks`: management and the delivery log (simulate comes with delivery).
 struct WebhooksController {
     let webhooks: WebhookService
 
@@ -69,6 +69,42 @@ struct WebhooksController {
         }
     }
 
+    struct DeliveryLogResponse: Encodable {
+        let log: DeliveryLog
+
+        enum CodingKeys: String, CodingKey {
+            case id, webhook_id, attempted_at, duration_ms, error, http_status, sender, simulated, smtp_message_id
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(log.id, forKey: .id)
+            try c.encode(log.webhookID, forKey: .webhook_id)
+            try c.encode(log.attemptedAt, forKey: .attempted_at)
+            try c.encode(log.durationMs, forKey: .duration_ms)
+            try c.encode(log.error, forKey: .error)
+            try c.encode(log.httpStatus, forKey: .http_status)
+            try c.encode(log.sender, forKey: .sender)
+            try c.encode(log.simulated, forKey: .simulated)
+            try c.encode(log.smtpMessageID, forKey: .smtp_message_id)
+        }
+    }
+
+    /// `page` (from 1) and `page_size` (1…100, default 50); anything else is 422.
+    static func paging(_ request: Request) throws -> (page: Int, size: Int) {
+        func value(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            let values = request.uri.queryParameters[values: Substring(name)]
+            guard let raw = values.first else { return fallback }
+            guard values.count == 1, raw.utf8.count <= 18, raw.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  let number = Int(String(raw)), range.contains(number)
+            else {
+                throw ResourceError.invalid(code: "invalid_request", message: "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return number
+        }
+        return (try value("page", default: 1, range: 1...1_000_000), try value("page_size", default: 50, range: 1...100))
+    }
+
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("webhooks") { _, context in
             let list = try webhooks.list(accountID: context.principal.accountID)
@@ -88,6 +124,12 @@ struct WebhooksController {
             let id = context.parameters.get("id") ?? ""
             let webhook = try webhooks.update(accountID: context.principal.accountID, id: id, input: body.input)
             return try APIJSON.response(WebhookResponse(webhook: webhook))
+        }
+        authenticated.get("webhooks/{id}/logs") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let paging = try Self.paging(request)
+            let logs = try webhooks.logs(accountID: context.principal.accountID, webhookID: id, page: paging.page, pageSize: paging.size)
+            return try APIJSON.response(logs.map(DeliveryLogResponse.init))
         }
         authenticated.delete("webhooks/{id}") { _, context in
             try webhooks.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")

@@ -83,14 +83,35 @@ public final class WebhookService: Sendable {
 
     public func delete(accountID: String, id: String) throws {
         _ = try get(accountID: accountID, id: id)
-        try write { txn in _ = try txn.delete(Webhook.self, id: id) }
+        try write { txn in try Self.removeWebhook(id: id, in: txn) }
         logger.info("webhook deleted", metadata: ["account": "\(accountID)", "webhook": "\(id)"])
     }
 
     /// Removes an account's webhooks inside its deletion transaction.
     public static func removeWebhooks(of accountID: String, in txn: WriteTransaction) throws {
         for webhook in try txn.reader.list(Webhook.self, index: "by_account", key: accountID) {
-            try txn.delete(Webhook.self, id: webhook.id)
+            try removeWebhook(id: webhook.id, in: txn)
+        }
+    }
+
+    /// A webhook and its delivery log go together. (Pending deliveries stay
+    /// in the spool; the delivery engine drops those whose webhook is gone.)
+    static func removeWebhook(id: String, in txn: WriteTransaction) throws {
+        _ = try txn.delete(Webhook.self, id: id)
+        for log in try txn.reader.list(DeliveryLog.self, index: "by_webhook", key: id) {
+            _ = try txn.delete(DeliveryLog.self, id: log.id)
+        }
+    }
+
+    /// One page of a webhook's delivery log, newest first (DESIGN §3).
+    /// - Parameters: page from 1; pageSize 1…100 (the caller validates).
+    public func logs(accountID: String, webhookID: String, page: Int, pageSize: Int) throws -> [DeliveryLog] {
+        _ = try get(accountID: accountID, id: webhookID)
+        let (end, overflow) = page.multipliedReportingOverflow(by: pageSize)
+        guard !overflow else { return [] }
+        return try store.read { txn in
+            Array(try txn.list(DeliveryLog.self, index: "by_webhook", key: webhookID, newestFirst: true, limit: end)
+                .dropFirst(end - pageSize))
         }
     }
 

@@ -288,6 +288,34 @@ def test_dkim_policy(server, dkim_key):
     assert code == 250, reply
     assert spool_deliveries(server, queued_id(reply)) == [(plain_hook["id"], plain, None)]
 
+    # The recipients DKIM turned away are in the webhook's delivery log,
+    # newest first: unsigned+plain, tampered, unsigned.
+    logs_path = f"/webhooks/{guarded_hook['id']}/logs"
+    status, _, logs = server.api.get(logs_path, token=server.account.access)
+    assert status == 200, logs
+    assert len(logs) == 3
+    for row in logs:
+        assert set(row) == {"id", "webhook_id", "attempted_at", "duration_ms", "error", "http_status", "sender",
+                            "simulated", "smtp_message_id"}
+        assert row["webhook_id"] == guarded_hook["id"] and row["sender"] == "sender@example.org"
+        assert row["http_status"] is None and row["simulated"] is False
+        assert row["error"].startswith("not delivered: ") and "DKIM" in row["error"], row
+        assert row["smtp_message_id"].startswith("<") and row["smtp_message_id"].endswith("@example.org>")
+    assert "DKIM fail" in logs[1]["error"]
+    assert [r["id"] for r in logs] == sorted((r["id"] for r in logs), reverse=True)
+    status, _, page = server.api.get(logs_path + "?page=2&page_size=1", token=server.account.access)
+    assert status == 200 and [r["id"] for r in page] == [logs[1]["id"]]
+    status, _, page = server.api.get(logs_path + "?page=4&page_size=1", token=server.account.access)
+    assert status == 200 and page == []
+    for query in ("page=0", "page_size=0", "page_size=101", "page=abc", "page=1&page=2", "page=-1", "page_size=1.5"):
+        status, _, error = server.api.get(f"{logs_path}?{query}", token=server.account.access)
+        assert status == 422 and error["code"] == "invalid_request", (query, status, error)
+    other = server.api.new_account()
+    status, _, error = server.api.get(logs_path, token=other.access)
+    assert status == 404, error
+    status, _, logs = server.api.get(f"/webhooks/{plain_hook['id']}/logs", token=server.account.access)
+    assert status == 200 and logs == []
+
 
 def test_kill_9_between_commit_and_reply_loses_nothing(tmp_path):
     handle, cleanup = start_conduit("crash", smtp_settings=f'public_domains = ["{PUBLIC}"]\n')
