@@ -215,6 +215,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "ConduitWebhooksTests",
+            dependencies: ["ConduitWebhooks", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConduitAppTests",

@@ -118,7 +118,10 @@ public enum ConduitServer {
                 services: [
                     .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: ExpiryJanitor(identity: identity, interval: .seconds(600), logger: identityLogger)),
+                    .init(service: ExpiryJanitor(
+                        identity: identity, webhooks: webhooks, logRetention: .seconds(config.delivery.logRetentionDays * 86_400),
+                        interval: .seconds(600), logger: identityLogger
+                    )),
                     .init(service: CertificateReloader(provider: tls, logger: smtpLogger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,29 +1,43 @@
 import ConduitIdentity
+import ConduitWebhooks
+import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Periodically deletes expired sessions, challenges, reset and API tokens,
-/// so the store does not grow with abandoned sign-ins.
+/// Every `interval`: deletes expired sessions, challenges, reset and API
+/// tokens (so the store does not grow with abandoned sign-ins) and
+/// delivery-log rows older than `[delivery] log_retention_days`.
 struct ExpiryJanitor: Service {
     let identity: IdentityService
+    let webhooks: WebhookService
+    let logRetention: Duration
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                var removed = 0
-                // Bounded batches, so one pass never holds the writer lock for long.
-                while true {
-                    let batch = try identity.removeExpired(batch: 500)
-                    removed += batch
-                    if batch < 500 { break }
-                }
-                if removed > 0 { logger.info("expired identity records removed", metadata: ["count": "\(removed)"]) }
-            } catch {
-                logger.error("expiry cleanup failed", metadata: ["error": "\(error)"])
-            }
+            let identityRemoved = drain("expired identity records") { try identity.removeExpired(batch: $0) }
+            let cutoff = Date().addingTimeInterval(-Double(logRetention.components.seconds))
+            let logsRemoved = drain("delivery-log rows") { try webhooks.pruneLogs(attemptedBefore: cutoff, batch: $0) }
+            if identityRemoved > 0 { logger.info("expired identity records removed", metadata: ["count": "\(identityRemoved)"]) }
+            if logsRemoved > 0 { logger.info("old delivery-log rows removed", metadata: ["count": "\(logsRemoved)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+    }
+
+    /// Runs `pass` in bounded batches until a batch comes back short, so one
+    /// pass never holds the writer lock for long; returns the total.
+    private func drain(_ what: String, _ pass: (Int) throws -> Int) -> Int {
+        var removed = 0
+        do {
+            while true {
+                let batch = try pass(500)
+                removed += batch
+                if batch < 500 { break }
+            }
+        } catch {
+            logger.error("cleanup of \(what) failed", metadata: ["error": "\(error)"])
+        }
+        return removed
     }
 }

@@ -1,6 +1,6 @@
 public import ConduitCore
 public import ConduitStore
-import Foundation
+public import Foundation
 public import Logging
 
 /// Webhooks: which address delivers where. Addresses must be on a domain the
@@ -100,6 +100,16 @@ public final class WebhookService: Sendable {
         _ = try txn.delete(Webhook.self, id: id)
         for log in try txn.reader.list(DeliveryLog.self, index: "by_webhook", key: id) {
             _ = try txn.delete(DeliveryLog.self, id: log.id)
+        }
+    }
+
+    /// Deletes up to `batch` delivery-log rows attempted before `cutoff`
+    /// (`[delivery] log_retention_days`); returns how many.
+    public func pruneLogs(attemptedBefore cutoff: Date, batch: Int = 500) throws -> Int {
+        try write { txn in
+            let old = try txn.reader.list(DeliveryLog.self, index: "by_expiry", below: ExpiryKey.of(cutoff), limit: batch)
+            for log in old { _ = try txn.delete(DeliveryLog.self, id: log.id) }
+            return old.count
         }
     }
 
