@@ -110,6 +110,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Spool consumer: retries, signing, rate limits, SSRF guard (issue 6; the
+        // retry rules first).
+        .target(
+            name: "ConduitDelivery",
+            dependencies: ["ConduitCore", "ConduitStore"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ConduitAPI",
             dependencies: [
@@ -215,6 +222,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "ConduitDeliveryTests", dependencies: ["ConduitDelivery"], swiftSettings: strictSettings),
         .testTarget(
             name: "ConduitWebhooksTests",
             dependencies: ["ConduitWebhooks", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
