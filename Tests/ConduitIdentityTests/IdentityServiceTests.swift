@@ -75,16 +75,19 @@ struct Fixture {
     }
 
     @Test func expiredRecordsAreRemoved() async throws {
+        // Lifetimes of a few seconds, not 1: signing in costs a scrypt hash,
+        // which on a loaded 2-core machine can outlast a 1 s access token
+        // before the API tokens below are created.
         let f = try Fixture { settings in
-            settings.accessTokenLifetime = 1
-            settings.refreshTokenLifetime = 1
+            settings.accessTokenLifetime = 5
+            settings.refreshTokenLifetime = 5
         }
         defer { f.cleanup() }
         let (principal, tokens) = try await f.session()
-        _ = try f.identity.createAPIToken(principal, name: "short", allowedIPs: nil, expiresIn: 1)
+        _ = try f.identity.createAPIToken(principal, name: "short", allowedIPs: nil, expiresIn: 5)
         _ = try f.identity.createAPIToken(principal, name: "forever", allowedIPs: nil, expiresIn: nil)
         #expect(try f.identity.removeExpired() == 0)
-        try await Task.sleep(for: .milliseconds(2100))
+        try await Task.sleep(for: .milliseconds(6100))
         #expect(try f.identity.removeExpired() == 2)
         #expect(try f.identity.listAPITokens(principal).map(\.record.name) == ["forever"])
         #expect(throws: IdentityError.invalidToken) { try f.identity.refresh(refreshToken: tokens.refreshToken) }
