@@ -158,7 +158,12 @@ enum AddressList {
                     value.append(characters[index])
                     index += 1
                 }
-                tokens.append(.atom(value))
+                if value.isEmpty {
+                    // A stray ")" or "]": skip it, so every step consumes input.
+                    index += 1
+                } else {
+                    tokens.append(.atom(value))
+                }
             }
         }
         return tokens

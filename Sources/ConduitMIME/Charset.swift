@@ -11,7 +11,7 @@ enum Charset {
         "ks_c_5601-1987": "CP949", "ks_c_5601": "CP949", "x-windows-949": "CP949",
         "gb2312": "GBK", "x-gbk": "GBK", "x-sjis": "SHIFT_JIS", "shift-jis": "SHIFT_JIS",
         "iso-8859-8-i": "ISO-8859-8", "x-mac-roman": "MACINTOSH", "macintosh": "MACINTOSH",
-        "x-user-defined": "WINDOWS-1252", "ansi_x3.4-1968": "ASCII", "unicode-1-1-utf-7": "UTF-7",
+        "x-user-defined": "WINDOWS-1252", "ansi_x3.4-1968": "ASCII", "ansi-x3.4-1968": "ASCII", "unicode-1-1-utf-7": "UTF-7",
     ]
 
     /// `bytes` in `charset` (a MIME label, any case) as a string.

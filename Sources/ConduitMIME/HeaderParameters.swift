@@ -15,11 +15,12 @@ struct HeaderParameters: Sendable, Equatable {
         var plain: [String: String] = [:]
         // name -> section -> (extended, raw text)
         var sections: [String: [Int: (Bool, String)]] = [:]
-        while let (rawName, rawValue, quoted) = scanner.nextParameter() {
+        while let (rawName, rawValue) = scanner.nextParameter() {
             var name = rawName.lowercased()
             var extended = false
             if name.hasSuffix("*") {
-                extended = !quoted
+                // RFC 2231 values are tokens, but mailers quote them too: still extended.
+                extended = true
                 name.removeLast()
             }
             if let star = name.firstIndex(of: "*"), let section = Int(name[name.index(after: star)...]) {

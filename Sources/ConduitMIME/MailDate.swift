@@ -39,7 +39,7 @@ public enum MailDate {
         guard let yearIndex = rest.firstIndex(where: { Int($0) != nil }), var year = Int(rest[yearIndex]) else { return nil }
         rest.remove(at: yearIndex)
         if year < 50 { year += 2000 } else if year < 1000 { year += 1900 }
-        guard year <= 9999 else { return nil }
+        guard (1...9999).contains(year) else { return nil }
         guard let timeIndex = rest.firstIndex(where: { $0.contains(":") }) else { return nil }
         let clock = rest[timeIndex].split(separator: ":").map { Int($0) }
         rest.remove(at: timeIndex)

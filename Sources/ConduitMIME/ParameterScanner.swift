@@ -27,8 +27,8 @@ struct ParameterScanner {
         return out.filter { $0 != " " && $0 != "\t" }
     }
 
-    /// The next `name=value` pair and whether the value was quoted, or `nil` at the end.
-    mutating func nextParameter() -> (String, String, Bool)? {
+    /// The next `name=value` pair (quotes removed), or `nil` at the end.
+    mutating func nextParameter() -> (String, String)? {
         while index < characters.count {
             skipSpaceAndSemicolons()
             guard index < characters.count else { return nil }
@@ -46,14 +46,14 @@ struct ParameterScanner {
             index += 1
             skipSpace()
             if index < characters.count, characters[index] == "\"" {
-                return (name, quotedString(), true)
+                return (name, quotedString())
             }
             var value = ""
             while index < characters.count, characters[index] != ";", characters[index] != "(" {
                 value.append(characters[index])
                 index += 1
             }
-            return (name, value.trimmingWhitespace(), false)
+            return (name, value.trimmingWhitespace())
         }
         return nil
     }

@@ -51,3 +51,11 @@ extension AddressListTests {
         #expect(parse("Bad (comment <bad@example.com>") == [MailAddress(name: "Bad ( comment", address: "bad@example.com")])
     }
 }
+
+extension AddressListTests {
+    /// Found by the fuzz test: a stray ")" once made the tokenizer spin.
+    @Test func strayClosingCharacters() {
+        #expect(parse("a)b@example.com") == [MailAddress(name: nil, address: "ab@example.com")])
+        #expect(parse("x]y <z@example.com>").first?.address == "z@example.com")
+    }
+}

@@ -24,6 +24,12 @@ import Testing
             == "This is ***fun*** isn't it")
     }
 
+    @Test func quotedExtendedValue() {
+        let parameters = HeaderParameters("multipart/signed; boundary*=\"ansi-x3.4-1968''EeQf\"; protocol*=ansi-x3.4-1968''application%2Fpgp-signature")
+        #expect(parameters.parameters["boundary"] == "EeQf")
+        #expect(parameters.parameters["protocol"] == "application/pgp-signature")
+    }
+
     @Test func extendedWinsOverPlain() {
         #expect(HeaderParameters("a; filename=\"plain.txt\"; filename*=utf-8''%C3%A9.txt").parameters["filename"] == "é.txt")
     }

@@ -26,5 +26,6 @@ import ConduitMIME
         #expect(utc("1 Foo 2025 10:00:00 +0000") == nil)
         #expect(utc("1 Jan 99999999999999999 10:00:00 +0000") == nil)
         #expect(utc("1 Jan 2025 25:00:00 +0000") == nil)
+        #expect(utc("1 Jan -99999999999999999 10:00:00 +0000") == nil)
     }
 }
