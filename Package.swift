@@ -69,6 +69,12 @@ let package = Package(
             dependencies: ["ConduitCore", "ConduitDNS", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // RFC 5322/MIME parsing (RFC 2045-2049, 2047, 2231; charsets through glibc's iconv) and the webhook payload JSON.
+        .target(
+            name: "ConduitMIME",
+            dependencies: ["ConduitCore"],
+            swiftSettings: strictSettings
+        ),
         // SMTP security policies and webhooks: the management rules over the store.
         .target(
             name: "ConduitWebhooks",
@@ -164,6 +170,7 @@ let package = Package(
                 "ConduitStore",
                 "ConduitDNS",
                 "ConduitPolicy",
+                "ConduitMIME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -226,6 +233,12 @@ let package = Package(
         .testTarget(
             name: "ConduitWebhooksTests",
             dependencies: ["ConduitWebhooks", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConduitMIMETests",
+            dependencies: ["ConduitMIME", "ConduitCore"],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),

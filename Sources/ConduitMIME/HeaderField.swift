@@ -1,0 +1,22 @@
+/// A header field as read from the wire: the name, and the value unfolded
+/// (line breaks removed, the continuation's leading whitespace kept) with
+/// its leading whitespace stripped, still in raw bytes.
+struct HeaderField: Sendable {
+    var name: String
+    var rawValue: [UInt8]
+
+    /// The value as text: UTF-8, with U+FFFD for bytes that are not
+    /// (8-bit headers in other charsets are undeclared, so cannot be converted).
+    var text: String { String(decoding: rawValue, as: UTF8.self) }
+
+    /// The value with RFC 2047 encoded words decoded and outer whitespace trimmed.
+    var decoded: String { EncodedWords.decode(text).trimmingWhitespace() }
+}
+
+extension [HeaderField] {
+    /// The first field called `name` (ASCII case-insensitive).
+    func first(named name: String) -> HeaderField? {
+        let wanted = name.lowercased()
+        return first { $0.name.lowercased() == wanted }
+    }
+}

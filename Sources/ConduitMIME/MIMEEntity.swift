@@ -1,0 +1,51 @@
+/// One entity of the message tree: its header fields, where its body lies
+/// in the message bytes, and its children when it is a multipart that was
+/// descended into.
+struct MIMEEntity: Sendable {
+    var fields: [HeaderField]
+    var body: Range<Int>
+    var contentType: HeaderParameters
+    var children: [MIMEEntity]?
+
+    /// `type/subtype`, lower case; text/plain when missing or malformed
+    /// (RFC 2045 §5.2), message/rfc822 by default inside multipart/digest.
+    var mimeType: String { contentType.value }
+    var mainType: Substring { mimeType.split(separator: "/").first ?? "" }
+    var subType: Substring { mimeType.split(separator: "/").dropFirst().first ?? "" }
+
+    /// The lower-case disposition type (`attachment`, `inline`), or `nil`.
+    var disposition: HeaderParameters? {
+        fields.first(named: "content-disposition").map { HeaderParameters($0.text) }
+    }
+
+    var isAttachment: Bool { disposition?.value == "attachment" }
+
+    /// Content-Disposition `filename`, else Content-Type `name`.
+    var filename: String? {
+        let name = disposition?.parameters["filename"] ?? contentType.parameters["name"]
+        return name.map { $0.trimmingWhitespace() }
+    }
+
+    var contentID: String? {
+        fields.first(named: "content-id").map { $0.decoded }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The body with its transfer encoding removed.
+    func decodedBody(_ bytes: [UInt8], defects: inout [String]) -> [UInt8] {
+        let encoding = fields.first(named: "content-transfer-encoding")?.text
+        return TransferEncoding.decode(bytes[body], name: encoding, defects: &defects)
+    }
+
+    /// The body as text: transfer encoding removed, charset converted,
+    /// line ends made `\n`.
+    func text(_ bytes: [UInt8], defects: inout [String]) -> String {
+        let charset = contentType.parameters["charset"]
+        if let charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset.lowercased()), !Charset.isKnown(charset) {
+            defects.append("unknown charset \(charset); read as UTF-8")
+        }
+        let decoded = Charset.decode(decodedBody(bytes, defects: &defects), charset: charset)
+        // "\r\n" is one Character: look at the bytes.
+        guard decoded.utf8.contains(UInt8(ascii: "\r")) else { return decoded }
+        return decoded.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
+    }
+}

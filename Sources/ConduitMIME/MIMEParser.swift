@@ -1,0 +1,40 @@
+/// Parses an Internet message (RFC 5322, MIME RFC 2045–2049) into the
+/// fields of a webhook payload. Total: any input gives a `ParsedMessage`,
+/// problems become `defects`, and `MIMELimits` bounds depth, part count and
+/// header sizes so hostile input costs time and memory linear in its size.
+public enum MIMEParser {
+    /// Parses `bytes` (CRLF or LF line ends).
+    public static func parse(_ bytes: [UInt8], limits: MIMELimits = .default) -> ParsedMessage {
+        var reader = MIMETreeReader(bytes: bytes, limits: limits)
+        let root = reader.entity(in: 0..<bytes.count, depth: 0, defaultType: "text/plain")
+        var message = ParsedMessage(size: bytes.count)
+        var defects = reader.defects
+
+        let fields = root.fields
+        message.headers = fields.map { MessageHeader(name: $0.name, value: $0.decoded) }
+        message.subject = fields.first(named: "subject")?.decoded
+        message.messageID = fields.first(named: "message-id")?.decoded
+        message.dateHeader = fields.first(named: "date")?.decoded
+        message.date = message.dateHeader.flatMap(MailDate.parse)
+        message.from = fields.first(named: "from").flatMap { AddressList.parse($0.text).first }
+        message.to = fields.first(named: "to").map { AddressList.parse($0.text) } ?? []
+        message.cc = fields.first(named: "cc").map { AddressList.parse($0.text) } ?? []
+        message.replyTo = fields.first(named: "reply-to").map { AddressList.parse($0.text) } ?? []
+
+        let textPath = BodySelection.find(root, subtype: "plain")
+        let htmlPath = BodySelection.find(root, subtype: "html")
+        if let textPath { message.text = root[textPath].text(bytes, defects: &defects) }
+        if let htmlPath { message.html = root[htmlPath].text(bytes, defects: &defects) }
+        let rootIsBody = textPath == [] || htmlPath == []
+        if !rootIsBody {
+            for (path, leaf) in root.leaves() where path != textPath && path != htmlPath {
+                message.attachments.append(MessageAttachment(
+                    filename: leaf.filename, contentType: leaf.mimeType, contentID: leaf.contentID,
+                    disposition: leaf.disposition?.value, content: leaf.decodedBody(bytes, defects: &defects)
+                ))
+            }
+        }
+        message.defects = defects
+        return message
+    }
+}

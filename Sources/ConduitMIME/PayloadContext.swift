@@ -1,0 +1,82 @@
+public import Foundation
+
+/// What the payload says about how a message arrived: the envelope and
+/// authentication results from the spool, and the delivery's ids. Every
+/// field is optional; `conduit parse` leaves them all empty (`null`).
+public struct PayloadContext: Sendable {
+    /// The SPF verdict on MAIL FROM (or HELO).
+    public struct SPF: Sendable, Equatable {
+        /// The RFC 7208 result name (`pass`, `fail`, …).
+        public var result: String
+        /// The domain checked.
+        public var domain: String?
+
+        /// An SPF verdict.
+        public init(result: String, domain: String?) {
+            self.result = result
+            self.domain = domain
+        }
+    }
+
+    /// One DKIM signature's verdict.
+    public struct DKIM: Sendable, Equatable {
+        /// `d=`.
+        public var domain: String
+        /// `s=`.
+        public var selector: String
+        /// The RFC 8601 result name.
+        public var result: String
+
+        /// A DKIM verdict.
+        public init(domain: String, selector: String, result: String) {
+            self.domain = domain
+            self.selector = selector
+            self.result = result
+        }
+    }
+
+    /// The message's spool id.
+    public var id: String?
+    /// The webhook delivered to.
+    public var webhookID: String?
+    /// When the message was accepted (RFC 3339 UTC in the payload).
+    public var receivedAt: Date?
+    /// MAIL FROM (empty for the null sender).
+    public var mailFrom: String?
+    /// The recipient this delivery is for.
+    public var rcptTo: String?
+    /// The SMTP client's address.
+    public var remoteIP: String?
+    /// The HELO/EHLO name.
+    public var helo: String?
+    /// Whether the session ran under STARTTLS.
+    public var tls: Bool?
+    /// The SMTP AUTH user, if the client authenticated.
+    public var authUser: String?
+    /// The SPF verdict, if SPF was checked.
+    public var spf: SPF?
+    /// One verdict per DKIM signature.
+    public var dkim: [DKIM]
+    /// The `+tag` of the recipient.
+    public var tag: String?
+
+    /// A context; everything defaults to absent.
+    public init(
+        id: String? = nil, webhookID: String? = nil, receivedAt: Date? = nil, mailFrom: String? = nil,
+        rcptTo: String? = nil, remoteIP: String? = nil, helo: String? = nil, tls: Bool? = nil,
+        authUser: String? = nil, spf: SPF? = nil, dkim: [DKIM] = [], tag: String? = nil
+    ) {
+        self.id = id
+        self.webhookID = webhookID
+        self.receivedAt = receivedAt
+        self.mailFrom = mailFrom
+        self.rcptTo = rcptTo
+        self.remoteIP = remoteIP
+        self.helo = helo
+        self.tls = tls
+        self.authUser = authUser
+        self.spf = spf
+        self.dkim = dkim
+        self.tag = tag
+    }
+}

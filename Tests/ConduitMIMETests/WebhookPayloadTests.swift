@@ -1,0 +1,67 @@
+import ConduitMIME
+import Foundation
+import Testing
+
+/// The DESIGN §6 payload.
+@Suite struct WebhookPayloadTests {
+    static let keys = [
+        "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from", "to", "cc",
+        "reply_to", "tag", "headers", "text", "html", "reply_text", "attachments", "size",
+    ]
+
+    @Test func everyKeyPresentAndNullWhenEmpty() throws {
+        let payload = WebhookPayload.payloadJSON(message: MIMEParser.parse([]))
+        guard case let .object(members) = payload else { Issue.record("not an object"); return }
+        #expect(members.map(\.0) == Self.keys)
+        #expect(payload["id"] == .null)
+        #expect(payload["from"] == .null)
+        #expect(payload["to"] == .array([]))
+        #expect(payload["envelope"] == .object([
+            ("mail_from", .null), ("rcpt_to", .null), ("remote_ip", .null), ("helo", .null), ("tls", .null), ("auth_user", .null),
+        ]))
+        #expect(payload["auth"] == .object([("spf", .object([("result", .null), ("domain", .null)])), ("dkim", .array([]))]))
+        // Valid JSON for Foundation too.
+        let data = Data(payload.serialized().utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == Set(Self.keys))
+    }
+
+    @Test func contextFillsEnvelopeAndAuth() {
+        let context = PayloadContext(
+            id: "msg_1", webhookID: "wh_1", receivedAt: Date(timeIntervalSince1970: 1_743_501_600), mailFrom: "s@example.org",
+            rcptTo: "hello+news@conduit.test", remoteIP: "192.0.2.7", helo: "mx.example.org", tls: true, authUser: nil,
+            spf: .init(result: "pass", domain: "example.org"), dkim: [.init(domain: "example.org", selector: "s1", result: "pass")], tag: "news"
+        )
+        let payload = WebhookPayload.payloadJSON(message: MIMEParser.parse(Array("Subject: hi\n\nx".utf8)), context: context)
+        #expect(payload["received_at"] == .string("2025-04-01T10:00:00Z"))
+        #expect(payload["tag"] == .string("news"))
+        #expect(payload["envelope"]?["tls"] == .bool(true))
+        #expect(payload["envelope"]?["auth_user"] == .null)
+        #expect(payload["auth"]?["spf"]?["domain"] == .string("example.org"))
+        #expect(payload["auth"]?["dkim"] == .array([.object([("domain", .string("example.org")), ("selector", .string("s1")), ("result", .string("pass"))])]))
+    }
+
+    @Test func stringsAreEscaped() throws {
+        let value = JSONValue.object([("s", .string("q\"b\\n\n\u{0}\u{1F}é😀\u{2028}"))])
+        #expect(value.serialized() == "{\"s\":\"q\\\"b\\\\n\\n\\u0000\\u001fé😀\\u2028\"}")
+        let decoded = try JSONSerialization.jsonObject(with: Data(value.serialized().utf8)) as? [String: String]
+        #expect(decoded?["s"] == "q\"b\\n\n\u{0}\u{1F}é😀\u{2028}")
+    }
+
+    @Test func attachmentsAndReplyText() {
+        let message = MIMEParser.parse(Array("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nYes.\n\nOn Mon, Jane <j@x.org> wrote:\n> q\n--b\nContent-Type: application/octet-stream\n\n\u{1}\u{2}\n--b--\n".utf8))
+        let payload = WebhookPayload.payloadJSON(message: message)
+        #expect(payload["reply_text"] == .string("Yes."))
+        #expect(payload["attachments"] == .array([.object([
+            ("filename", .null), ("content_type", .string("application/octet-stream")), ("size", .int(2)),
+            ("content_id", .null), ("disposition", .null), ("content_base64", .string("AQI=")),
+        ])]))
+    }
+
+    @Test func anyValueForTemplates() {
+        let any = WebhookPayload.payloadJSON(message: MIMEParser.parse(Array("Subject: hi\n\nx".utf8))).anyValue as? [String: Any]
+        #expect(any?["subject"] as? String == "hi")
+        #expect(any?["size"] as? Int == 14)
+        #expect((any?["to"] as? [Any])?.isEmpty == true)
+    }
+}
