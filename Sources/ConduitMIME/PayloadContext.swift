@@ -1,39 +1,14 @@
+public import ConduitCore
 public import Foundation
 
 /// What the payload says about how a message arrived: the envelope and
 /// authentication results from the spool, and the delivery's ids. Every
 /// field is optional; `conduit parse` leaves them all empty (`null`).
 public struct PayloadContext: Sendable {
-    /// The SPF verdict on MAIL FROM (or HELO).
-    public struct SPF: Sendable, Equatable {
-        /// The RFC 7208 result name (`pass`, `fail`, …).
-        public var result: String
-        /// The domain checked.
-        public var domain: String?
-
-        /// An SPF verdict.
-        public init(result: String, domain: String?) {
-            self.result = result
-            self.domain = domain
-        }
-    }
-
-    /// One DKIM signature's verdict.
-    public struct DKIM: Sendable, Equatable {
-        /// `d=`.
-        public var domain: String
-        /// `s=`.
-        public var selector: String
-        /// The RFC 8601 result name.
-        public var result: String
-
-        /// A DKIM verdict.
-        public init(domain: String, selector: String, result: String) {
-            self.domain = domain
-            self.selector = selector
-            self.result = result
-        }
-    }
+    /// The SPF verdict on MAIL FROM (or HELO), as the spool keeps it.
+    public typealias SPF = SpooledSPF
+    /// One DKIM signature's verdict, as the spool keeps it.
+    public typealias DKIM = SpooledDKIM
 
     /// The message's spool id.
     public var id: String?

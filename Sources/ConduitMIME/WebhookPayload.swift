@@ -1,3 +1,4 @@
+import ConduitCore
 import Foundation
 
 /// The default webhook body (DESIGN §6): every key always present, absent

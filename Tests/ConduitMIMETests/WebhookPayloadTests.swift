@@ -1,3 +1,4 @@
+import ConduitCore
 import ConduitMIME
 import Foundation
 import Testing
