@@ -1,6 +1,8 @@
 # Conduit — build, run and test on Debian.
 #   make run    install missing packages, build, serve etc/conduit.dev.toml
 #   make test   install missing packages, build, run every test
+#   make deb    conduit_<version>_<arch>.deb from a static-stdlib release build
+#   make install [PREFIX=/usr/local] [DESTDIR=]  the same files without a package
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= etc/conduit.dev.toml
@@ -8,9 +10,21 @@ PYTHON ?= python3
 
 # Libraries the binary links against, and tools the test suite drives it with.
 BUILD_PACKAGES := pkg-config liblmdb-dev libidn2-dev libssl-dev libqrencode-dev libpng-dev
+# Packaging (dpkg-shlibdeps) and the system test (a booted Debian root in nspawn).
+PACKAGE_PACKAGES := dpkg-dev binutils
+SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test release clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb install install-files uninstall clean
+
+# Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+BINARY ?= .build/release/conduit
 
 all: build
 
@@ -31,7 +45,7 @@ run: build
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(MAKE) unit-test integration-test
+	$(MAKE) unit-test integration-test system-test
 
 unit-test:
 	$(SWIFT) test --skip-build
@@ -41,6 +55,47 @@ integration-test:
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
+
+deb: release
+	@scripts/install-packages.sh $(PACKAGE_PACKAGES)
+	scripts/build-deb.sh $(BINARY) .
+
+# The package in a booted Debian root (Tests/System/system-test.sh). It needs
+# root for systemd-nspawn; anywhere else it says so and is skipped.
+system-test:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "system-test: SKIPPED: systemd-nspawn needs root"; exit 0; fi; \
+	if ! command -v systemd-nspawn >/dev/null && ! command -v apt-get >/dev/null; then \
+		echo "system-test: SKIPPED: no systemd-nspawn and no apt-get to install it"; exit 0; fi; \
+	scripts/install-packages.sh $(SYSTEM_TEST_PACKAGES) && \
+	$(MAKE) --no-print-directory deb && \
+	Tests/System/system-test.sh "$$(ls -t conduit_*_$$(dpkg --print-architecture).deb | head -1)"
+
+# Files only (what the .deb holds); `install` also creates the user and
+# enables and starts the service when DESTDIR is empty and systemd runs.
+install-files:
+	install -D -m 0755 $(BINARY) $(DESTDIR)$(BINDIR)/conduit
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/bin/conduit|$(BINDIR)/conduit|' -e 's|/etc/conduit/|$(SYSCONFDIR)/conduit/|' \
+		systemd/conduit.service > $(DESTDIR)$(UNITDIR)/conduit.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/conduit.service
+	install -D -m 0644 systemd/conduit.sysusers $(DESTDIR)$(SYSUSERSDIR)/conduit.conf
+	@# Never overwrite an operator's configuration.
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/conduit/conduit.toml ]; then \
+		install -D -m 0644 etc/conduit.toml $(DESTDIR)$(SYSCONFDIR)/conduit/conduit.toml; fi
+
+install: release
+	$(MAKE) --no-print-directory install-files
+	@if [ -z "$(DESTDIR)" ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/conduit.conf && \
+		install -d -o conduit -g conduit -m 0700 /var/lib/conduit && \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload && systemctl enable --now conduit.service; \
+		else systemctl enable conduit.service; fi; \
+	fi
+
+uninstall:
+	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now conduit.service; fi
+	rm -f $(DESTDIR)$(BINDIR)/conduit $(DESTDIR)$(UNITDIR)/conduit.service $(DESTDIR)$(SYSUSERSDIR)/conduit.conf
+	@echo "kept: $(SYSCONFDIR)/conduit (config), /var/lib/conduit (store), the conduit user"
 
 clean:
 	rm -rf .build

@@ -19,9 +19,14 @@ import UnixSignals
 /// until SIGTERM/SIGINT, then closes the store.
 public enum ConduitServer {
     /// Serves until a shutdown signal; throws when the store cannot be opened
-    /// or a listener cannot bind.
-    public static func run(config: ConduitConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async throws {
+    /// or a listener cannot bind. `configPath` is re-read on SIGHUP; `live`
+    /// holds the settings a reload changes (the log handlers read it too).
+    public static func run(
+        config: ConduitConfig, configPath: String, live: LiveSettings, logger: Logger, metrics: PrometheusCollectorRegistry
+    ) async throws {
         logger.info("Conduit starting", metadata: ["version": "\(ConduitVersion.string)", "storage": "\(config.storage.path)"])
+        let notifier = ServiceNotifier(logger: logger)
+        notifier.status("Starting: opening the store")
         let store = try Store(path: config.storage.path, mapSizeBytes: config.storage.mapSizeMB << 20, schema: AppSchema.current)
         defer {
             store.close()
@@ -29,8 +34,11 @@ public enum ConduitServer {
         }
         logger.info("store open", metadata: ["schema_version": "\(store.schemaVersion)"])
 
+        let readyStatus: @Sendable () -> String = { "Ready: SMTP on \(config.smtp.listen), API on \(config.api.listen)" }
         let readiness = Readiness(store: store) {
             logger.info("Conduit ready", metadata: ["api": "\(config.api.listen)", "smtp": "\(config.smtp.listen)"])
+            // READY=1 only now: the store is open (the spool with it) and both listeners are bound.
+            notifier.ready(status: readyStatus())
         }
 
         let identityLogger = logger.with(service: "identity")
@@ -81,7 +89,13 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
-        let tls = try config.smtp.tlsCert.isEmpty ? nil : SMTPTLSProvider(certificatePath: config.smtp.tlsCert, keyPath: config.smtp.tlsKey)
+        let tls: SMTPTLSProvider?
+        do {
+            tls = try config.smtp.tlsCert.isEmpty ? nil : SMTPTLSProvider(certificatePath: config.smtp.tlsCert, keyPath: config.smtp.tlsKey)
+        } catch {
+            // A certificate that does not parse is a config error (exit 78), not a crash to restart from.
+            throw ConfigError.invalidValue(path: configPath, key: "smtp.tls_cert", reason: "cannot load the certificate and key: \(error)")
+        }
         let spool = SpoolWriter(store: store)
         defer { spool.shutdown() }
         let ingress = IngressBackend(
@@ -119,10 +133,17 @@ public enum ConduitServer {
                     .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: ExpiryJanitor(
-                        identity: identity, webhooks: webhooks, logRetention: .seconds(config.delivery.logRetentionDays * 86_400),
+                        identity: identity, webhooks: webhooks, logRetention: { .seconds(live.logRetentionDays * 86_400) },
                         interval: .seconds(600), logger: identityLogger
                     )),
-                    .init(service: CertificateReloader(provider: tls, logger: smtpLogger)),
+                    .init(service: ConfigReloader(
+                        path: configPath, initial: config, live: live, tls: tls,
+                        syncPublicDomains: { try domains.syncPublicDomains($0) },
+                        notifier: notifier, readyStatus: readyStatus, logger: logger
+                    )),
+                    .init(service: WatchdogService(notifier: notifier)),
+                    // Last: shut down first, so STOPPING=1 goes out as SIGTERM arrives.
+                    .init(service: StoppingNotifier(notifier: notifier)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -10,14 +10,15 @@ import ServiceLifecycle
 struct ExpiryJanitor: Service {
     let identity: IdentityService
     let webhooks: WebhookService
-    let logRetention: Duration
+    /// Read on every pass: `[delivery] log_retention_days` is live on reload.
+    let logRetention: @Sendable () -> Duration
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let identityRemoved = drain("expired identity records") { try identity.removeExpired(batch: $0) }
-            let cutoff = Date().addingTimeInterval(-Double(logRetention.components.seconds))
+            let cutoff = Date().addingTimeInterval(-Double(logRetention().components.seconds))
             let logsRemoved = drain("delivery-log rows") { try webhooks.pruneLogs(attemptedBefore: cutoff, batch: $0) }
             if identityRemoved > 0 { logger.info("expired identity records removed", metadata: ["count": "\(identityRemoved)"]) }
             if logsRemoved > 0 { logger.info("old delivery-log rows removed", metadata: ["count": "\(logsRemoved)"]) }

@@ -12,13 +12,19 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let level = config.log.level
-        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
+        // Shared with every log handler, so a reload can change the level.
+        let live = LiveSettings(config: config)
+        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, live: live) }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "conduit")
         do {
-            try await ConduitServer.run(config: config, logger: logger, metrics: registry)
+            try await ConduitServer.run(config: config, configPath: options.config, live: live, logger: logger, metrics: registry)
+        } catch let error as ConfigError {
+            // Found only at start (e.g. a certificate that does not parse): still
+            // EX_CONFIG, so systemd's RestartPreventExitStatus=78 stops a restart loop.
+            logger.critical("Conduit failed: configuration error", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.config)
         } catch {
             logger.critical("Conduit failed", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.failure)

@@ -9,17 +9,34 @@ public import Logging
 /// Metadata follows as `key=value`, quoted when it contains spaces, and
 /// newlines are escaped so one event is always one journal entry.
 public struct ConsoleLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// The threshold: a level set on this handler, else the live `[log] level`
+    /// (changed by `systemctl reload`), else the level given at creation.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? live?.logLevel ?? initialLevel }
+        set { ownLevel = newValue }
+    }
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let journal: Bool
+    private let initialLevel: Logger.Level
+    private let live: LiveSettings?
+    private var ownLevel: Logger.Level?
 
     /// - Parameter journal: force the journald format on or off; by default
     ///   it is on when `JOURNAL_STREAM` is set.
     public init(label: String, level: Logger.Level, journal: Bool? = nil) {
         self.label = label
-        self.logLevel = level
+        self.initialLevel = level
+        self.live = nil
+        self.journal = journal ?? (getenv("JOURNAL_STREAM") != nil)
+    }
+
+    /// A handler whose threshold follows `live.logLevel`.
+    public init(label: String, live: LiveSettings, journal: Bool? = nil) {
+        self.label = label
+        self.initialLevel = live.logLevel
+        self.live = live
         self.journal = journal ?? (getenv("JOURNAL_STREAM") != nil)
     }
 
