@@ -37,7 +37,10 @@ public final class SMTPServer: Service {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // IPPROTO_TCP: `.socketOption(.tcp_nodelay)` would be SOL_SOCKET level 1,
+            // i.e. SO_DEBUG, which fails with EACCES for any user but root and
+            // closed every connection before the greeting.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.autoRead, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }

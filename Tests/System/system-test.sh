@@ -42,11 +42,12 @@ cp -a "$ROOTFS" "$RUN"
 ts "copied $ROOTFS"
 
 ts "dpkg -i in the root, not booted"
-install -m 0644 "$DEB" "$RUN/tmp/conduit.deb"
-out=$(systemd-nspawn -q -D "$RUN" --register=no --private-network dpkg -i /tmp/conduit.deb 2>&1) || fail "dpkg -i: $out"
+# Not /tmp: nspawn mounts a fresh tmpfs there.
+install -m 0644 "$DEB" "$RUN/root/conduit.deb"
+out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network dpkg -i /root/conduit.deb 2>&1) || fail "dpkg -i: $out"
 [ -L "$RUN/etc/systemd/system/multi-user.target.wants/conduit.service" ] || fail "postinst did not enable the unit offline"
 grep -q '^conduit:' "$RUN/etc/passwd" || fail "postinst did not create the conduit user"
-out=$(systemd-nspawn -q -D "$RUN" --register=no --private-network /usr/bin/conduit check-config 2>&1) || fail "sample config: $out"
+out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network /usr/bin/conduit check-config 2>&1) || fail "sample config: $out"
 ts "installed: $out"
 
 ts "systemd-analyze verify"
