@@ -161,6 +161,12 @@ grep -q 'needs_restart=smtp.hostname' <<< "$line" || fail "reload log: '$line'"
 client domains "$TOKEN" | grep -qx second.example || fail "public domain not applied live"
 ts "reload: same MainPID, connection kept, log says: ${line#*: }"
 
+# WATCHDOG=1: systemd stamps each ping; pings come every WatchdogSec/2.
+w0=$(svc WatchdogTimestampMonotonic)
+wait_for 40 '[ "$(svc WatchdogTimestampMonotonic)" != "$w0" ]' || fail "no WATCHDOG=1 ping within 40 s"
+ts "watchdog: pings arrive (WatchdogUSec=$(svc WatchdogUSec))"
+E journalctl -u conduit --no-pager -o cat | grep -q 'Failed to set thread priority' && fail "libdispatch refused thread priorities (seccomp)"
+
 E systemctl stop conduit
 [ "$(svc Result)" = success ] && [ "$(svc ExecMainStatus)" = 0 ] || fail "unclean stop: $(svc Result) $(svc ExecMainStatus)"
 E journalctl -u conduit --no-pager -o cat | grep -q 'Conduit stopped' || fail "no 'Conduit stopped' in the journal"

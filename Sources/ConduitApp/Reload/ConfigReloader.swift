@@ -35,6 +35,7 @@ struct ConfigReloader: Service {
         if let tls {
             do {
                 try tls.reload()
+                logger.info("TLS certificate reloaded", metadata: ["cert": "\(tls.certificatePath)"])
                 reloaded.append("TLS certificate")
             } catch {
                 logger.error("TLS certificate reload failed; keeping the previous one", metadata: ["error": "\(error)", "cert": "\(tls.certificatePath)"])
