@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: System libraries (module maps only)
@@ -116,11 +117,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Spool consumer: retries, signing, rate limits, SSRF guard (issue 6; the
-        // retry rules first).
+        // Spool consumer: the delivery engine (leases, retries, rate limits), the
+        // signed webhook POST over one shared AsyncHTTPClient, and the SSRF-guarding
+        // egress proxy that client connects through.
         .target(
             name: "ConduitDelivery",
-            dependencies: ["ConduitCore", "ConduitStore"],
+            dependencies: [
+                "ConduitCore", "ConduitStore", "ConduitDNS", "ConduitMIME", "ConduitWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -152,6 +164,7 @@ let package = Package(
                 "ConduitPolicy",
                 "ConduitWebhooks",
                 "ConduitIngress",
+                "ConduitDelivery",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -229,7 +242,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ConduitDeliveryTests", dependencies: ["ConduitDelivery"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConduitDeliveryTests",
+            dependencies: [
+                "ConduitDelivery", "ConduitStore", "ConduitCore", "ConduitDNS", "ConduitMIME",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ConduitWebhooksTests",
             dependencies: ["ConduitWebhooks", "ConduitStore", "ConduitCore", .product(name: "Logging", package: "swift-log")],

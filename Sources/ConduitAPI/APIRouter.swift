@@ -11,6 +11,7 @@ public enum APIRouter {
         domains: DomainService,
         policies: PolicyService,
         webhooks: WebhookService,
+        simulator: any WebhookSimulating,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
@@ -30,7 +31,7 @@ public enum APIRouter {
         APITokensController(identity: identity).addRoutes(authenticated: authenticated)
         DomainsController(domains: domains).addRoutes(authenticated: authenticated)
         PoliciesController(policies: policies).addRoutes(authenticated: authenticated)
-        WebhooksController(webhooks: webhooks).addRoutes(authenticated: authenticated)
+        WebhooksController(webhooks: webhooks, simulator: simulator).addRoutes(authenticated: authenticated)
         return router
     }
 }

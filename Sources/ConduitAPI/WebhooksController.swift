@@ -4,9 +4,42 @@ import ConduitWebhooks
 import FoundationEssentials
 import Hummingbird
 
-/// `/api/v1/webhooks`: management and the delivery log (simulate comes with delivery).
+/// `/api/v1/webhooks`: management, the delivery log, and simulate.
 struct WebhooksController {
     let webhooks: WebhookService
+    let simulator: any WebhookSimulating
+
+    /// `SimulateWebhookRequest`: every field optional (defaults in `SimulationInput`).
+    struct SimulateRequest: Decodable {
+        let from: String?
+        let subject: String?
+        let text: String?
+
+        enum CodingKeys: String, CodingKey { case from, subject, text }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectNulls(except: ["from", "subject", "text"])
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            from = try c.decodeIfPresent(String.self, forKey: .from)
+            subject = try c.decodeIfPresent(String.self, forKey: .subject)
+            text = try c.decodeIfPresent(String.self, forKey: .text)
+        }
+    }
+
+    /// `SimulateWebhookResponse`.
+    struct SimulateResponse: Encodable {
+        let result: SimulationResult
+
+        enum CodingKeys: String, CodingKey { case duration_ms, error, http_status, simulated }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(result.durationMs, forKey: .duration_ms)
+            try c.encode(result.error, forKey: .error)
+            try c.encode(result.httpStatus, forKey: .http_status)
+            try c.encode(true, forKey: .simulated)
+        }
+    }
 
     struct WebhookRequest: Decodable {
         let address: String?
@@ -130,6 +163,20 @@ struct WebhooksController {
             let paging = try Self.paging(request)
             let logs = try webhooks.logs(accountID: context.principal.accountID, webhookID: id, page: paging.page, pageSize: paging.size)
             return try APIJSON.response(logs.map(DeliveryLogResponse.init))
+        }
+        authenticated.get("webhooks/{id}/logs/{logId}") { _, context in
+            let log = try webhooks.log(
+                accountID: context.principal.accountID, webhookID: context.parameters.get("id") ?? "",
+                logID: context.parameters.get("logId") ?? ""
+            )
+            return try APIJSON.response(DeliveryLogResponse(log: log))
+        }
+        authenticated.post("webhooks/{id}/simulate") { request, context in
+            let webhook = try webhooks.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
+            let body = try await request.decodeOptionalJSON(SimulateRequest.self)
+            let input = try SimulationInput(from: body?.from, subject: body?.subject, text: body?.text)
+            let result = await simulator.simulate(webhook: webhook, input: input)
+            return try APIJSON.response(SimulateResponse(result: result))
         }
         authenticated.delete("webhooks/{id}") { _, context in
             try webhooks.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")

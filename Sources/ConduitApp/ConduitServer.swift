@@ -1,5 +1,6 @@
 import ConduitAPI
 import ConduitCore
+import ConduitDelivery
 import ConduitDNS
 import ConduitDomains
 import ConduitIdentity
@@ -68,9 +69,37 @@ public enum ConduitServer {
         let policies = PolicyService(store: store, logger: logger.with(service: "policies"))
         let webhooks = WebhookService(store: store, logger: logger.with(service: "webhooks"))
 
+        let deliveryLogger = logger.with(service: "delivery")
+        let egress = try await EgressProxy.start(
+            policy: EgressPolicy(allowPrivateTargets: config.delivery.allowPrivateTargets),
+            resolver: TargetResolver(resolver: resolver),
+            connectTimeout: .milliseconds(config.delivery.timeoutMs),
+            logger: deliveryLogger
+        )
+        let webhookClient = WebhookHTTPClient(
+            proxy: egress, timeout: .milliseconds(config.delivery.timeoutMs),
+            maxConnectionsPerHost: config.delivery.maxInFlightPerWebhook, logger: deliveryLogger
+        )
+        let engine = DeliveryEngine(
+            store: store,
+            client: webhookClient,
+            settings: DeliverySettings(
+                timeout: .milliseconds(config.delivery.timeoutMs),
+                schedule: RetrySchedule(
+                    initial: .milliseconds(config.delivery.retryInitialMs),
+                    maximum: .milliseconds(max(config.delivery.retryMaxMs, config.delivery.retryInitialMs)),
+                    maxAge: .seconds(config.delivery.maxAgeHours * 3600)
+                ),
+                maxInFlightPerWebhook: config.delivery.maxInFlightPerWebhook,
+                userAgent: "Conduit/\(ConduitVersion.string)"
+            ),
+            logger: deliveryLogger
+        )
+        let inlineTimeout = config.delivery.inlineTimeoutMs
+
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(identity: identity, domains: domains, policies: policies, webhooks: webhooks, health: readiness, metrics: metrics) {
+        let router = APIRouter.build(identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, health: readiness, metrics: metrics) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)
@@ -103,7 +132,17 @@ public enum ConduitServer {
             spool: spool,
             resolver: resolver,
             settings: IngressSettings(hostname: config.smtp.hostname),
-            logger: logger.with(service: "ingress")
+            logger: logger.with(service: "ingress"),
+            afterSpool: { messageID in
+                guard inlineTimeout > 0 else {
+                    engine.notifySpooled()
+                    return .accept
+                }
+                switch await engine.deliverInline(messageID: messageID, timeout: .milliseconds(inlineTimeout)) {
+                case .accepted: return .accept
+                case let .rejected(_, reason): return .reject(reason: reason)
+                }
+            }
         )
         let smtp = SMTPServer(
             configuration: SMTPServerConfiguration(
@@ -131,6 +170,9 @@ public enum ConduitServer {
             configuration: .init(
                 services: [
                     .init(service: api, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    // After the engine: services stop in reverse order, so SMTP
+                    // stops taking mail before the engine stops delivering.
                     .init(service: smtp, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: ExpiryJanitor(
                         identity: identity, webhooks: webhooks, logRetention: { .seconds(live.logRetentionDays * 86_400) },
@@ -149,7 +191,15 @@ public enum ConduitServer {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await webhookClient.shutdown()
+            await egress.close()
+            throw error
+        }
+        await webhookClient.shutdown()
+        await egress.close()
         readiness.apiListening(false)
         readiness.smtpListening(false)
         logger.info("Conduit stopped")

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Every `interval`: deletes expired sessions, challenges, reset and API
 /// tokens (so the store does not grow with abandoned sign-ins) and
-/// delivery-log rows older than `[delivery] log_retention_days`.
+/// delivery-log rows older than `[delivery] log_retention_days`, and spooled
+/// messages that old with nothing left to deliver (kept for their logs).
 struct ExpiryJanitor: Service {
     let identity: IdentityService
     let webhooks: WebhookService
@@ -21,6 +22,8 @@ struct ExpiryJanitor: Service {
             let cutoff = Date().addingTimeInterval(-Double(logRetention().components.seconds))
             let logsRemoved = drain("delivery-log rows") { try webhooks.pruneLogs(attemptedBefore: cutoff, batch: $0) }
             if identityRemoved > 0 { logger.info("expired identity records removed", metadata: ["count": "\(identityRemoved)"]) }
+            let messagesRemoved = drain("finished spooled messages") { try webhooks.pruneFinishedMessages(receivedBefore: cutoff, batch: $0) }
+            if messagesRemoved > 0 { logger.info("finished messages removed from the spool", metadata: ["count": "\(messagesRemoved)"]) }
             if logsRemoved > 0 { logger.info("old delivery-log rows removed", metadata: ["count": "\(logsRemoved)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

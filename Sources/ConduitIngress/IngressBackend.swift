@@ -17,8 +17,9 @@ public final class IngressBackend: SMTPBackend {
     let settings: IngressSettings
     let logger: Logger
     let metrics = IngressMetrics()
-    /// Called after each spool commit (wakes the delivery worker).
-    let onSpooled: @Sendable (_ messageID: String) -> Void
+    /// Called after each spool commit, before the reply: wakes the delivery
+    /// engine, or runs the inline first attempt (DESIGN §6).
+    let afterSpool: @Sendable (_ messageID: String) async -> AfterSpoolVerdict
 
     public init(
         store: Store,
@@ -26,7 +27,7 @@ public final class IngressBackend: SMTPBackend {
         resolver: any DNSResolving,
         settings: IngressSettings,
         logger: Logger,
-        onSpooled: @escaping @Sendable (_ messageID: String) -> Void = { _ in }
+        afterSpool: @escaping @Sendable (_ messageID: String) async -> AfterSpoolVerdict = { _ in .accept }
     ) {
         self.store = store
         self.spool = spool
@@ -35,7 +36,7 @@ public final class IngressBackend: SMTPBackend {
         self.credentials = CredentialChecker(store: store)
         self.settings = settings
         self.logger = logger
-        self.onSpooled = onSpooled
+        self.afterSpool = afterSpool
     }
 
     public func makeSession(for connection: SMTPConnectionInfo) -> any SMTPBackendSession {
@@ -43,4 +44,14 @@ public final class IngressBackend: SMTPBackend {
         logger[metadataKey: "peer"] = "\(connection.remoteIP)"
         return IngressSession(backend: self, connection: connection, logger: logger)
     }
+}
+
+/// What the SMTP client hears about a message that is already spooled.
+public enum AfterSpoolVerdict: Sendable, Equatable {
+    /// `250`: delivered or queued for delivery.
+    case accept
+    /// `550`: the inline first attempt failed permanently for every
+    /// recipient (the endpoint's answer is in `reason`), so the sender gets a
+    /// bounce instead of a silent loss.
+    case reject(reason: String)
 }

@@ -96,8 +96,14 @@ extension IngressSession {
             "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
             "size": "\(message.content.readableBytes)", "spf": "\(spf.result.rawValue)",
         ])
-        backend.onSpooled(message.id)
-        return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
+        switch await backend.afterSpool(message.id) {
+        case .accept:
+            return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
+        case let .reject(reason):
+            let oneLine = String(reason.map { $0.isNewline ? " " : $0 }.prefix(200))
+            logger.info("message refused by the webhook", metadata: ["id": "\(message.id)", "reason": "\(oneLine)"])
+            return SMTPReply(550, "5.0.0", "The webhook refused the message: \(oneLine)")
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import ConduitCore
 import NIOCore
 
 extension SMTPSession {

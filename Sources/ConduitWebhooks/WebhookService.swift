@@ -113,6 +113,22 @@ public final class WebhookService: Sendable {
         }
     }
 
+    /// Removes up to `batch` spooled messages received before `cutoff` whose
+    /// deliveries are all finished (the failed and dead ones were kept for
+    /// their logs); returns how many.
+    public func pruneFinishedMessages(receivedBefore cutoff: Date, batch: Int = 500) throws -> Int {
+        try write { txn in try txn.removeFinishedMessages(receivedBefore: cutoff, limit: batch) }
+    }
+
+    /// One log row of a webhook (`GET /webhooks/{id}/logs/{logId}`); another
+    /// webhook's or account's row is not found.
+    public func log(accountID: String, webhookID: String, logID: String) throws -> DeliveryLog {
+        _ = try get(accountID: accountID, id: webhookID)
+        guard let log = try store.read({ try $0.get(DeliveryLog.self, id: logID) }), log.webhookID == webhookID,
+              log.accountID == accountID else { throw ResourceError.notFound }
+        return log
+    }
+
     /// One page of a webhook's delivery log, newest first (DESIGN §3).
     /// - Parameters: page from 1; pageSize 1…100 (the caller validates).
     public func logs(accountID: String, webhookID: String, page: Int, pageSize: Int) throws -> [DeliveryLog] {

@@ -17,8 +17,14 @@ public struct Delivery: Codable, Sendable, Equatable {
     public var state: State
     /// Attempts made so far.
     public var attempts: Int
-    /// When the next attempt is due (meaningful while `pending`).
+    /// When the next attempt is due (meaningful while `pending`). While an
+    /// attempt runs it equals `leasedUntil`, so a lease whose worker died
+    /// comes due again by itself.
     public var nextAttemptAt: Date
+    /// Set while an attempt is in flight (the lease); `nil` otherwise. A
+    /// restart re-offers every leased delivery at once: no worker survives
+    /// the process. Absent in records written before leases existed (decodes as `nil`).
+    public var leasedUntil: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -47,6 +53,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.state = state
         self.attempts = attempts
         self.nextAttemptAt = nextAttemptAt
+        self.leasedUntil = nil
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }

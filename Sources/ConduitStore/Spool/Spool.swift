@@ -38,6 +38,31 @@ extension WriteTransaction {
     }
 }
 
+extension WriteTransaction {
+    /// Removes up to `limit` spooled messages received before `cutoff` that
+    /// have nothing left to deliver (every delivery delivered, failed or
+    /// dead — their log rows are what retention keeps them for); oldest
+    /// first. Returns how many were removed.
+    public func removeFinishedMessages(receivedBefore cutoff: Date, limit: Int) throws -> Int {
+        var removed = 0
+        var after: String?
+        while removed < limit {
+            let page = try reader.spooledMessages(after: after, limit: 200)
+            guard let last = page.last else { break }
+            for message in page {
+                guard message.receivedAt < cutoff else { return removed }
+                if try reader.deliveries(ofMessage: message.id).allSatisfy({ $0.state != .pending }) {
+                    try removeSpooledMessage(id: message.id)
+                    removed += 1
+                    if removed == limit { return removed }
+                }
+            }
+            after = last.id
+        }
+        return removed
+    }
+}
+
 extension ReadTransaction {
     /// The raw bytes of a spooled message, or `nil`.
     public func spooledBody(id: String) throws -> [UInt8]? {

@@ -1,0 +1,91 @@
+import ConduitCore
+import ConduitMIME
+import ConduitStore
+import Foundation
+import Logging
+import Metrics
+
+extension DeliveryEngine {
+    /// One POST of a leased delivery and its recorded outcome. `nil` when
+    /// the attempt was cancelled by shutdown before an answer came (the
+    /// lease stays, and the next start re-offers it).
+    func attempt(_ claim: DeliveryClaim) async -> AttemptReport? {
+        let attemptedAt = Date()
+        let delivery = claim.delivery
+        let prepared: (request: WebhookRequest, smtpMessageID: String?)
+        do {
+            prepared = try await prepare(claim)
+        } catch {
+            // Nothing was sent: a permanent failure with the reason.
+            let response = WebhookResponse(status: nil, error: "\(error)", durationMs: 0)
+            let outcome = AttemptOutcome.failed(status: nil, reason: "\(error)", deactivate: false)
+            await record(claim, outcome: outcome, response: response, smtpMessageID: nil, attemptedAt: attemptedAt)
+            return AttemptReport(outcome: outcome, response: response)
+        }
+        let response = await client.post(prepared.request, timeout: settings.timeout)
+        if response.status == nil, Task.isCancelled { return nil }
+        metrics.duration.recordMilliseconds(response.durationMs)
+        let outcome: AttemptOutcome = if let status = response.status {
+            AttemptOutcome.classify(status: status, retryAfter: response.retryAfter, now: Date().timeIntervalSince1970)
+        } else {
+            .retry(status: nil, reason: response.error ?? "no response", retryAfter: nil)
+        }
+        let final = await record(claim, outcome: outcome, response: response, smtpMessageID: prepared.smtpMessageID, attemptedAt: attemptedAt)
+        logger.info("delivery attempt", metadata: [
+            "delivery": "\(delivery.id)", "message": "\(delivery.messageID)", "webhook": "\(claim.webhook.id)",
+            "attempt": "\(delivery.attempts)", "status": "\(response.status.map(String.init) ?? "-")",
+            "outcome": "\(final)", "ms": "\(response.durationMs)", "error": "\(response.error ?? "")",
+        ])
+        return AttemptReport(outcome: outcome, response: response)
+    }
+
+    /// Reads and parses the message, renders and signs the body.
+    private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
+        let store = store
+        let messageID = claim.message.id
+        guard let raw = try await io.run({ try store.spooledBody(id: messageID) }) else {
+            throw EgressRefusal(reason: "the message body is missing from the spool")
+        }
+        let parsed = MIMEParser.parse(raw)
+        let message = claim.message
+        let context = PayloadContext(
+            id: message.id, webhookID: claim.webhook.id, receivedAt: message.receivedAt, mailFrom: message.mailFrom,
+            rcptTo: claim.delivery.rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
+            authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag
+        )
+        let body = PayloadRenderer.render(message: parsed, context: context, template: claim.webhook.payloadTemplate)
+        let request = try WebhookRequest.signed(
+            webhook: claim.webhook, messageID: claim.delivery.id, timestamp: Int(Date().timeIntervalSince1970),
+            body: body, userAgent: settings.userAgent
+        )
+        return (request, parsed.messageID)
+    }
+
+    /// Writes the outcome; returns the delivery's resulting state.
+    @discardableResult
+    private func record(
+        _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?, attemptedAt: Date
+    ) async -> Delivery.State {
+        let recorder = DeliveryRecorder(schedule: settings.schedule)
+        let store = store
+        do {
+            let state = try await io.run {
+                try store.write { txn in
+                    try recorder.record(claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID,
+                                        attemptedAt: attemptedAt, now: Date(), random: Double.random(in: 0..<1), in: txn)
+                }
+            }
+            switch state {
+            case .delivered: metrics.delivered.increment()
+            case .pending: metrics.retried.increment()
+            case .failed: metrics.failed.increment()
+            case .dead: metrics.dead.increment()
+            }
+            return state
+        } catch {
+            // The lease stays: the delivery comes due again when it expires.
+            logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(claim.delivery.id)", "error": "\(error)"])
+            return .pending
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ConduitCore
+import Foundation
+import Logging
+import Synchronization
+
+/// What the inline first attempt means for the SMTP reply (DESIGN §6).
+public enum InlineVerdict: Sendable, Equatable {
+    /// Answer 250: delivered, or retries go on from the spool.
+    case accepted
+    /// Answer 550: every delivery of the message failed permanently.
+    case rejected(status: Int?, reason: String)
+}
+
+extension DeliveryEngine {
+    /// Runs the first attempt of a just-spooled message's deliveries while
+    /// the SMTP client waits, up to `timeout`. Attempts that take longer go
+    /// on in the background and the message counts as accepted.
+    public func deliverInline(messageID: String, timeout: Duration) async -> InlineVerdict {
+        let claims: [DeliveryClaim]
+        do {
+            claims = try await io.run { try self.claimMessage(messageID, now: Date()) }
+        } catch {
+            logger.error("inline delivery: claiming failed", metadata: ["message": "\(messageID)", "error": "\(error)"])
+            wake.signal()
+            return .accepted
+        }
+        // Deliveries not claimed here (rate limit, busy webhook) are the loop's.
+        wake.signal()
+        guard !claims.isEmpty else { return .accepted }
+        let tasks = claims.map { start($0) }
+        guard let reports = await Self.results(of: tasks, within: timeout) else { return .accepted }
+        var rejection: InlineVerdict?
+        for report in reports {
+            guard let report, case let .failed(status, reason, _) = report.outcome else { return .accepted }
+            rejection = rejection ?? .rejected(status: status, reason: reason)
+        }
+        return rejection ?? .accepted
+    }
+
+    /// The tasks' results, or `nil` when they are not all done within `timeout`
+    /// (the tasks keep running either way).
+    static func results(of tasks: [Task<AttemptReport?, Never>], within timeout: Duration) async -> [AttemptReport?]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[AttemptReport?]?, Never>) in
+            let once = ResumeOnce(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                once.resume(returning: nil)
+            }
+            Task {
+                var reports: [AttemptReport?] = []
+                for task in tasks { reports.append(await task.value) }
+                timer.cancel()
+                once.resume(returning: reports)
+            }
+        }
+    }
+}
+
+/// A continuation that the first of several racers resumes.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, Never>?>
+
+    init(_ continuation: CheckedContinuation<T, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(returning value: T) {
+        continuation.withLock { $0.take() }?.resume(returning: value)
+    }
+}

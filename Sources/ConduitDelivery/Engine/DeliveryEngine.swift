@@ -1,0 +1,110 @@
+import ConduitCore
+public import ConduitStore
+import Foundation
+public import Logging
+import Metrics
+public import ServiceLifecycle
+import Synchronization
+
+/// The delivering half of Conduit (Postfix's qmgr + an HTTP "transport"):
+/// takes due deliveries from the spool, leases them, POSTs each to its
+/// webhook, and records the outcome (DESIGN §6).
+///
+/// Durability: a lease is written (attempts + 1, `leasedUntil`) before the
+/// POST and the outcome after it, each in its own transaction, so a crash
+/// anywhere repeats at most the attempt that was running — at-least-once,
+/// with the same `webhook-id`. On start every lease left by a dead process
+/// is due again at once.
+public final class DeliveryEngine: Service, Sendable {
+    let store: Store
+    let client: WebhookHTTPClient
+    let settings: DeliverySettings
+    let logger: Logger
+    let state = Mutex(SchedulerState())
+    let wake = WakeSignal()
+    /// Store writes and body reads run here, not on Swift's cooperative
+    /// threads (an fsync would stall SMTP sessions); one at a time, which is
+    /// also what LMDB allows for writes and what keeps claims consistent.
+    let io = BlockingWork(width: 1)
+    let running = Mutex<[String: Task<AttemptReport?, Never>]>([:])
+    let metrics = DeliveryMetrics()
+
+    public init(store: Store, client: WebhookHTTPClient, settings: DeliverySettings, logger: Logger) {
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// New mail is waiting (the ingress calls this after a spool commit).
+    public func notifySpooled() {
+        wake.signal()
+    }
+
+    public func run() async throws {
+        let recovered = try await io.run { try self.recoverLeases(now: Date()) }
+        if recovered > 0 { logger.info("deliveries re-offered after restart", metadata: ["count": "\(recovered)"]) }
+        await withGracefulShutdownHandler {
+            await self.schedule()
+        } onGracefulShutdown: {
+            self.state.withLock { $0.stopping = true }
+            self.wake.signal()
+        }
+        // Attempts still running are cancelled; their leases are re-offered on
+        // the next start (the receiver may see that POST twice, by design).
+        let tasks = running.withLock { Array($0.values) }
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = await task.value }
+        logger.info("delivery engine stopped", metadata: ["cancelled": "\(tasks.count)"])
+    }
+
+    /// The scheduling loop: claim what is due, start it, sleep until the
+    /// next due time or a wake-up.
+    private func schedule() async {
+        while !state.withLock({ $0.stopping }) {
+            let now = Date()
+            var pause: Duration = .seconds(1)
+            do {
+                let pass = try await io.run { try self.claimDue(now: now) }
+                for claim in pass.claims { start(claim) }
+                let untilDue = pass.nextDue.map { Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(Date())) * 1000)) } ?? .seconds(5)
+                // Claimed something: look again soon (more may be due). Claimed
+                // nothing: wait for the next due time, a finished attempt
+                // (frees a slot) or new mail, but not in a tight loop.
+                pause = pass.claims.isEmpty ? min(max(untilDue, .milliseconds(250)), .seconds(5)) : min(untilDue, .milliseconds(20))
+                logger.debug("delivery pass", metadata: ["claimed": "\(pass.claims.count)", "pause": "\(pause)"])
+            } catch {
+                logger.error("delivery scheduling failed", metadata: ["error": "\(error)"])
+            }
+            await wake.wait(timeout: pause)
+        }
+    }
+
+    /// Runs one claimed attempt as its own task, tracked for shutdown.
+    @discardableResult
+    func start(_ claim: DeliveryClaim) -> Task<AttemptReport?, Never> {
+        let id = claim.delivery.id
+        // Created under the lock, so the task's own removal (which takes the
+        // lock) cannot come before its insertion.
+        return running.withLock { running in
+            let task = Task { () -> AttemptReport? in
+                let report = await self.attempt(claim)
+                self.state.withLock { $0.finished(webhookID: claim.webhook.id) }
+                self.running.withLock { _ = $0.removeValue(forKey: id) }
+                self.wake.signal()
+                return report
+            }
+            running[id] = task
+            return task
+        }
+    }
+}
+
+/// Counters on `/metrics`.
+struct DeliveryMetrics: Sendable {
+    let delivered = Counter(label: "conduit_delivery_attempts_total", dimensions: [("outcome", "delivered")])
+    let retried = Counter(label: "conduit_delivery_attempts_total", dimensions: [("outcome", "retry")])
+    let failed = Counter(label: "conduit_delivery_attempts_total", dimensions: [("outcome", "failed")])
+    let dead = Counter(label: "conduit_delivery_attempts_total", dimensions: [("outcome", "dead")])
+    let duration = Timer(label: "conduit_delivery_duration_seconds")
+}

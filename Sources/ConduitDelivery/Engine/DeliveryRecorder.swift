@@ -1,0 +1,89 @@
+import ConduitCore
+import ConduitStore
+import Foundation
+
+/// The outcome of an attempt, as store changes (DESIGN §6): the delivery's
+/// new state, one log row, 410's deactivation, and the message leaving the
+/// spool once every delivery of it succeeded. Pure over a transaction.
+struct DeliveryRecorder {
+    let schedule: RetrySchedule
+
+    /// - Returns: the delivery's state after the attempt.
+    func record(
+        _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?,
+        attemptedAt: Date, now: Date, random: Double, in txn: WriteTransaction
+    ) throws -> Delivery.State {
+        var error: String?
+        var next: Delivery.State
+        var retryAt: Date?
+        var deactivate = false
+        switch outcome {
+        case .delivered:
+            next = .delivered
+        case let .retry(_, reason, retryAfter):
+            let delay = schedule.delay(afterAttempts: claim.delivery.attempts, retryAfter: retryAfter, random: random)
+            let age = Duration.seconds(now.timeIntervalSince(claim.message.receivedAt))
+            if schedule.allows(age: age, delay: delay) {
+                next = .pending
+                retryAt = now.addingTimeInterval(delay.seconds)
+                error = reason
+            } else {
+                next = .dead
+                error = "\(reason); giving up after \(claim.delivery.attempts) attempts: the message is older than max_age_hours"
+            }
+        case let .failed(_, reason, gone):
+            next = .failed
+            error = reason
+            deactivate = gone
+        }
+
+        // Still this attempt's lease? `attempts` is the lease's token: a later
+        // claim would have raised it (dates are stored in milliseconds, so
+        // `leasedUntil` does not compare equal to the in-memory value).
+        if var delivery = try txn.reader.get(Delivery.self, id: claim.delivery.id), delivery.state == .pending,
+           delivery.leasedUntil != nil, delivery.attempts == claim.delivery.attempts {
+            delivery.state = next
+            delivery.leasedUntil = nil
+            delivery.nextAttemptAt = retryAt ?? now
+            delivery.updatedAt = now
+            try txn.update(delivery)
+        }
+        // Otherwise the lease was lost (it expired and another attempt took
+        // over, or the delivery went away): that attempt owns the state, but
+        // this one still happened and is logged.
+        if try txn.reader.get(Webhook.self, id: claim.webhook.id) != nil {
+            try txn.insert(Self.log(
+                for: claim.delivery, message: claim.message, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt,
+                durationMs: response.durationMs, status: response.status, error: error
+            ))
+        }
+        if deactivate, var webhook = try txn.reader.get(Webhook.self, id: claim.webhook.id), webhook.active {
+            webhook.active = false
+            webhook.updatedAt = now
+            try txn.update(webhook)
+        }
+        if next != .pending { try Self.removeMessageIfDone(claim.message.id, in: txn) }
+        return next
+    }
+
+    /// A log row for one attempt of `delivery`.
+    static func log(
+        for delivery: Delivery, message: SpooledMessage, smtpMessageID: String?, attemptedAt: Date, durationMs: Int,
+        status: Int?, error: String?
+    ) -> DeliveryLog {
+        DeliveryLog(
+            id: Identifier.generate().rawValue, webhookID: delivery.webhookID, accountID: delivery.accountID,
+            deliveryID: delivery.id, messageID: message.id, smtpMessageID: smtpMessageID, sender: message.mailFrom,
+            attemptedAt: attemptedAt, durationMs: durationMs, httpStatus: status, error: error, simulated: false
+        )
+    }
+
+    /// A message whose deliveries all succeeded leaves the spool. One with a
+    /// failed or dead delivery stays (for `conduit spool show`) until log
+    /// retention removes it with its logs.
+    static func removeMessageIfDone(_ messageID: String, in txn: WriteTransaction) throws {
+        let deliveries = try txn.reader.deliveries(ofMessage: messageID)
+        guard deliveries.allSatisfy({ $0.state == .delivered }) else { return }
+        try txn.removeSpooledMessage(id: messageID)
+    }
+}

@@ -1,0 +1,32 @@
+/// The `[delivery]` settings the engine runs with (DESIGN §2, §6).
+public struct DeliverySettings: Sendable, Equatable {
+    /// One POST's whole budget: connect, send, first byte of the answer.
+    public var timeout: Duration
+    /// Backoff and the retry window (`retry_initial_ms`, `retry_max_ms`, `max_age_hours`).
+    public var schedule: RetrySchedule
+    /// Concurrent POSTs to one webhook.
+    public var maxInFlightPerWebhook: Int
+    /// Concurrent POSTs in all.
+    public var maxInFlight: Int
+    /// Due deliveries looked at per scheduling pass.
+    public var batchSize: Int
+    /// `Conduit/x.y.z`.
+    public var userAgent: String
+
+    public init(
+        timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
+        maxInFlight: Int = 512, batchSize: Int = 256
+    ) {
+        self.timeout = timeout
+        self.schedule = schedule
+        self.maxInFlightPerWebhook = max(1, maxInFlightPerWebhook)
+        self.maxInFlight = max(1, maxInFlight)
+        self.batchSize = max(1, batchSize)
+        self.userAgent = userAgent
+    }
+
+    /// How long a lease lasts: the POST's budget plus time to record the
+    /// outcome. Only a wedged worker outlives it (a crash is caught sooner:
+    /// a restart re-offers every lease at once).
+    var leaseDuration: Duration { timeout + .seconds(30) }
+}

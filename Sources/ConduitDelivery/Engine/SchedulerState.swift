@@ -1,0 +1,15 @@
+/// The engine's in-memory view (under its mutex): POSTs in flight per
+/// webhook and in all, and each rate-limited webhook's token bucket. Lost on
+/// restart by design: the store's leases say what was in flight.
+struct SchedulerState {
+    var inFlight: [String: Int] = [:]
+    var total = 0
+    var buckets: [String: TokenBucket] = [:]
+    var stopping = false
+
+    mutating func finished(webhookID: String) {
+        total -= 1
+        let left = (inFlight[webhookID] ?? 1) - 1
+        inFlight[webhookID] = left > 0 ? left : nil
+    }
+}

@@ -1,0 +1,379 @@
+"""Delivery from SMTP in to HTTP out, against the real binary and a real
+local HTTP receiver: the signed payload (checked by the Standard Webhooks
+library through verify-webhook.py), retries on 503 then 200 with the same
+webhook-id, 410 deactivation, 400 and 3xx failing at once, rate limiting,
+the SSRF guard (loopback, IPv4-mapped, a name resolving to a private
+address), Mustache templates, simulate, log paging, the inline first
+attempt, and kill -9 during a slow delivery followed by a restart."""
+
+import json
+import os
+import signal
+import smtplib
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import RunningConduit
+from dns_helpers import DNSServer, dns_config, free_port, require_dns_serve, start_conduit
+from identity_helpers import Client
+from smtp_helpers import PUBLIC, make_webhook, queued_id, spooled, unique_local, wait_for
+from webhook_receiver import Receiver, payload
+
+ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
+DELIVERY = """
+[delivery]
+allow_private_targets = true
+timeout_ms = 3000
+retry_initial_ms = 500
+retry_max_ms = 2000
+"""
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def start(prefix, delivery=DELIVERY, extra=""):
+    handle, cleanup = start_conduit(prefix, extra=delivery + extra, smtp_settings=f'public_domains = ["{PUBLIC}"]\n')
+    handle.api = Client(handle.server.api_url)
+    handle.account = handle.api.new_account()
+    return handle, cleanup
+
+
+@pytest.fixture(scope="module")
+def server():
+    handle, cleanup = start("delivery")
+    yield handle
+    cleanup()
+
+
+def hook(server, url, **fields):
+    address = f"{unique_local()}@{PUBLIC}"
+    return address, make_webhook(server.api, server.account, address, target_url=url, **fields)
+
+
+def path():
+    return "/" + uuid.uuid4().hex[:12]
+
+
+def send(server, rcpt, subject="Hello", text="Hi there.\r\n", sender="alice@example.org", extra_headers=""):
+    message = (
+        f"From: Alice <{sender}>\r\nTo: <{rcpt}>\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@example.org>\r\n{extra_headers}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}"
+    ).encode()
+    with smtplib.SMTP("127.0.0.1", server.server.smtp_port, timeout=30) as client:
+        client.ehlo("client.example")
+        client.mail(sender)
+        code, reply = client.rcpt(rcpt)
+        assert code == 250, reply
+        return client.data(message)
+
+
+def logs(server, webhook, **query):
+    q = "&".join(f"{k}={v}" for k, v in query.items())
+    status, _, body = server.api.get(f"/webhooks/{webhook['id']}/logs" + (f"?{q}" if q else ""), token=server.account.access)
+    assert status == 200, body
+    return body
+
+
+def verify_signature(secret, request, now=None):
+    body_file = Path(f"/tmp/conduit-webhook-{uuid.uuid4().hex}.json")
+    body_file.write_bytes(request["body"])
+    try:
+        args = [str(ORACLES / "verify-webhook.py"), secret, json.dumps(request["headers"]), str(body_file)]
+        return subprocess.run(args, capture_output=True, text=True, timeout=180)
+    finally:
+        body_file.unlink()
+
+
+def test_signed_payload_arrives_and_verifies(server, receiver):
+    p = path()
+    address, webhook = hook(server, receiver.url(p), custom_headers={"X-Tenant": "acme"})
+    local, domain = address.split("@")
+    code, reply = send(server, f"{local}+orders@{domain}", subject="Invoice \"42\"", text="Total: 10 EUR\r\n")
+    assert code == 250, reply
+    message_id = queued_id(reply)
+    [request] = receiver.wait(p, 1)
+    headers = request["headers"]
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"].startswith("Conduit/")
+    assert headers["x-tenant"] == "acme"
+    assert "." not in headers["webhook-id"]
+    assert headers["webhook-signature"].startswith("v1,")
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    result = verify_signature(webhook["secret"], request)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # A tampered body does not verify: the check can fail.
+    tampered = dict(request, body=request["body"].replace(b"Invoice", b"Invoise"))
+    assert verify_signature(webhook["secret"], tampered).returncode == 1
+
+    body = payload(request)
+    assert body["id"] == message_id
+    assert body["webhook_id"] == webhook["id"]
+    assert body["subject"] == 'Invoice "42"'
+    assert body["text"].strip() == "Total: 10 EUR"
+    assert body["tag"] == "orders"
+    assert body["envelope"]["mail_from"] == "alice@example.org"
+    assert body["envelope"]["rcpt_to"] == f"{local}+orders@{domain}"
+    assert body["envelope"]["helo"] == "client.example"
+    assert body["envelope"]["remote_ip"] == "127.0.0.1"
+    assert body["from"] == {"name": "Alice", "address": "alice@example.org"}
+    assert body["auth"]["spf"]["result"] is not None
+
+    # One log row; the spool lets go of a delivered message.
+    rows = wait_for(lambda: logs(server, webhook) or None)
+    [row] = rows
+    assert row["http_status"] == 200 and row["error"] is None and row["simulated"] is False, row
+    assert row["sender"] == "alice@example.org"
+    assert row["smtp_message_id"].endswith("@example.org>")
+    status, _, single = server.api.get(f"/webhooks/{webhook['id']}/logs/{row['id']}", token=server.account.access)
+    assert status == 200 and single == row
+    assert wait_for(lambda: spooled(server.server.config, message_id) is None)
+
+
+def test_log_row_is_private_to_its_account(server, receiver):
+    p = path()
+    _, webhook = hook(server, receiver.url(p))
+    status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", {}, token=server.account.access)
+    assert status == 200, result
+    [row] = logs(server, webhook)
+    other = server.api.new_account()
+    for url in (f"/webhooks/{webhook['id']}/logs/{row['id']}", f"/webhooks/{webhook['id']}/logs"):
+        status, _, body = server.api.get(url, token=other.access)
+        assert status == 404 and body["code"] == "not_found", body
+    status, _, body = server.api.get(f"/webhooks/{webhook['id']}/logs/{uuid.uuid4().hex}", token=server.account.access)
+    assert status == 404
+
+
+def test_503_is_retried_with_the_same_webhook_id_then_200(server, receiver):
+    p = path()
+    receiver.script(p, (503, {"Retry-After": "1"}), 503)
+    address, webhook = hook(server, receiver.url(p))
+    code, reply = send(server, address)
+    assert code == 250
+    requests = receiver.wait(p, 3)
+    assert len({r["headers"]["webhook-id"] for r in requests}) == 1
+    # Retry-After: 1 was honoured (not the 500 ms initial delay).
+    assert requests[1]["at"] - requests[0]["at"] >= 0.9
+    rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(logs(server, webhook)))
+    assert [r["http_status"] for r in rows] == [200, 503, 503]  # newest first
+    assert rows[1]["error"] == "HTTP 503" and rows[0]["error"] is None
+    assert wait_for(lambda: spooled(server.server.config, queued_id(reply)) is None)
+
+
+def test_410_fails_and_deactivates_the_webhook(server, receiver):
+    p = path()
+    receiver.script(p, default=410)
+    address, webhook = hook(server, receiver.url(p))
+    code, reply = send(server, address)
+    assert code == 250
+    receiver.wait(p, 1)
+    def inactive():
+        status, _, body = server.api.get(f"/webhooks/{webhook['id']}", token=server.account.access)
+        return body["active"] is False
+    assert wait_for(inactive)
+    [row] = logs(server, webhook)
+    assert row["http_status"] == 410 and "deactivated" in row["error"]
+    entry = spooled(server.server.config, queued_id(reply))
+    assert [d["state"] for d in entry["deliveries"]] == ["failed"]
+
+
+@pytest.mark.parametrize("status", [400, 302])
+def test_other_4xx_and_3xx_fail_at_once(server, receiver, status):
+    p = path()
+    target = path()
+    receiver.script(p, default=(status, {"Location": receiver.url(target)}))
+    address, webhook = hook(server, receiver.url(p))
+    code, reply = send(server, address)
+    assert code == 250
+    receiver.wait(p, 1)
+    entry = wait_for(lambda: (lambda e: e if e["deliveries"][0]["state"] != "pending" else None)(
+        spooled(server.server.config, queued_id(reply))))
+    assert entry["deliveries"][0]["state"] == "failed"
+    time.sleep(1.5)  # three retry intervals: nothing more may come
+    assert len(receiver.received(p)) == 1
+    assert receiver.received(target) == []  # redirects are not followed
+    [row] = logs(server, webhook)
+    assert row["http_status"] == status
+
+
+def test_rate_limit_lets_a_burst_through_and_keeps_the_rest_spooled(server, receiver):
+    p = path()
+    address, webhook = hook(server, receiver.url(p), rate_limit=2)
+    ids = []
+    for n in range(5):
+        code, reply = send(server, address, subject=f"rate {n}")
+        assert code == 250
+        ids.append(queued_id(reply))
+    receiver.wait(p, 2)
+    time.sleep(2)
+    # 2 per minute: the burst is 2, the next token is 30 s away.
+    assert len(receiver.received(p)) == 2
+    pending = [i for i in ids if spooled(server.server.config, i) is not None]
+    assert len(pending) == 3
+    for message_id in pending:
+        [delivery] = spooled(server.server.config, message_id)["deliveries"]
+        assert delivery["state"] == "pending" and delivery["attempts"] == 0
+
+
+def test_mustache_template_is_json_escaped(server, receiver):
+    p = path()
+    template = '{"subject": "{{subject}}", "from": "{{from.address}}", "tag": "{{tag}}", "n": {{size}}}'
+    address, _ = hook(server, receiver.url(p), payload_template=template)
+    code, _ = send(server, address, subject='say "hi" \\ <b>')
+    assert code == 250
+    [request] = receiver.wait(p, 1)
+    body = payload(request)
+    assert body["subject"] == 'say "hi" \\ <b>'
+    assert body["from"] == "alice@example.org"
+    assert body["tag"] == ""
+    assert isinstance(body["n"], int) and body["n"] > 0
+
+
+def test_simulate_delivers_once_and_logs_it(server, receiver):
+    p = path()
+    address, webhook = hook(server, receiver.url(p))
+    status, _, result = server.api.post(
+        f"/webhooks/{webhook['id']}/simulate",
+        {"from": "sim@example.net", "subject": "Grüße", "text": "simulated body"},
+        token=server.account.access,
+    )
+    assert status == 200, result
+    assert result["simulated"] is True and result["http_status"] == 200 and result["error"] is None
+    assert isinstance(result["duration_ms"], int)
+    [request] = receiver.received(p)
+    body = payload(request)
+    assert body["subject"] == "Grüße" and body["text"].strip() == "simulated body"
+    assert body["from"]["address"] == "sim@example.net"
+    assert body["envelope"]["rcpt_to"] == address
+    assert verify_signature(webhook["secret"], request).returncode == 0
+    [row] = logs(server, webhook)
+    assert row["simulated"] is True and row["http_status"] == 200 and row["sender"] == "sim@example.net"
+
+    # A failing endpoint is reported, not retried.
+    receiver.script(p, 500)
+    status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", token=server.account.access)
+    assert status == 200 and result["http_status"] == 500 and result["error"]
+    # Bad input is 422; another account's webhook is 404.
+    for bad in ({"subject": 7}, {"from": "no-at-sign"}, {"subject": "a\r\nBcc: x@y"}):
+        status, _, body = server.api.post(f"/webhooks/{webhook['id']}/simulate", bad, token=server.account.access)
+        assert status == 422, (bad, body)
+    other = server.api.new_account()
+    status, _, _ = server.api.post(f"/webhooks/{webhook['id']}/simulate", {}, token=other.access)
+    assert status == 404
+
+
+def test_log_paging(server, receiver):
+    p = path()
+    _, webhook = hook(server, receiver.url(p))
+    for n in range(7):
+        status, _, _ = server.api.post(f"/webhooks/{webhook['id']}/simulate", {"subject": f"n{n}"}, token=server.account.access)
+        assert status == 200
+    everything = logs(server, webhook)
+    assert len(everything) == 7
+    assert [r["id"] for r in everything] == sorted((r["id"] for r in everything), reverse=True)
+    pages = [logs(server, webhook, page=n, page_size=3) for n in (1, 2, 3, 4)]
+    assert [len(x) for x in pages] == [3, 3, 1, 0]
+    assert [r["id"] for page in pages for r in page] == [r["id"] for r in everything]
+    for query in ("page=0", "page_size=0", "page_size=101", "page=x"):
+        status, _, body = server.api.get(f"/webhooks/{webhook['id']}/logs?{query}", token=server.account.access)
+        assert status == 422 and body["code"] == "invalid_request", query
+
+
+@pytest.fixture(scope="module")
+def dns(tmp_path_factory):
+    require_dns_serve()
+    server = DNSServer(free_port(), tmp_path_factory.mktemp("dns"))
+    server.serve({
+        "internal.example": [{"A": "10.1.2.3"}],
+        "loop.example": [{"A": "127.0.0.1"}],
+        "nowhere.example": [],
+    })
+    yield server
+    server.close()
+
+
+def test_ssrf_guard_refuses_private_targets(dns, receiver):
+    handle, cleanup = start("ssrf", delivery="\n[delivery]\ntimeout_ms = 2000\n", extra=dns_config(dns.port))
+    try:
+        p = path()
+        targets = [
+            (receiver.url(p), "loopback"),
+            (f"http://[::ffff:127.0.0.1]:{receiver.port}{p}", "loopback"),
+            (f"http://loop.example:{receiver.port}{p}", "loopback"),
+            (f"http://internal.example:{receiver.port}{p}", "private"),
+            ("http://169.254.169.254/latest/meta-data/", "link-local"),
+            (f"http://[::1]:{receiver.port}{p}", "loopback"),
+        ]
+        for url, scope in targets:
+            address, webhook = hook(handle, url)
+            status, _, result = handle.api.post(f"/webhooks/{webhook['id']}/simulate", token=handle.account.access)
+            assert status == 200, result
+            assert result["http_status"] is None, (url, result)
+            assert f"is a {scope} address" in result["error"], (url, result)
+            # And through the spool: refused, logged, kept for a retry.
+            code, reply = send(handle, address)
+            assert code == 250
+            rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(logs(handle, webhook)))
+            assert rows[0]["http_status"] is None and scope in rows[0]["error"], rows[0]
+        assert receiver.received(p) == []
+    finally:
+        cleanup()
+
+
+def test_inline_first_attempt_answers_550_on_permanent_failure(receiver):
+    handle, cleanup = start("inline", delivery=DELIVERY + "inline_timeout_ms = 5000\n")
+    try:
+        ok, bad, busy = path(), path(), path()
+        receiver.script(bad, default=400)
+        receiver.script(busy, default=503)
+        ok_address, _ = hook(handle, receiver.url(ok))
+        code, _ = send(handle, ok_address)
+        assert code == 250
+        assert len(receiver.received(ok)) == 1  # delivered before the reply
+        bad_address, bad_hook = hook(handle, receiver.url(bad))
+        code, reply = send(handle, bad_address)
+        assert code == 550 and b"HTTP 400" in reply, reply
+        busy_address, _ = hook(handle, receiver.url(busy))
+        code, reply = send(handle, busy_address)
+        assert code == 250, reply  # retried from the spool
+        receiver.wait(busy, 2)
+    finally:
+        cleanup()
+
+
+def test_kill9_during_slow_delivery_loses_nothing(tmp_path, receiver):
+    p = path()
+    receiver.script(p, default=(200, {}, 2.0))  # every POST takes 2 s
+    handle, cleanup = start("crash", delivery=DELIVERY.replace("timeout_ms = 3000", "timeout_ms = 10000"))
+    try:
+        address, _ = hook(handle, receiver.url(p))
+        subjects = [f"crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(6)]
+        ids = []
+        for subject in subjects:
+            code, reply = send(handle, address, subject=subject)
+            assert code == 250
+            ids.append(queued_id(reply))
+        # Wait until POSTs are in flight (the receiver is sleeping on them), then kill.
+        time.sleep(0.8)
+        handle.server.proc.send_signal(signal.SIGKILL)
+        handle.server.proc.wait()
+        receiver.script(p, default=200)
+        restarted = RunningConduit(handle.server.config, handle.server.log_path)
+        handle.server = restarted
+        def arrived():
+            got = {payload(r)["subject"] for r in receiver.received(p)}
+            return got >= set(subjects)
+        assert wait_for(arrived, timeout=60)
+        assert wait_for(lambda: not any(spooled(restarted.config, i) for i in ids))
+        assert "deliveries re-offered after restart" in restarted.log()
+    finally:
+        cleanup()

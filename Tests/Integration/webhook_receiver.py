@@ -1,0 +1,92 @@
+"""A real HTTP server on loopback that records every webhook POST and
+answers from a per-path script: a list of (status, headers, delay) taken
+in order, then the path's default. Standard library only."""
+
+import http.server
+import json
+import threading
+import time
+
+
+class Receiver:
+    def __init__(self):
+        self.requests = []  # dicts: path, headers (lower-case names), body, at
+        self.scripts = {}  # path -> [(status, headers, delay)]
+        self.defaults = {}  # path -> (status, headers, delay)
+        self.lock = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    script = receiver.scripts.get(self.path) or []
+                    status, headers, delay = (
+                        script.pop(0) if script else receiver.defaults.get(self.path, (200, {}, 0))
+                    )
+                if delay:
+                    time.sleep(delay)
+                with receiver.lock:
+                    receiver.requests.append({
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                        "at": time.time(),
+                    })
+                    receiver.lock.notify_all()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def script(self, path, *responses, default=None):
+        """Responses as status or (status, headers) or (status, headers, delay)."""
+        def norm(r):
+            if isinstance(r, int):
+                return (r, {}, 0)
+            return (r[0], r[1] if len(r) > 1 else {}, r[2] if len(r) > 2 else 0)
+        with self.lock:
+            self.scripts[path] = [norm(r) for r in responses]
+            if default is not None:
+                self.defaults[path] = norm(default)
+
+    def received(self, path):
+        with self.lock:
+            return [r for r in self.requests if r["path"] == path]
+
+    def wait(self, path, count, timeout=30):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                got = [r for r in self.requests if r["path"] == path]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{len(got)} of {count} requests on {path} after {timeout}s")
+                self.lock.wait(left)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def payload(request):
+    return json.loads(request["body"])
