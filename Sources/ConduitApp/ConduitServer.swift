@@ -38,8 +38,17 @@ public enum ConduitServer {
         let readyStatus: @Sendable () -> String = { "Ready: SMTP on \(config.smtp.listen), API on \(config.api.listen)" }
         let readiness = Readiness(store: store) {
             logger.info("Conduit ready", metadata: ["api": "\(config.api.listen)", "smtp": "\(config.smtp.listen)"])
-            // READY=1 only now: the store is open (the spool with it) and both listeners are bound.
+            // READY=1 only now: the store is open, the spool recovered and both listeners bound.
             notifier.ready(status: readyStatus())
+        }
+
+        // Before anything that must be shut down (the webhook HTTP client) exists.
+        let tls: SMTPTLSProvider?
+        do {
+            tls = try config.smtp.tlsCert.isEmpty ? nil : SMTPTLSProvider(certificatePath: config.smtp.tlsCert, keyPath: config.smtp.tlsKey)
+        } catch {
+            // A certificate that does not parse is a config error (exit 78), not a crash to restart from.
+            throw ConfigError.invalidValue(path: configPath, key: "smtp.tls_cert", reason: "cannot load the certificate and key: \(error)")
         }
 
         let identityLogger = logger.with(service: "identity")
@@ -93,7 +102,8 @@ public enum ConduitServer {
                 maxInFlightPerWebhook: config.delivery.maxInFlightPerWebhook,
                 userAgent: "Conduit/\(ConduitVersion.string)"
             ),
-            logger: deliveryLogger
+            logger: deliveryLogger,
+            onRecovered: { readiness.spoolRecovered() }
         )
         let inlineTimeout = config.delivery.inlineTimeoutMs
 
@@ -118,13 +128,6 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
-        let tls: SMTPTLSProvider?
-        do {
-            tls = try config.smtp.tlsCert.isEmpty ? nil : SMTPTLSProvider(certificatePath: config.smtp.tlsCert, keyPath: config.smtp.tlsKey)
-        } catch {
-            // A certificate that does not parse is a config error (exit 78), not a crash to restart from.
-            throw ConfigError.invalidValue(path: configPath, key: "smtp.tls_cert", reason: "cannot load the certificate and key: \(error)")
-        }
         let spool = SpoolWriter(store: store)
         defer { spool.shutdown() }
         let ingress = IngressBackend(

@@ -28,12 +28,19 @@ public final class DeliveryEngine: Service, Sendable {
     let io = BlockingWork(width: 1)
     let running = Mutex<[String: Task<AttemptReport?, Never>]>([:])
     let metrics = DeliveryMetrics()
+    /// Called once at start, after the leases of a dead process are due
+    /// again: the spool is recovered (systemd's READY=1 waits for it).
+    let onRecovered: @Sendable () -> Void
 
-    public init(store: Store, client: WebhookHTTPClient, settings: DeliverySettings, logger: Logger) {
+    public init(
+        store: Store, client: WebhookHTTPClient, settings: DeliverySettings, logger: Logger,
+        onRecovered: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.client = client
         self.settings = settings
         self.logger = logger
+        self.onRecovered = onRecovered
     }
 
     /// New mail is waiting (the ingress calls this after a spool commit).
@@ -44,6 +51,7 @@ public final class DeliveryEngine: Service, Sendable {
     public func run() async throws {
         let recovered = try await io.run { try self.recoverLeases(now: Date()) }
         if recovered > 0 { logger.info("deliveries re-offered after restart", metadata: ["count": "\(recovered)"]) }
+        onRecovered()
         await withGracefulShutdownHandler {
             await self.schedule()
         } onGracefulShutdown: {
