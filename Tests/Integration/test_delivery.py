@@ -8,6 +8,7 @@ attempt, and kill -9 during a slow delivery followed by a restart."""
 
 import json
 import os
+import threading
 import signal
 import smtplib
 import subprocess
@@ -286,6 +287,37 @@ def test_log_paging(server, receiver):
     for query in ("page=0", "page_size=0", "page_size=101", "page=x"):
         status, _, body = server.api.get(f"/webhooks/{webhook['id']}/logs?{query}", token=server.account.access)
         assert status == 422 and body["code"] == "invalid_request", query
+
+
+def test_one_slow_webhook_neither_serializes_its_mail_nor_delays_others(server, receiver):
+    slow, fast = path(), path()
+    gate = threading.Event()
+    receiver.script(slow, default=(200, {}, gate))
+    slow_address, _ = hook(server, receiver.url(slow))
+    fast_address, _ = hook(server, receiver.url(fast))
+    already = receiver.waiting
+    try:
+        for n in range(3):
+            assert send(server, slow_address, subject=f"slow {n}")[0] == 250
+        # All three are in flight at once (max_in_flight_per_webhook is 16)...
+        receiver.wait_gated(already + 3)
+        # ...and another webhook's mail goes through meanwhile.
+        assert send(server, fast_address)[0] == 250
+        receiver.wait(fast, 1)
+        assert receiver.received(slow) == []
+    finally:
+        gate.set()
+    receiver.wait(slow, 3)
+
+
+def test_connections_are_reused(server, receiver):
+    p = path()
+    _, webhook = hook(server, receiver.url(p))
+    for _ in range(3):
+        status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", token=server.account.access)
+        assert status == 200 and result["http_status"] == 200, result
+    # One keep-alive connection (through one tunnel) carried all three POSTs.
+    assert len({r["peer"] for r in receiver.received(p)}) == 1
 
 
 @pytest.fixture(scope="module")

@@ -35,14 +35,7 @@ extension DeliveryEngine {
             let next = try txn.reader.dueDeliveries(at: .distantFuture, limit: 1).first?.nextAttemptAt
             return Pass(claims: claims, nextDue: next)
         }
-        // Committed: the leases are on disk; now count them as running.
-        state.withLock { state in
-            for claim in pass.claims {
-                state.inFlight[claim.webhook.id, default: 0] += 1
-                state.total += 1
-            }
-            for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
-        }
+        adopt(pass.claims, plan: plan)
         return pass
     }
 
@@ -57,6 +50,13 @@ extension DeliveryEngine {
                 .filter { $0.state == .pending && $0.nextAttemptAt <= now }
                 .compactMap { try plan.consider($0, batchFull: false, in: txn) }
         }
+        adopt(claims, plan: plan)
+        return claims
+    }
+
+    /// After the claiming transaction committed (the leases are on disk):
+    /// counts the claims as running and keeps the plan's token buckets.
+    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan) {
         state.withLock { state in
             for claim in claims {
                 state.inFlight[claim.webhook.id, default: 0] += 1
@@ -64,7 +64,6 @@ extension DeliveryEngine {
             }
             for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
         }
-        return claims
     }
 
     /// At start: every delivery still leased was in flight in a process that
