@@ -382,30 +382,34 @@ def test_inline_first_attempt_answers_550_on_permanent_failure(receiver):
         cleanup()
 
 
-def test_kill9_during_slow_delivery_loses_nothing(tmp_path, receiver):
+def test_kill9_during_slow_delivery_loses_nothing(receiver):
     p = path()
-    receiver.script(p, default=(200, {}, 2.0))  # every POST takes 2 s
-    handle, cleanup = start("crash", delivery=DELIVERY.replace("timeout_ms = 3000", "timeout_ms = 10000"))
+    gate = threading.Event()
+    receiver.script(p, default=(200, {}, gate))  # every POST hangs until the gate opens
+    handle, cleanup = start("crash", delivery=DELIVERY.replace("timeout_ms = 3000", "timeout_ms = 20000"))
     try:
         address, _ = hook(handle, receiver.url(p))
         subjects = [f"crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(6)]
         ids = []
+        already = receiver.waiting
         for subject in subjects:
             code, reply = send(handle, address, subject=subject)
             assert code == 250
             ids.append(queued_id(reply))
-        # Wait until POSTs are in flight (the receiver is sleeping on them), then kill.
-        time.sleep(0.8)
+        # All six POSTs are in flight, held by the receiver: kill -9 now.
+        receiver.wait_gated(already + 6)
         handle.server.proc.send_signal(signal.SIGKILL)
         handle.server.proc.wait()
         receiver.script(p, default=200)
         restarted = RunningConduit(handle.server.config, handle.server.log_path)
         handle.server = restarted
-        def arrived():
-            got = {payload(r)["subject"] for r in receiver.received(p)}
-            return got >= set(subjects)
-        assert wait_for(arrived, timeout=60)
+        # The leases of the dead process are re-offered at once: every message
+        # arrives again through a new POST (not the ones held at the gate).
+        def redelivered():
+            return {payload(r)["subject"] for r in receiver.received(p) if not r["gated"]} >= set(subjects)
+        assert wait_for(redelivered, timeout=60)
         assert wait_for(lambda: not any(spooled(restarted.config, i) for i in ids))
-        assert "deliveries re-offered after restart" in restarted.log()
+        assert "deliveries re-offered after restart count=6" in restarted.log()
     finally:
+        gate.set()
         cleanup()

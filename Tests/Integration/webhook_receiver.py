@@ -41,6 +41,7 @@ class Receiver:
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                         "body": body,
                         "peer": self.client_address,
+                        "gated": isinstance(delay, threading.Event),
                         "at": time.time(),
                     })
                     receiver.lock.notify_all()
