@@ -3,6 +3,7 @@ import ConduitDNS
 import ConduitStore
 import Foundation
 import Logging
+import Synchronization
 import Testing
 @testable import ConduitDelivery
 
@@ -101,19 +102,26 @@ import Testing
         await f.close()
     }
 
-    @Test func aFullBatchRotatesBusyWebhooksOutOfTheWay() async throws {
+    @Test func theSweepReachesPastABusyWebhooksBacklog() async throws {
         let f = try await Fixture(maxInFlightPerWebhook: 1, batchSize: 3)
         let busy = try f.webhook()
         let other = try f.webhook()
         let start = Date()
         for _ in 0..<5 { try f.spool(to: [busy], due: start.addingTimeInterval(-10)) }
         try f.spool(to: [other], due: start)
-        // Pass 1 reads 3 of busy's: claims one, moves two a second later.
+        // Pass 1 reads a window of 3 of busy's: claims one, leaves a cursor.
         let first = try f.engine.claimDue(now: start).claims
         #expect(first.map(\.webhook.id) == [busy.id])
-        // Pass 2 reaches past busy's backlog to the other webhook.
+        // Pass 2 goes on from the cursor, past busy's backlog, to the other webhook;
+        // busy's skipped deliveries were not rewritten.
         let second = try f.engine.claimDue(now: start).claims
         #expect(second.map(\.webhook.id) == [other.id])
+        let untouched = try f.store.read { try $0.list(Delivery.self, index: "by_webhook", key: busy.id) }.filter { $0.attempts == 0 }
+        #expect(untouched.count == 4 && untouched.allSatisfy { $0.updatedAt == $0.createdAt })
+        // The sweep wraps around: a slot frees, busy's oldest waiting one is found again.
+        f.engine.state.withLock { $0.finished(webhookID: busy.id) }
+        let third = try f.engine.claimDue(now: start).claims
+        #expect(third.map(\.webhook.id) == [busy.id])
         await f.close()
     }
 

@@ -171,7 +171,7 @@ final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
             .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             .channelOption(.autoRead, value: false)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(to: socketAddress)
             .flatMapError { error in
                 addresses.count > 1
