@@ -21,7 +21,7 @@ import pytest
 from conftest import RunningConduit
 from dns_helpers import DNSServer, dns_config, free_port, require_dns_serve, start_conduit
 from identity_helpers import Client
-from smtp_helpers import PUBLIC, make_webhook, queued_id, spooled, unique_local, wait_for
+from smtp_helpers import PUBLIC, make_certificate, make_webhook, queued_id, spooled, unique_local, wait_for
 from webhook_receiver import Receiver, payload
 
 ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
@@ -318,6 +318,29 @@ def test_connections_are_reused(server, receiver):
         assert status == 200 and result["http_status"] == 200, result
     # One keep-alive connection (through one tunnel) carried all three POSTs.
     assert len({r["peer"] for r in receiver.received(p)}) == 1
+
+
+def test_https_runs_end_to_end_through_the_guard_and_verifies_the_certificate(server, tmp_path):
+    """TLS is negotiated by the HTTP client with the endpoint itself (through
+    the proxy's tunnel): a self-signed certificate is refused, logged as a
+    TLS error, and retried."""
+    import http.server
+    import ssl
+    cert, key = make_certificate(tmp_path, name="hooks.conduit.test")
+    tls_receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    tls_receiver.server.socket = context.wrap_socket(tls_receiver.server.socket, server_side=True)
+    try:
+        p = path()
+        address, webhook = hook(server, f"https://127.0.0.1:{tls_receiver.port}{p}")
+        status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", token=server.account.access)
+        assert status == 200, result
+        assert result["http_status"] is None
+        assert result["error"] == "TLS with the endpoint failed: CERTIFICATE_VERIFY_FAILED", result
+        assert tls_receiver.received(p) == []
+    finally:
+        tls_receiver.close()
 
 
 @pytest.fixture(scope="module")
