@@ -2169,6 +2169,150 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/api/v1/webhooks/{id}/logs/{logId}": {
+      "get": {
+        "operationId": "getDeliveryLog",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Get a single delivery log entry",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "logId",
+            "in": "path",
+            "required": true,
+            "description": "Delivery log entry ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Delivery log entry",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeliveryLogResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/webhooks/{id}/simulate": {
+      "post": {
+        "operationId": "simulateWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Simulate an incoming email and trigger the webhook",
+        "description": "Constructs a synthetic email message and delivers it to the webhook target, recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error. The body is optional; absent fields get defaults.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SimulateWebhookRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Delivery attempt completed (check http_status / error for outcome)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SimulateWebhookResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Webhook not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "A field is of the wrong type, from is not an address, subject spans lines or text is over 1 MiB",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3015,6 +3159,64 @@ extension OpenAPIDocument {
               "null"
             ],
             "description": "The Message-ID header of the message"
+          }
+        }
+      },
+      "SimulateWebhookRequest": {
+        "type": "object",
+        "properties": {
+          "from": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Sender address (default simulator@conduit.invalid); at most 254 bytes"
+          },
+          "subject": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "One line, at most 998 bytes"
+          },
+          "text": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Plain-text body, at most 1 MiB"
+          }
+        }
+      },
+      "SimulateWebhookResponse": {
+        "type": "object",
+        "required": [
+          "duration_ms",
+          "error",
+          "http_status",
+          "simulated"
+        ],
+        "properties": {
+          "duration_ms": {
+            "type": "integer"
+          },
+          "error": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why the attempt failed; null on a 2xx"
+          },
+          "http_status": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "The endpoint's status; null when no HTTP response was received"
+          },
+          "simulated": {
+            "type": "boolean",
+            "const": true
           }
         }
       }

@@ -8,6 +8,7 @@ attempt, and kill -9 during a slow delivery followed by a restart."""
 
 import json
 import os
+import threading
 import signal
 import smtplib
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 from conftest import RunningConduit
 from dns_helpers import DNSServer, dns_config, free_port, require_dns_serve, start_conduit
 from identity_helpers import Client
-from smtp_helpers import PUBLIC, make_webhook, queued_id, spooled, unique_local, wait_for
+from smtp_helpers import PUBLIC, make_certificate, make_webhook, queued_id, spooled, unique_local, wait_for
 from webhook_receiver import Receiver, payload
 
 ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
@@ -288,6 +289,60 @@ def test_log_paging(server, receiver):
         assert status == 422 and body["code"] == "invalid_request", query
 
 
+def test_one_slow_webhook_neither_serializes_its_mail_nor_delays_others(server, receiver):
+    slow, fast = path(), path()
+    gate = threading.Event()
+    receiver.script(slow, default=(200, {}, gate))
+    slow_address, _ = hook(server, receiver.url(slow))
+    fast_address, _ = hook(server, receiver.url(fast))
+    already = receiver.waiting
+    try:
+        for n in range(3):
+            assert send(server, slow_address, subject=f"slow {n}")[0] == 250
+        # All three are in flight at once (max_in_flight_per_webhook is 16)...
+        receiver.wait_gated(already + 3)
+        # ...and another webhook's mail goes through meanwhile.
+        assert send(server, fast_address)[0] == 250
+        receiver.wait(fast, 1)
+        assert receiver.received(slow) == []
+    finally:
+        gate.set()
+    receiver.wait(slow, 3)
+
+
+def test_connections_are_reused(server, receiver):
+    p = path()
+    _, webhook = hook(server, receiver.url(p))
+    for _ in range(3):
+        status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", token=server.account.access)
+        assert status == 200 and result["http_status"] == 200, result
+    # One keep-alive connection (through one tunnel) carried all three POSTs.
+    assert len({r["peer"] for r in receiver.received(p)}) == 1
+
+
+def test_https_runs_end_to_end_through_the_guard_and_verifies_the_certificate(server, tmp_path):
+    """TLS is negotiated by the HTTP client with the endpoint itself (through
+    the proxy's tunnel): a self-signed certificate is refused, logged as a
+    TLS error, and retried."""
+    import http.server
+    import ssl
+    cert, key = make_certificate(tmp_path, name="hooks.conduit.test")
+    tls_receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    tls_receiver.server.socket = context.wrap_socket(tls_receiver.server.socket, server_side=True)
+    try:
+        p = path()
+        address, webhook = hook(server, f"https://127.0.0.1:{tls_receiver.port}{p}")
+        status, _, result = server.api.post(f"/webhooks/{webhook['id']}/simulate", token=server.account.access)
+        assert status == 200, result
+        assert result["http_status"] is None
+        assert result["error"] == "TLS with the endpoint failed: CERTIFICATE_VERIFY_FAILED", result
+        assert tls_receiver.received(p) == []
+    finally:
+        tls_receiver.close()
+
+
 @pytest.fixture(scope="module")
 def dns(tmp_path_factory):
     require_dns_serve()
@@ -350,30 +405,34 @@ def test_inline_first_attempt_answers_550_on_permanent_failure(receiver):
         cleanup()
 
 
-def test_kill9_during_slow_delivery_loses_nothing(tmp_path, receiver):
+def test_kill9_during_slow_delivery_loses_nothing(receiver):
     p = path()
-    receiver.script(p, default=(200, {}, 2.0))  # every POST takes 2 s
-    handle, cleanup = start("crash", delivery=DELIVERY.replace("timeout_ms = 3000", "timeout_ms = 10000"))
+    gate = threading.Event()
+    receiver.script(p, default=(200, {}, gate))  # every POST hangs until the gate opens
+    handle, cleanup = start("crash", delivery=DELIVERY.replace("timeout_ms = 3000", "timeout_ms = 20000"))
     try:
         address, _ = hook(handle, receiver.url(p))
         subjects = [f"crash-{n}-{uuid.uuid4().hex[:6]}" for n in range(6)]
         ids = []
+        already = receiver.waiting
         for subject in subjects:
             code, reply = send(handle, address, subject=subject)
             assert code == 250
             ids.append(queued_id(reply))
-        # Wait until POSTs are in flight (the receiver is sleeping on them), then kill.
-        time.sleep(0.8)
+        # All six POSTs are in flight, held by the receiver: kill -9 now.
+        receiver.wait_gated(already + 6)
         handle.server.proc.send_signal(signal.SIGKILL)
         handle.server.proc.wait()
         receiver.script(p, default=200)
         restarted = RunningConduit(handle.server.config, handle.server.log_path)
         handle.server = restarted
-        def arrived():
-            got = {payload(r)["subject"] for r in receiver.received(p)}
-            return got >= set(subjects)
-        assert wait_for(arrived, timeout=60)
+        # The leases of the dead process are re-offered at once: every message
+        # arrives again through a new POST (not the ones held at the gate).
+        def redelivered():
+            return {payload(r)["subject"] for r in receiver.received(p) if not r["gated"]} >= set(subjects)
+        assert wait_for(redelivered, timeout=60)
         assert wait_for(lambda: not any(spooled(restarted.config, i) for i in ids))
-        assert "deliveries re-offered after restart" in restarted.log()
+        assert "deliveries re-offered after restart count=6" in restarted.log()
     finally:
+        gate.set()
         cleanup()

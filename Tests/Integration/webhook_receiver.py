@@ -12,7 +12,8 @@ class Receiver:
     def __init__(self):
         self.requests = []  # dicts: path, headers (lower-case names), body, at
         self.scripts = {}  # path -> [(status, headers, delay)]
-        self.defaults = {}  # path -> (status, headers, delay)
+        self.defaults = {}  # path -> (status, headers, delay); delay may be a threading.Event (a gate)
+        self.waiting = 0  # requests that reached a gate
         self.lock = threading.Condition()
         receiver = self
 
@@ -27,13 +28,20 @@ class Receiver:
                     status, headers, delay = (
                         script.pop(0) if script else receiver.defaults.get(self.path, (200, {}, 0))
                     )
-                if delay:
+                if isinstance(delay, threading.Event):
+                    with receiver.lock:
+                        receiver.waiting += 1
+                        receiver.lock.notify_all()
+                    delay.wait(30)
+                elif delay:
                     time.sleep(delay)
                 with receiver.lock:
                     receiver.requests.append({
                         "path": self.path,
                         "headers": {k.lower(): v for k, v in self.headers.items()},
                         "body": body,
+                        "peer": self.client_address,
+                        "gated": isinstance(delay, threading.Event),
                         "at": time.time(),
                     })
                     receiver.lock.notify_all()
@@ -81,6 +89,16 @@ class Receiver:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"{len(got)} of {count} requests on {path} after {timeout}s")
+                self.lock.wait(left)
+
+    def wait_gated(self, count, timeout=30):
+        """Until `count` requests in all have reached a gate."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while self.waiting < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.waiting} of {count} requests at the gate after {timeout}s")
                 self.lock.wait(left)
 
     def close(self):

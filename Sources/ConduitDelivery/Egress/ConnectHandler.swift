@@ -30,14 +30,28 @@ final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let settings: Settings
     private var state = State.readingHead(ByteBuffer())
+    private var headDeadline: Scheduled<Void>?
 
     init(settings: Settings) {
         self.settings = settings
     }
 
+    /// How long a client may take to send its CONNECT head.
+    static let headTimeout: TimeAmount = .seconds(10)
+
     func channelActive(context: ChannelHandlerContext) {
         context.read()
+        let channel = context.channel
+        let deadline = context.eventLoop.scheduleTask(in: Self.headTimeout) { channel.close(promise: nil) }
+        // Cancelled as soon as the head is in (or the channel goes away).
+        headDeadline = deadline
         context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        headDeadline?.cancel()
+        state = .done  // a connect still under way closes its new channel
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -52,6 +66,7 @@ final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
             case let .invalid(reason):
                 answer(400, "Bad Request", reason: reason, context: context)
             case let .complete(request, headLength):
+                headDeadline?.cancel()
                 buffer.moveReaderIndex(forwardBy: headLength)
                 state = .connecting(leftover: buffer)
                 start(request, context: context)
@@ -156,8 +171,6 @@ final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandler {
             .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             .channelOption(.autoRead, value: false)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            // IPPROTO_TCP, not SOL_SOCKET: socketOption(.tcp_nodelay) is SO_DEBUG,
-            // refused (EACCES) to every user but root.
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(to: socketAddress)
             .flatMapError { error in

@@ -41,9 +41,9 @@ extension DeliveryEngine {
 
     /// Reads and parses the message, renders and signs the body.
     private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
-        let store = store
-        let messageID = claim.message.id
-        guard let raw = try await io.run({ try store.spooledBody(id: messageID) }) else {
+        // A read transaction is a snapshot of the memory map: no I/O wait
+        // worth moving off this thread, and no queueing behind the writes.
+        guard let raw = try store.spooledBody(id: claim.message.id) else {
             throw EgressRefusal(reason: "the message body is missing from the spool")
         }
         let parsed = MIMEParser.parse(raw)
@@ -66,15 +66,10 @@ extension DeliveryEngine {
     private func record(
         _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?, attemptedAt: Date
     ) async -> Delivery.State {
-        let recorder = DeliveryRecorder(schedule: settings.schedule)
-        let store = store
         do {
-            let state = try await io.run {
-                try store.write { txn in
-                    try recorder.record(claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID,
-                                        attemptedAt: attemptedAt, now: Date(), random: Double.random(in: 0..<1), in: txn)
-                }
-            }
+            let state = try await outcomes.record(OutcomeWriter.Entry(
+                claim: claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt
+            ))
             switch state {
             case .delivered: metrics.delivered.increment()
             case .pending: metrics.retried.increment()

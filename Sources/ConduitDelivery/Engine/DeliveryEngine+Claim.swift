@@ -10,39 +10,46 @@ extension DeliveryEngine {
         var nextDue: Date?
     }
 
-    /// One scheduling pass, in one write transaction: looks at up to
-    /// `batchSize` due deliveries and leases those that may start now.
-    /// The others are left or moved later, each for its reason:
+    /// One scheduling pass, in one write transaction: sweeps up to
+    /// `batchSize` entries of the due index and leases the deliveries that
+    /// may start now. The others are left or moved, each for its reason:
     /// - the webhook is gone: the delivery is dropped (its log went with it);
     /// - the webhook is inactive: tried again after `retry_max` (until max age);
-    /// - the webhook has `max_in_flight_per_webhook` POSTs running: left due,
-    ///   or, when the batch was full, moved 1 s later so that deliveries behind
-    ///   it get looked at (one busy webhook must not starve the others);
+    /// - the webhook has `max_in_flight_per_webhook` POSTs running: left as it
+    ///   is — and not even read when the engine already knows its webhook
+    ///   (one cursor step), so a backlog costs no writes;
     /// - its rate limit has no token: moved to when a token will be there,
     ///   spaced by the rate, so the waiting ones are not re-read every pass.
+    ///
+    /// A pass that reads a full window leaves a cursor, and the next one goes
+    /// on from there (wrapping to the start at the end): the sweep reaches
+    /// every due delivery, so a webhook with a deep backlog never hides
+    /// another webhook's mail behind it. Within a window, most overdue first.
     func claimDue(now: Date) throws -> Pass {
         let snapshot = state.withLock { $0 }
         guard !snapshot.stopping else { return Pass(claims: [], nextDue: nil) }
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
-        let pass = try store.write { txn in
-            let due = try txn.reader.dueDeliveries(at: now, limit: settings.batchSize)
-            let full = due.count == settings.batchSize
+        let window = settings.batchSize
+        let (pass, cursor) = try webhookOfDelivery.withLock { known in try store.write { txn in
+            if known.count > Self.maxRemembered { known.removeAll(keepingCapacity: true) }
+            var entries = try txn.reader.dueEntries(at: now, after: snapshot.dueCursor, limit: window)
+            if entries.count < window, let cursor = snapshot.dueCursor {
+                // The end came first: wrap to the start, up to where this sweep began.
+                let head = try txn.reader.dueEntries(at: now, after: nil, limit: window - entries.count)
+                entries += head.prefix { $0.key.lexicographicallyPrecedes(cursor) || $0.key == cursor }
+            }
             var claims: [DeliveryClaim] = []
-            for delivery in due {
-                if let claim = try plan.consider(delivery, batchFull: full, in: txn) { claims.append(claim) }
+            for entry in entries {
                 if plan.atGlobalLimit { break }
+                if let webhookID = known[entry.id], plan.isBusy(webhookID) { continue }
+                guard let delivery = try txn.reader.get(Delivery.self, id: entry.id) else { continue }
+                known[delivery.id] = delivery.webhookID
+                if let claim = try plan.consider(delivery, in: txn) { claims.append(claim) }
             }
             let next = try txn.reader.dueDeliveries(at: .distantFuture, limit: 1).first?.nextAttemptAt
-            return Pass(claims: claims, nextDue: next)
-        }
-        // Committed: the leases are on disk; now count them as running.
-        state.withLock { state in
-            for claim in pass.claims {
-                state.inFlight[claim.webhook.id, default: 0] += 1
-                state.total += 1
-            }
-            for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
-        }
+            return (Pass(claims: claims, nextDue: next), entries.count == window ? entries.last?.key : nil)
+        } }
+        adopt(pass.claims, plan: plan, cursor: .some(cursor))
         return pass
     }
 
@@ -55,16 +62,24 @@ extension DeliveryEngine {
         let claims = try store.write { txn in
             try txn.reader.deliveries(ofMessage: messageID)
                 .filter { $0.state == .pending && $0.nextAttemptAt <= now }
-                .compactMap { try plan.consider($0, batchFull: false, in: txn) }
+                .compactMap { try plan.consider($0, in: txn) }
         }
+        adopt(claims, plan: plan, cursor: nil)
+        return claims
+    }
+
+    /// After the claiming transaction committed (the leases are on disk):
+    /// counts the claims as running and keeps the plan's token buckets;
+    /// `cursor` (when given) is where the next pass goes on.
+    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan, cursor: [UInt8]??) {
         state.withLock { state in
+            if let cursor { state.dueCursor = cursor }
             for claim in claims {
                 state.inFlight[claim.webhook.id, default: 0] += 1
                 state.total += 1
             }
             for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
         }
-        return claims
     }
 
     /// At start: every delivery still leased was in flight in a process that
@@ -115,7 +130,12 @@ struct ClaimPlan {
 
     var atGlobalLimit: Bool { total >= settings.maxInFlight }
 
-    mutating func consider(_ candidate: Delivery, batchFull: Bool, in txn: WriteTransaction) throws -> DeliveryClaim? {
+    /// Whether every slot of the webhook is taken.
+    func isBusy(_ webhookID: String) -> Bool {
+        inFlight[webhookID, default: 0] >= settings.maxInFlightPerWebhook
+    }
+
+    mutating func consider(_ candidate: Delivery, in txn: WriteTransaction) throws -> DeliveryClaim? {
         var delivery = candidate
         guard let message = try txn.reader.get(SpooledMessage.self, id: delivery.messageID) else {
             _ = try txn.delete(Delivery.self, id: delivery.id)
@@ -130,10 +150,7 @@ struct ClaimPlan {
             try park(&delivery, message: message, webhook: webhook, in: txn)
             return nil
         }
-        if inFlight[webhook.id, default: 0] >= settings.maxInFlightPerWebhook {
-            if batchFull { try postpone(&delivery, to: now.addingTimeInterval(1), in: txn) }
-            return nil
-        }
+        if isBusy(webhook.id) { return nil }
         if webhook.rateLimit > 0 {
             var bucket = buckets[webhook.id] ?? existingBuckets[webhook.id].flatMap { $0.perMinute == webhook.rateLimit ? $0 : nil }
                 ?? TokenBucket(perMinute: webhook.rateLimit, now: now.timeIntervalSince1970)

@@ -8,14 +8,15 @@ public struct DeliverySettings: Sendable, Equatable {
     public var maxInFlightPerWebhook: Int
     /// Concurrent POSTs in all.
     public var maxInFlight: Int
-    /// Due deliveries looked at per scheduling pass.
+    /// Due-index entries a scheduling pass sweeps (a busy webhook's known
+    /// deliveries cost a cursor step, others one record read).
     public var batchSize: Int
     /// `Conduit/x.y.z`.
     public var userAgent: String
 
     public init(
         timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
-        maxInFlight: Int = 512, batchSize: Int = 256
+        maxInFlight: Int = 512, batchSize: Int = 1024
     ) {
         self.timeout = timeout
         self.schedule = schedule

@@ -1,8 +1,9 @@
 import AsyncHTTPClient
-import FoundationEssentials
+import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The one shared HTTP client every webhook POST goes through
 /// (AsyncHTTPClient: a connection pool per target, keep-alive reuse). It
@@ -24,6 +25,10 @@ public final class WebhookHTTPClient: Sendable {
             proxy: .server(host: "127.0.0.1", port: proxy.port, authorization: .basic(username: proxy.username, password: proxy.password))
         )
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maxConnectionsPerHost))
+        // A failed connect (refused, TLS, an SSRF refusal) ends the attempt
+        // at once with its reason; the delivery's own retry schedule decides
+        // when to try again, instead of the pool retrying until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.proxy = proxy
@@ -77,8 +82,19 @@ public final class WebhookHTTPClient: Sendable {
                 return "\(error)"
             }
         }
+        if let error = error as? NIOSSLError {
+            return "TLS with the endpoint failed: \(Self.tlsReason(error))"
+        }
         if error is CancellationError { return "cancelled (shutting down)" }
         return "\(error)"
+    }
+
+    /// The OpenSSL reason of a handshake failure (`CERTIFICATE_VERIFY_FAILED`),
+    /// else the error as NIOSSL describes it.
+    private static func tlsReason(_ error: NIOSSLError) -> String {
+        let text = "\(error)"
+        guard let range = text.range(of: "OPENSSL_internal:") else { return text }
+        return String(text[range.upperBound...].prefix { $0.isLetter || $0 == "_" || $0.isNumber })
     }
 
     /// The proxy's reason for refusing or failing the tunnel to `url`'s host.

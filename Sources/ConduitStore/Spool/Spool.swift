@@ -79,6 +79,22 @@ extension ReadTransaction {
         try list(Delivery.self, index: "by_message", key: messageID)
     }
 
+    /// The `due` index's entries at or before `now`, in order, starting
+    /// after the index key `after` (a cursor for the next call): each entry's
+    /// key and delivery id. No record is read, so a scheduler can skip
+    /// deliveries it already knows it cannot start at the cost of a cursor step.
+    public func dueEntries(at now: Date, after: [UInt8]?, limit: Int) throws -> [(key: [UInt8], id: String)] {
+        let bound = Array(ExpiryKey.after(now).utf8)
+        var entries: [(key: [UInt8], id: String)] = []
+        guard limit > 0 else { return entries }
+        try raw.scan("\(Delivery.tableName).due", after: after) { key, id in
+            guard key.lexicographicallyPrecedes(bound) else { return false }
+            entries.append((key, String(decoding: id, as: UTF8.self)))
+            return entries.count < limit
+        }
+        return entries
+    }
+
     /// Pending deliveries whose `nextAttemptAt` is at or before `now`, the
     /// most overdue first.
     public func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery] {

@@ -1,0 +1,186 @@
+import ConduitCore
+import ConduitDNS
+import ConduitStore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import ConduitDelivery
+
+/// The engine's store rules over a real LMDB store: what a scheduling pass
+/// claims, defers and drops, how outcomes are recorded, and the lease
+/// recovery after a crash. No POST is made here (the integration suite
+/// drives the real HTTP path); the client exists because the engine owns one.
+@Suite(.serialized) struct DeliveryEngineTests {
+    final class Fixture: @unchecked Sendable {  // used by one test at a time
+        let directory: String
+        let store: Store
+        let proxy: EgressProxy
+        let client: WebhookHTTPClient
+        let engine: DeliveryEngine
+        let settings: DeliverySettings
+
+        init(maxInFlightPerWebhook: Int = 2, batchSize: Int = 256, maxAge: Duration = .seconds(72 * 3600)) async throws {
+            var template = Array("/tmp/conduit-delivery-test-XXXXXX".utf8CString)
+            let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+            precondition(made != nil, "mkdtemp failed")
+            directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            store = try Store(path: directory, mapSizeBytes: 32 << 20,
+                              schema: Schema(version: 1, records: [Webhook.self] + Spool.recordTypes, rawDatabases: Spool.rawDatabases))
+            let logger = Logger(label: "test")
+            proxy = try await EgressProxy.start(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
+                                                connectTimeout: .seconds(1), logger: logger)
+            client = WebhookHTTPClient(proxy: proxy, timeout: .seconds(1), maxConnectionsPerHost: 2, logger: logger)
+            settings = DeliverySettings(
+                timeout: .seconds(1),
+                schedule: RetrySchedule(initial: .seconds(30), maximum: .seconds(3600), maxAge: maxAge),
+                maxInFlightPerWebhook: maxInFlightPerWebhook, userAgent: "Conduit/test", batchSize: batchSize
+            )
+            engine = DeliveryEngine(store: store, client: client, settings: settings, logger: logger)
+        }
+
+        func close() async {
+            await client.shutdown()
+            await proxy.close()
+            store.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        func webhook(rateLimit: Int = 0, active: Bool = true) throws -> Webhook {
+            let hook = Webhook(id: Identifier.generate().rawValue, accountID: "acct", address: "a\(UUID().uuidString.prefix(8).lowercased())@x.example",
+                               targetURL: "https://hooks.example/in", secret: "whsec_" + Data(Array(repeating: 1, count: 24)).base64EncodedString(),
+                               customHeaders: [:], payloadTemplate: nil, rateLimit: rateLimit, active: active, smtpSecurityPolicyID: nil,
+                               createdAt: Date())
+            try store.write { try $0.insert(hook) }
+            return hook
+        }
+
+        /// Spools one message for `hooks`; returns its deliveries.
+        @discardableResult
+        func spool(to hooks: [Webhook], receivedAt: Date = Date(), due: Date = Date()) throws -> [Delivery] {
+            let id = Identifier.generate().rawValue
+            let message = SpooledMessage(id: id, receivedAt: receivedAt, mailFrom: "s@example.org", remoteIP: "192.0.2.1", helo: "c.example",
+                                         tls: false, authUser: nil, spf: nil, dkim: [], size: 0,
+                                         recipients: hooks.map { SpooledRecipient(rcptTo: $0.address, webhookID: $0.id, accountID: $0.accountID, tag: nil) })
+            let deliveries = hooks.map {
+                Delivery(id: Identifier.generate().rawValue, messageID: id, webhookID: $0.id, accountID: $0.accountID, rcptTo: $0.address,
+                         tag: nil, nextAttemptAt: due, createdAt: receivedAt)
+            }
+            try store.write { try $0.insert(SpoolEntry(message: message, body: Array("Subject: x\r\n\r\nhi\r\n".utf8), deliveries: deliveries, logs: [])) }
+            return deliveries
+        }
+
+        func delivery(_ id: String) throws -> Delivery? {
+            try store.read { try $0.get(Delivery.self, id: id) }
+        }
+    }
+
+    @Test func claimLeasesDueDeliveriesAndSkipsFutureOnes() async throws {
+        let f = try await Fixture()
+        let hook = try f.webhook()
+        let now = try f.spool(to: [hook])[0]
+        let later = try f.spool(to: [hook], due: Date().addingTimeInterval(600))[0]
+        let pass = try f.engine.claimDue(now: Date())
+        #expect(pass.claims.map(\.delivery.id) == [now.id])
+        let leased = try #require(try f.delivery(now.id))
+        #expect(leased.attempts == 1 && leased.leasedUntil != nil && leased.nextAttemptAt == leased.leasedUntil)
+        #expect(try f.delivery(later.id)?.attempts == 0)
+        // A second pass does not claim the leased delivery again.
+        #expect(try f.engine.claimDue(now: Date()).claims.isEmpty)
+        await f.close()
+    }
+
+    @Test func perWebhookInFlightCapHoldsTheRestBack() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 2)
+        let busy = try f.webhook()
+        let other = try f.webhook()
+        for _ in 0..<4 { try f.spool(to: [busy]) }
+        try f.spool(to: [other])
+        let claims = try f.engine.claimDue(now: Date()).claims
+        #expect(claims.filter { $0.webhook.id == busy.id }.count == 2)
+        #expect(claims.filter { $0.webhook.id == other.id }.count == 1)
+        await f.close()
+    }
+
+    @Test func theSweepReachesPastABusyWebhooksBacklog() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 1, batchSize: 3)
+        let busy = try f.webhook()
+        let other = try f.webhook()
+        let start = Date()
+        for _ in 0..<5 { try f.spool(to: [busy], due: start.addingTimeInterval(-10)) }
+        try f.spool(to: [other], due: start)
+        // Pass 1 reads a window of 3 of busy's: claims one, leaves a cursor.
+        let first = try f.engine.claimDue(now: start).claims
+        #expect(first.map(\.webhook.id) == [busy.id])
+        // Pass 2 goes on from the cursor, past busy's backlog, to the other webhook;
+        // busy's skipped deliveries were not rewritten.
+        let second = try f.engine.claimDue(now: start).claims
+        #expect(second.map(\.webhook.id) == [other.id])
+        let untouched = try f.store.read { try $0.list(Delivery.self, index: "by_webhook", key: busy.id) }.filter { $0.attempts == 0 }
+        #expect(untouched.count == 4 && untouched.allSatisfy { $0.updatedAt == $0.createdAt })
+        // The sweep wraps around: a slot frees, busy's oldest waiting one is found again.
+        f.engine.state.withLock { $0.finished(webhookID: busy.id) }
+        let third = try f.engine.claimDue(now: start).claims
+        #expect(third.map(\.webhook.id) == [busy.id])
+        await f.close()
+    }
+
+    @Test func rateLimitAllowsABurstThenSpacesTheRest() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 100)
+        let hook = try f.webhook(rateLimit: 2)
+        let deliveries = (0..<5).flatMap { _ in (try? f.spool(to: [hook])) ?? [] }
+        let now = Date()
+        let claims = try f.engine.claimDue(now: now).claims
+        #expect(claims.count == 2)
+        let waiting = try deliveries.dropFirst(2).map { try #require(try f.delivery($0.id)) }
+        let delays = waiting.map { $0.nextAttemptAt.timeIntervalSince(now) }
+        // One token per 30 s: the first waits ~30 s, the next ~60 s, then ~90 s.
+        #expect(delays.allSatisfy { $0 > 25 })
+        #expect(zip(delays, delays.dropFirst()).allSatisfy { $1 - $0 > 25 })
+        #expect(waiting.allSatisfy { $0.attempts == 0 && $0.leasedUntil == nil })
+        await f.close()
+    }
+
+    @Test func deliveriesOfDeletedWebhooksAreDroppedAndInactiveOnesWait() async throws {
+        let f = try await Fixture()
+        let gone = try f.webhook()
+        let paused = try f.webhook(active: false)
+        let orphan = try f.spool(to: [gone])[0]
+        let parked = try f.spool(to: [paused])[0]
+        _ = try f.store.write { try $0.delete(Webhook.self, id: gone.id) }
+        #expect(try f.engine.claimDue(now: Date()).claims.isEmpty)
+        #expect(try f.delivery(orphan.id) == nil)
+        #expect(try f.store.read { try $0.get(SpooledMessage.self, id: orphan.messageID) } == nil)
+        let waiting = try #require(try f.delivery(parked.id))
+        #expect(waiting.state == .pending && waiting.nextAttemptAt > Date().addingTimeInterval(3000))
+        await f.close()
+    }
+
+    @Test func anInactiveWebhooksMailDiesAtMaxAgeWithALogRow() async throws {
+        let f = try await Fixture()
+        let paused = try f.webhook(active: false)
+        let old = try f.spool(to: [paused], receivedAt: Date().addingTimeInterval(-71 * 3600))[0]
+        #expect(try f.engine.claimDue(now: Date()).claims.isEmpty)
+        #expect(try f.delivery(old.id)?.state == .dead)
+        let logs = try f.store.read { try $0.list(DeliveryLog.self, index: "by_webhook", key: paused.id) }
+        #expect(logs.count == 1 && logs[0].error?.contains("inactive") == true && logs[0].deliveryID == old.id)
+        // The spool keeps a message that was not delivered.
+        #expect(try f.store.read { try $0.get(SpooledMessage.self, id: old.messageID) } != nil)
+        await f.close()
+    }
+
+    @Test func recoveryReoffersEveryLeaseAtOnce() async throws {
+        let f = try await Fixture()
+        let hook = try f.webhook()
+        let delivery = try f.spool(to: [hook])[0]
+        #expect(try f.engine.claimDue(now: Date()).claims.count == 1)
+        // A new process: the lease's worker is gone.
+        let now = Date()
+        #expect(try f.engine.recoverLeases(now: now) == 1)
+        let recovered = try #require(try f.delivery(delivery.id))
+        #expect(recovered.leasedUntil == nil && recovered.attempts == 1)
+        #expect(abs(recovered.nextAttemptAt.timeIntervalSince(now)) < 0.01)
+        await f.close()
+    }
+}
+
