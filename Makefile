@@ -89,7 +89,7 @@ install: release
 		systemd-sysusers $(SYSUSERSDIR)/conduit.conf && \
 		install -d -o conduit -g conduit -m 0700 /var/lib/conduit && \
 		if [ -d /run/systemd/system ]; then systemctl daemon-reload && systemctl enable --now conduit.service; \
-		else systemctl enable conduit.service; fi; \
+		else systemctl --root=/ enable conduit.service; fi; \
 	fi
 
 uninstall:

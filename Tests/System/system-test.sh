@@ -12,6 +12,7 @@
 # need webhook delivery; KEEP=1 keeps the container's root for inspection.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
 DEB=$(realpath "${1:?usage: system-test.sh PATH.deb}")
 DELIVERY=${CONDUIT_SYSTEST_DELIVERY:-1}
 RUN=/var/tmp/conduit-systest-root
@@ -41,7 +42,8 @@ wait_for(){ local limit=$1; shift; local i; for ((i = 0; i < limit * 5; i++)); d
 
 ts "root file system"
 deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g')
-ROOTFS=$("$HERE/rootfs.sh" systemd systemd-sysv dbus python3 iproute2 $deps)
+# make: for the `make install` check (the repo is bind-mounted read-only).
+ROOTFS=$("$HERE/rootfs.sh" systemd systemd-sysv dbus python3 iproute2 make $deps)
 rm -rf "$RUN"
 cp -a "$ROOTFS" "$RUN"
 ts "copied $ROOTFS"
@@ -86,7 +88,7 @@ systemctl --root="$RUN" enable conduit-systest-receiver.service >/dev/null 2>&1
 
 ts "boot"
 systemd-nspawn -D "$RUN" -M "$MACHINE" -b --console=passive --register=no --keep-unit \
-    --private-network > "$RUN.console.log" 2>&1 < /dev/null &
+    --private-network --bind-ro="$REPO":/src > "$RUN.console.log" 2>&1 < /dev/null &
 NSPAWN=$!
 LEADER=""
 wait_for 20 'LEADER=$(pgrep -P $NSPAWN -x systemd || true); [ -n "$LEADER" ]' || fail "container PID 1 not found"
@@ -200,6 +202,21 @@ E test ! -e /var/lib/conduit || fail "/var/lib/conduit left after purge"
 E test ! -e /etc/systemd/system/multi-user.target.wants/conduit.service || fail "still enabled after purge"
 E getent passwd conduit >/dev/null || fail "user removed (policy: keep it)"
 ok "purge: stopped, disabled, store deleted, user kept"
+
+# make install on the same (now package-free) system, then make uninstall.
+# -o release: use the binary already built, the container has no Swift.
+if [ -x "$REPO/.build/release/conduit" ]; then
+    out=$(E make -C /src -o release install BINARY=/src/.build/release/conduit 2>&1) || fail "make install: $out"
+    [ "$(E systemctl is-enabled conduit)" = enabled ] || fail "make install did not enable the unit"
+    [ "$(svc ActiveState)/$(svc SubState)" = active/running ] || fail "make install did not start the service"
+    [ "$(E readlink /proc/"$(svc MainPID)"/exe)" = /usr/local/bin/conduit ] || fail "not running /usr/local/bin/conduit"
+    [[ "$(svc StatusText)" == "Ready: SMTP on 0.0.0.0:25, API on 127.0.0.1:8080" ]] || fail "sample config: $(svc StatusText)"
+    E make -C /src uninstall >/dev/null 2>&1 || fail "make uninstall"
+    [ "$(svc ActiveState)" = inactive ] && E test ! -e /usr/local/bin/conduit || fail "make uninstall left the service"
+    ok "make install (PREFIX=/usr/local, sample config) runs the service; make uninstall stops and removes it"
+else
+    skip "make install: NOT RUN (no release build in $REPO/.build/release)"
+fi
 
 cleanup; NSPAWN=""; trap - EXIT
 [ "${KEEP:-0}" = 1 ] || rm -rf "$RUN"
