@@ -140,6 +140,19 @@ def test_signed_payload_arrives_and_verifies(server, receiver):
     assert wait_for(lambda: spooled(server.server.config, message_id) is None)
 
 
+def test_delivery_metrics(server, receiver):
+    import urllib.request
+    p = path()
+    address, _ = hook(server, receiver.url(p))
+    assert send(server, address)[0] == 250
+    receiver.wait(p, 1)
+    def counted():
+        text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=10).read().decode()
+        lines = [line for line in text.splitlines() if line.startswith('conduit_delivery_attempts_total{outcome="delivered"}')]
+        return lines if lines and float(lines[0].split()[-1]) >= 1 else None
+    assert wait_for(counted), "no delivered attempt counted on /metrics"
+
+
 def test_log_row_is_private_to_its_account(server, receiver):
     p = path()
     _, webhook = hook(server, receiver.url(p))
