@@ -12,9 +12,16 @@ public enum AppSchema {
     // The spool tables and `spool_bodies` were added while version 1 was
     // still unreleased, so no store with an older version 1 exists and no
     // migration is needed (LMDB creates the new databases on open anyway).
+    //
+    // Version 2 added `spool_usage` (each account's spool charge, for
+    // `[storage] account_quota_mb`); its migration computes the charges of
+    // the mail already spooled.
     public static let current = Schema(
-        version: 1,
+        version: 2,
         records: IdentityService.recordTypes + [Domain.self, SMTPSecurityPolicy.self, Webhook.self] + Spool.recordTypes,
-        rawDatabases: Spool.rawDatabases
+        rawDatabases: Spool.rawDatabases,
+        migrations: [
+            2: { txn in try txn.rebuildSpoolUsage() },
+        ]
     )
 }

@@ -63,6 +63,8 @@ public enum ConduitServer {
             mailer: mailer,
             logger: identityLogger,
             ownedDataRemovers: [
+                // The spool first: its deliveries are found through the account's webhooks.
+                { txn, accountID in try txn.removeSpool(ofAccount: accountID) },
                 { txn, accountID in try WebhookService.removeWebhooks(of: accountID, in: txn) },
                 { txn, accountID in try PolicyService.removePolicies(of: accountID, in: txn) },
                 { txn, accountID in try DomainService.removeDomains(of: accountID, in: txn) },
@@ -134,7 +136,10 @@ public enum ConduitServer {
             store: store,
             spool: spool,
             resolver: resolver,
-            settings: IngressSettings(hostname: config.smtp.hostname),
+            settings: IngressSettings(
+                hostname: config.smtp.hostname,
+                accountQuotaBytes: config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil
+            ),
             logger: logger.with(service: "ingress"),
             afterSpool: { messageID in
                 guard inlineTimeout > 0 else {

@@ -8,4 +8,6 @@ struct IngressMetrics: Sendable {
     let recipientsAccepted = Counter(label: "conduit_smtp_recipients_accepted_total")
     let spoolFailures = Counter(label: "conduit_spool_commit_failures_total")
     let dkimRejected = Counter(label: "conduit_smtp_dkim_rejected_total")
+    /// Recipients turned away because their account's spool quota is full (RCPT or after DATA).
+    let quotaRejected = Counter(label: "conduit_smtp_quota_rejected_total")
 }

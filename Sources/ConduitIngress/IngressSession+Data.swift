@@ -35,6 +35,66 @@ extension IngressSession {
             }
         }
 
+        if accepted.isEmpty {
+            // Nothing to deliver: only the log rows saying why.
+            do {
+                try backend.store.write { txn in for log in dkimLogs(refused, messageID: message.id, message: message, at: receivedAt) { try txn.insert(log) } }
+            } catch {
+                return storageFailure(error, messageID: message.id)
+            }
+            return SMTPReply(550, "5.7.20", "No passing DKIM signature found")
+        }
+        if !refused.isEmpty {
+            backend.metrics.dkimRejected.increment(by: refused.count)
+            logger.info("recipients refused by DKIM", metadata: [
+                "id": "\(message.id)", "rcpts": "\(refused.map(\.0.rcptTo))", "reasons": "\(refused.map(\.1))",
+            ])
+        }
+
+        var (within, over) = splitByQuota(accepted, size: message.content.readableBytes)
+        var committed = false
+        // A second round only when a concurrent session filled an account
+        // between the check above and the spool writer's own check.
+        for _ in 0..<2 where !committed {
+            noteQuotaRefusals(over, messageID: message.id)
+            guard !within.isEmpty else { return SMTPReply(452, "4.2.2", "Mailbox storage quota exceeded, try again later") }
+            do {
+                try await backend.spool.commit(spoolEntry(
+                    for: within, refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
+                ))
+                committed = true
+            } catch let StoreError.quotaExceeded(accountIDs) {
+                over = within.filter { accountIDs.contains($0.webhook.accountID) }
+                within = within.filter { !accountIDs.contains($0.webhook.accountID) }
+            } catch {
+                return storageFailure(error, messageID: message.id)
+            }
+        }
+        guard committed else { return SMTPReply(452, "4.2.2", "Mailbox storage quota exceeded, try again later") }
+        accepted = within
+        FaultInjection.point("after-spool-commit")
+        backend.metrics.accepted.increment()
+        backend.metrics.acceptedBytes.increment(by: message.content.readableBytes)
+        logger.info("message spooled", metadata: [
+            "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
+            "size": "\(message.content.readableBytes)", "spf": "\(spf.result.rawValue)",
+        ])
+        switch await backend.afterSpool(message.id) {
+        case .accept:
+            return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
+        case let .reject(reason):
+            let oneLine = String(reason.map { $0.isNewline ? " " : $0 }.prefix(200))
+            logger.info("message refused by the webhook", metadata: ["id": "\(message.id)", "reason": "\(oneLine)"])
+            return SMTPReply(550, "5.0.0", "The webhook refused the message: \(oneLine)")
+        }
+    }
+
+    /// The message, its body, one delivery per recipient in `accepted` and
+    /// the log rows of the recipients DKIM turned away: one spool commit.
+    private func spoolEntry(
+        for accepted: [Recipient], refused: [(Recipient, String)], message: SMTPMessage, spf: SPFVerdict,
+        dkim: [DKIMVerdict], receivedAt: Date
+    ) -> SpoolEntry {
         let spooled = SpooledMessage(
             id: message.id,
             receivedAt: receivedAt,
@@ -58,52 +118,34 @@ extension IngressSession {
                 state: .pending, attempts: 0, nextAttemptAt: firstAttempt, createdAt: receivedAt, updatedAt: receivedAt
             )
         }
+        return SpoolEntry(
+            message: spooled, body: MessageBody(buffer: message.content), deliveries: deliveries,
+            logs: dkimLogs(refused, messageID: message.id, message: message, at: receivedAt),
+            accountQuotaBytes: backend.settings.accountQuotaBytes
+        )
+    }
+
+    /// A log row per recipient DKIM turned away.
+    private func dkimLogs(_ refused: [(Recipient, String)], messageID: String, message: SMTPMessage, at receivedAt: Date) -> [DeliveryLog] {
         let smtpMessageID = HeaderSection.value(named: "Message-ID", in: message.content).flatMap { $0.isEmpty ? nil : $0 }
-        let logs = refused.map { recipient, reason in
+        return refused.map { recipient, reason in
             DeliveryLog(
                 id: Identifier.generate().rawValue, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID,
-                deliveryID: nil, messageID: message.id, smtpMessageID: smtpMessageID, sender: mailFrom,
+                deliveryID: nil, messageID: messageID, smtpMessageID: smtpMessageID, sender: mailFrom,
                 attemptedAt: receivedAt, durationMs: 0, httpStatus: nil,
                 error: "not delivered: \(reason)", simulated: false
             )
         }
-        if !refused.isEmpty {
-            backend.metrics.dkimRejected.increment(by: refused.count)
-            logger.info("recipients refused by DKIM", metadata: [
-                "id": "\(message.id)", "rcpts": "\(refused.map(\.0.rcptTo))", "reasons": "\(refused.map(\.1))",
-            ])
-        }
+    }
 
-        do {
-            if accepted.isEmpty {
-                // Nothing to deliver: only the log rows saying why.
-                try backend.store.write { txn in for log in logs { try txn.insert(log) } }
-                return SMTPReply(550, "5.7.20", "No passing DKIM signature found")
-            }
-            try await backend.spool.commit(SpoolEntry(message: spooled, body: MessageBody(buffer: message.content), deliveries: deliveries, logs: logs))
-        } catch {
-            backend.metrics.spoolFailures.increment()
-            logger.error("spool commit failed", metadata: ["id": "\(message.id)", "error": "\(error)"])
-            if case StoreError.mapFull = error {
-                return SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
-            }
-            return SMTPReply(451, "4.3.0", "Temporary storage failure, try again later")
+    /// `452 4.3.1` when the store is out of space (map or disk), `451` for any other failure.
+    private func storageFailure(_ error: any Error, messageID: String) -> SMTPReply {
+        backend.metrics.spoolFailures.increment()
+        logger.error("spool commit failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
+        if let error = error as? StoreError, error.isCapacity {
+            return SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
         }
-        FaultInjection.point("after-spool-commit")
-        backend.metrics.accepted.increment()
-        backend.metrics.acceptedBytes.increment(by: message.content.readableBytes)
-        logger.info("message spooled", metadata: [
-            "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
-            "size": "\(message.content.readableBytes)", "spf": "\(spf.result.rawValue)",
-        ])
-        switch await backend.afterSpool(message.id) {
-        case .accept:
-            return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
-        case let .reject(reason):
-            let oneLine = String(reason.map { $0.isNewline ? " " : $0 }.prefix(200))
-            logger.info("message refused by the webhook", metadata: ["id": "\(message.id)", "reason": "\(oneLine)"])
-            return SMTPReply(550, "5.0.0", "The webhook refused the message: \(oneLine)")
-        }
+        return SMTPReply(451, "4.3.0", "Temporary storage failure, try again later")
     }
 }
 

@@ -31,6 +31,8 @@ actor IngressSession: SMTPBackendSession {
     var context = SMTPTransactionContext(helo: "", tls: false, authUser: nil)
     /// MAIL FROM as `local@domain`, `""` for the null sender.
     var mailFrom = ""
+    /// MAIL FROM's `SIZE=`, for the RCPT-time quota check.
+    var declaredSize: Int?
     /// The transaction's SPF check, started at MAIL FROM so its DNS lookups
     /// overlap the RCPT and DATA exchanges instead of delaying the reply.
     var spfCheck: Task<SPFVerdict, Never>?
@@ -62,6 +64,7 @@ actor IngressSession: SMTPBackendSession {
     func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
         self.context = context
         mailFrom = sender.map { "\($0.localPart)@\($0.domain)" } ?? ""
+        declaredSize = parameters.declaredSize
         spfCheck?.cancel()
         spfCheck = startSPFCheck()
         recipients = []
@@ -88,6 +91,11 @@ actor IngressSession: SMTPBackendSession {
         case let .found(webhook, policy, tag):
             if let policy, let reply = await check(policy, for: recipient) {
                 backend.metrics.recipientsRejected.increment()
+                return reply
+            }
+            if let reply = quotaReply(for: webhook.accountID, recipient: recipient) {
+                backend.metrics.recipientsRejected.increment()
+                backend.metrics.quotaRejected.increment()
                 return reply
             }
             if !recipients.contains(where: { $0.webhook.id == webhook.id }) {

@@ -6,9 +6,14 @@ public struct IngressSettings: Sendable {
     public var hostname: String
     /// How long a spooled delivery waits before its first attempt.
     public var firstAttemptDelay: TimeInterval
+    /// The most one account may have charged in the spool (`SpoolUsage`:
+    /// bodies of pending, retrying, failed and dead mail plus a fixed record
+    /// overhead each); `nil` for no limit. `[storage] account_quota_mb`.
+    public var accountQuotaBytes: Int?
 
-    public init(hostname: String, firstAttemptDelay: TimeInterval = 0) {
+    public init(hostname: String, firstAttemptDelay: TimeInterval = 0, accountQuotaBytes: Int? = nil) {
         self.hostname = hostname
         self.firstAttemptDelay = firstAttemptDelay
+        self.accountQuotaBytes = accountQuotaBytes
     }
 }

@@ -13,6 +13,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case duplicateID(table: String, id: String)
     /// A unique index already holds this key for another record.
     case uniqueConstraint(index: String, key: String)
+    /// A spool write would take these accounts past their storage quota
+    /// (`SpoolEntry.accountQuotaBytes`). Nothing was written.
+    case quotaExceeded(accountIDs: [String])
     /// A key is longer than LMDB allows (511 bytes) or contains a NUL byte.
     case invalidKey(String)
     /// The data was written by a newer Conduit, whose schema this build does not know.
@@ -36,6 +39,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .notFound(table, id): "no \(table) record with id \(id)"
         case let .duplicateID(table, id): "a \(table) record with id \(id) already exists"
         case let .uniqueConstraint(index, key): "index \(index) already holds key '\(key)'"
+        case let .quotaExceeded(accounts): "storage quota exceeded for account(s) \(accounts.joined(separator: ", "))"
         case let .invalidKey(reason): "invalid key: \(reason)"
         case let .schemaTooNew(found, supported):
             "the data has schema version \(found) but this build supports up to \(supported); upgrade Conduit"

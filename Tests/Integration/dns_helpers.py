@@ -211,15 +211,15 @@ class DNSServer:
 # Conduit
 
 
-def start_conduit(prefix, extra="", api_settings="", smtp_settings=""):
-    """Like `identity_helpers.start_server`, and `smtp_settings` are lines
-    added to the existing [smtp] table (e.g. `public_domains = [...]`).
-    Returns (handle, cleanup)."""
+def start_conduit(prefix, extra="", api_settings="", smtp_settings="", storage_settings=""):
+    """Like `identity_helpers.start_server`, and `smtp_settings` and
+    `storage_settings` are lines added to the existing [smtp] and [storage]
+    tables (e.g. `public_domains = [...]`). Returns (handle, cleanup)."""
     tmp = tempfile.TemporaryDirectory(prefix=f"conduit-{prefix}-")
     directory = Path(tmp.name)
     config = write_config(directory, extra=extra)
     text = config.read_text()
-    for table, settings in (("[api]\n", api_settings), ("[smtp]\n", smtp_settings)):
+    for table, settings in (("[api]\n", api_settings), ("[smtp]\n", smtp_settings), ("[storage]\n", storage_settings)):
         if settings:
             assert text.count(table) == 1, text
             text = text.replace(table, table + settings.rstrip("\n") + "\n", 1)

@@ -10,6 +10,10 @@ public struct ConduitConfig: Sendable, Equatable {
         public var path = "/var/lib/conduit"
         /// The LMDB map size: the most the store can ever hold.
         public var mapSizeMB = 4096
+        /// The most one account's mail may take in the spool (bodies of
+        /// pending, retrying, failed and dead mail, plus 2 KiB of records
+        /// each); past it SMTP answers 452 4.2.2 for its recipients. 0: no quota.
+        public var accountQuotaMB = 1024
     }
 
     public struct API: Sendable, Equatable {

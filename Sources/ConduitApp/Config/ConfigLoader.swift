@@ -63,6 +63,7 @@ public enum ConfigLoader {
             storage.path = path
         }
         if let size = try s.int("map_size_mb", in: 1...16_777_216) { storage.mapSizeMB = size }
+        if let quota = try s.int("account_quota_mb", in: 0...16_777_216) { storage.accountQuotaMB = quota }
     }
 
     private static func readAPI(_ s: inout TOMLSection, into api: inout ConduitConfig.API) throws(ConfigError) {

@@ -8,20 +8,32 @@ public enum Spool {
     public static let bodiesDatabase = "spool_bodies"
     /// The spool's record types: messages, deliveries, delivery logs.
     public static let recordTypes: [any StoreRecord.Type] = [SpooledMessage.self, Delivery.self, DeliveryLog.self]
-    /// The spool's raw databases.
-    public static let rawDatabases = [bodiesDatabase]
+    /// The spool's raw databases: bodies, and each account's charge (`SpoolUsage`).
+    public static let rawDatabases = [bodiesDatabase, SpoolUsage.database]
 }
 
 extension WriteTransaction {
     /// Writes a message, its body, its deliveries and its logs. Throws (and,
     /// when the caller lets the error end the transaction, writes nothing)
-    /// when the message id exists or a record is invalid. The stored `size`
-    /// is the body's byte count.
+    /// when the message id exists or a record is invalid, and with
+    /// `StoreError.quotaExceeded` (before writing anything) when the message
+    /// would take an account of its recipients past `entry.accountQuotaBytes`.
+    /// The stored `size` is the body's byte count; each recipient account is
+    /// charged for it (`SpoolUsage`).
     public func insert(_ entry: SpoolEntry) throws {
         var message = entry.message
         message.size = entry.body.count
+        let charge = SpoolUsage.charge(bodySize: message.size)
+        let accounts = SpoolUsage.accounts(of: message)
+        if let quota = entry.accountQuotaBytes {
+            // Checked inside the write transaction, so concurrent sessions
+            // cannot all pass a check made before any of them committed.
+            let over = try accounts.filter { try reader.spoolUsage(accountID: $0) + charge > quota }
+            if !over.isEmpty { throw StoreError.quotaExceeded(accountIDs: over) }
+        }
         try insert(message)
         try putRaw(database: Spool.bodiesDatabase, key: message.id, bytes: entry.body)
+        for account in accounts { try adjustSpoolUsage(accountID: account, by: charge) }
         for delivery in entry.deliveries { try insert(delivery) }
         for log in entry.logs { try insert(log) }
     }
@@ -33,6 +45,9 @@ extension WriteTransaction {
     public func removeSpooledMessage(id: String) throws -> SpooledMessage? {
         guard let message = try delete(SpooledMessage.self, id: id) else { return nil }
         try deleteRaw(database: Spool.bodiesDatabase, key: id)
+        for account in SpoolUsage.accounts(of: message) {
+            try adjustSpoolUsage(accountID: account, by: -SpoolUsage.charge(bodySize: message.size))
+        }
         for delivery in try reader.deliveries(ofMessage: id) { try delete(Delivery.self, id: delivery.id) }
         return message
     }

@@ -9,11 +9,18 @@ public struct SpoolEntry: Sendable {
     public var body: any SpoolBody
     public var deliveries: [Delivery]
     public var logs: [DeliveryLog]
+    /// The most any recipient account may have charged in the spool
+    /// (`SpoolUsage`) once this message is in; `nil` for no limit.
+    public var accountQuotaBytes: Int?
 
-    public init(message: SpooledMessage, body: any SpoolBody, deliveries: [Delivery], logs: [DeliveryLog] = []) {
+    public init(
+        message: SpooledMessage, body: any SpoolBody, deliveries: [Delivery], logs: [DeliveryLog] = [],
+        accountQuotaBytes: Int? = nil
+    ) {
         self.message = message
         self.body = body
         self.deliveries = deliveries
         self.logs = logs
+        self.accountQuotaBytes = accountQuotaBytes
     }
 }
