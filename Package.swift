@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -145,6 +146,10 @@ let package = Package(
                 "ConduitDomains",
                 "ConduitWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The listener's connection guard (APIListener) sits in the HTTP pipeline.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -264,7 +269,11 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ConduitAPITests", dependencies: ["ConduitAPI"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConduitAPITests",
+            dependencies: ["ConduitAPI", "ConduitIdentity", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ConduitAppTests",
             dependencies: ["ConduitApp", "ConduitCore", "ConduitStore", .product(name: "Logging", package: "swift-log")],

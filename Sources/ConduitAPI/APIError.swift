@@ -69,6 +69,12 @@ extension APIError {
             var headers = HTTPFields()
             headers[.retryAfter] = String(retryAfter)
             self.init(.tooManyRequests, code: "too_many_attempts", "Too many failed sign-ins; try again in \(retryAfter) seconds", headers: headers)
+        case let .tooManyCodes(retryAfter):
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(retryAfter)
+            self.init(.tooManyRequests, code: "too_many_attempts", "Too many wrong two-factor codes; try again in \(retryAfter) seconds", headers: headers)
+        case .sessionRequired:
+            self.init(.forbidden, code: "session_required", "This operation needs a signed-in session's access token, not an API token")
         case .notFound: self = .notFound()
         case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
         }

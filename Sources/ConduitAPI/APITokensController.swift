@@ -37,11 +37,13 @@ struct APITokensController {
             return try APIJSON.response(tokens.map(TokenResponse.init))
         }
         authenticated.post("accounts/me/api-tokens") { request, context in
+            try context.requireSession(identity)
             let body = try await request.decodeJSON(CreateRequest.self)
             let view = try identity.createAPIToken(context.principal, name: body.name, allowedIPs: body.allowed_ips, expiresIn: body.expires_in)
             return try APIJSON.response(TokenResponse(view: view), status: .created)
         }
         authenticated.delete("accounts/me/api-tokens/{id}") { _, context in
+            try context.requireSession(identity)
             let id = context.parameters.get("id") ?? ""
             try identity.deleteAPIToken(context.principal, id: id)
             return APIJSON.noContent()

@@ -51,6 +51,7 @@ struct AccountsController {
             return try APIJSON.response(AccountResponse(account))
         }
         authenticated.delete("accounts/me") { request, context in
+            try context.requireSession(identity)
             let body = try await request.decodeJSON(DeleteRequest.self)
             try await identity.deleteAccount(context.principal, password: body.password, confirm: body.confirm == true)
             return APIJSON.noContent()
@@ -61,6 +62,7 @@ struct AccountsController {
             return APIJSON.noContent()
         }
         authenticated.put("accounts/me/password") { request, context in
+            try context.requireSession(identity)
             let body = try await request.decodeJSON(ChangePasswordRequest.self)
             try await identity.changePassword(context.principal, current: body.current_password, new: body.new_password)
             return APIJSON.noContent()

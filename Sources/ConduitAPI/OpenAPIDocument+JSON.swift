@@ -119,7 +119,7 @@ extension OpenAPIDocument {
             }
           },
           "429": {
-            "description": "Too many failed sign-ins for this email (5 within 15 minutes) (`too_many_attempts`); every sign-in for it answers 429 until the window passes",
+            "description": "Too many failed passwords for this email (5 within 15 minutes, counting sign-ins, password changes and account deletions; concurrent attempts included) (`too_many_attempts`); every sign-in for it answers 429 until the window passes",
             "headers": {
               "Retry-After": {
                 "description": "Seconds until sign-in for this email is allowed again",
@@ -248,6 +248,26 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Invalid request body: not JSON, not an object, a missing required field or a field of the wrong type (`invalid_request`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many wrong TOTP or backup codes for this account (5 within 15 minutes, over every challenge, 2FA disable and backup-code regeneration) (`too_many_attempts`); answered even for a right code until the window passes",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until a code for this account is checked again",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -446,6 +466,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
             "content": {
@@ -458,6 +488,26 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error (confirm not set to true)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many failed passwords for this email (5 within 15 minutes, counting sign-ins, password changes and account deletions) (`too_many_attempts`); answered even for the right password until the window passes",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until a password for this email is checked again",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -552,7 +602,7 @@ extension OpenAPIDocument {
         },
         "responses": {
           "202": {
-            "description": "Reset email sent (always returned; never reveals whether address exists)"
+            "description": "Reset email sent (always returned; never reveals whether address exists). At most 5 reset mails per email within 15 minutes; further requests are still answered 202 but send nothing."
           },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
@@ -660,6 +710,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
             "content": {
@@ -672,6 +732,26 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many failed passwords for this email (5 within 15 minutes, counting sign-ins, password changes and account deletions) (`too_many_attempts`); answered even for the right password until the window passes",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until a password for this email is checked again",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -719,6 +799,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
             "content": {
@@ -731,6 +821,26 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "TOTP not enabled",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many wrong TOTP or backup codes for this account (5 within 15 minutes, over every challenge, 2FA disable and backup-code regeneration) (`too_many_attempts`); answered even for a right code until the window passes",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until a code for this account is checked again",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -785,6 +895,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
             "content": {
@@ -797,6 +917,26 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "TOTP not enabled",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Too many wrong TOTP or backup codes for this account (5 within 15 minutes, over every challenge, 2FA disable and backup-code regeneration) (`too_many_attempts`); answered even for a right code until the window passes",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until a code for this account is checked again",
+                "required": true,
+                "schema": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -843,6 +983,16 @@ extension OpenAPIDocument {
           },
           "401": {
             "description": "Invalid TOTP code",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -909,6 +1059,16 @@ extension OpenAPIDocument {
           },
           "401": {
             "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
             "content": {
               "application/json": {
                 "schema": {
@@ -1010,6 +1170,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body larger than 64 KiB (`payload_too_large`)",
             "content": {
@@ -1062,6 +1232,16 @@ extension OpenAPIDocument {
           },
           "401": {
             "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The bearer token is an API token; this operation needs a signed-in session's access token (`session_required`)",
             "content": {
               "application/json": {
                 "schema": {

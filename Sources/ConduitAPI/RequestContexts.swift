@@ -38,3 +38,12 @@ public struct AuthenticatedContext: ChildRequestContext {
     public var responseEncoder: JSONEncoder { APIJSON.encoder }
     public var requestDecoder: JSONDecoder { APIJSON.decoder }
 }
+
+extension AuthenticatedContext {
+    /// 403 `session_required` for an API token. Routes that change
+    /// credentials call it before reading the body, so the answer does not
+    /// depend on what the token's holder sent.
+    func requireSession(_ identity: IdentityService) throws {
+        try identity.requireSession(principal)
+    }
+}

@@ -26,6 +26,10 @@ public enum ConduitServer {
         config: ConduitConfig, configPath: String, live: LiveSettings, logger: Logger, metrics: PrometheusCollectorRegistry
     ) async throws {
         logger.info("Conduit starting", metadata: ["version": "\(ConduitVersion.string)", "storage": "\(config.storage.path)"])
+        // Before any listener: connections held on one must not starve the other.
+        let openFileLimit = FileDescriptorBudget.raiseSoftLimit()
+        try FileDescriptorBudget.check(config, limit: openFileLimit, path: configPath)
+        logger.debug("open-file limit", metadata: ["limit": "\(openFileLimit)", "needed": "\(FileDescriptorBudget.needed(by: config))"])
         let notifier = ServiceNotifier(logger: logger)
         notifier.status("Starting: opening the store")
         let store = try Store(path: config.storage.path, mapSizeBytes: config.storage.mapSizeMB << 20, schema: AppSchema.current)
@@ -120,6 +124,7 @@ public enum ConduitServer {
         let apiLogger = logger.with(service: "api")
         let api = Application(
             router: router,
+            server: APIListener.http1(idleTimeout: .seconds(config.api.idleTimeoutSeconds), maxConnections: config.api.maxConnections),
             configuration: .init(address: .hostname(config.api.listen.host, port: config.api.listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.api.listen.port

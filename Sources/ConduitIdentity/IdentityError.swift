@@ -23,6 +23,11 @@ public enum IdentityError: Error, Equatable, Sendable {
     case tooManyTokens(limit: Int)
     /// Sign-in throttled; try again after this many seconds.
     case tooManyAttempts(retryAfter: Int)
+    /// Too many wrong TOTP or backup codes for the account; try again after this many seconds.
+    case tooManyCodes(retryAfter: Int)
+    /// The operation changes credentials and needs a session's access token,
+    /// not an API token.
+    case sessionRequired
     case notFound
     /// The store is full; nothing was changed.
     case storageFull

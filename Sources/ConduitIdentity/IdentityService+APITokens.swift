@@ -13,7 +13,9 @@ extension IdentityService {
     static let maxAllowedIPs = 50
     static let maxExpiresIn = 315_360_000
 
+    /// Needs a session: an API token cannot mint another (docs/API.md).
     public func createAPIToken(_ principal: Principal, name: String, allowedIPs: [String]?, expiresIn: Int?) throws -> APITokenView {
+        try requireSession(principal)
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(trimmed.count), !trimmed.contains(where: { $0.isNewline }) else { throw IdentityError.invalidName }
         let ips = allowedIPs ?? []
@@ -41,7 +43,8 @@ extension IdentityService {
         return APITokenView(record: record, token: token)
     }
 
-    /// The caller's tokens, newest first, without their secrets.
+    /// The caller's tokens, newest first, without their secrets. Allowed with
+    /// an API token too: it shows no secret and lets a script audit its keys.
     public func listAPITokens(_ principal: Principal) throws -> [APITokenView] {
         try read { try $0.list(APIToken.self, index: "by_account", key: principal.accountID, newestFirst: true) }
             .map { APITokenView(record: $0, token: nil) }
@@ -49,6 +52,7 @@ extension IdentityService {
 
     /// Revokes one of the caller's tokens; another account's id is `notFound`.
     public func deleteAPIToken(_ principal: Principal, id: String) throws {
+        try requireSession(principal)
         guard Identifier(id) != nil else { throw IdentityError.notFound }
         try write { txn in
             guard let token = try txn.reader.get(APIToken.self, id: id), token.accountID == principal.accountID else {

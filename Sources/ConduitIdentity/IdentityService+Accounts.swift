@@ -41,11 +41,16 @@ extension IdentityService {
     }
 
     /// Changes the password after checking the current one, and signs out
-    /// every other session.
+    /// every other session. Needs a session; a wrong current password counts
+    /// in the email's sign-in throttle (a stolen session must not become an
+    /// unthrottled password oracle).
     public func changePassword(_ principal: Principal, current: String, new: String) async throws {
+        try requireSession(principal)
         let account = try currentAccount(principal)
-        guard await verifyPassword(current, against: account.passwordHash) else { throw IdentityError.invalidCredentials }
+        // Before the attempt is counted: a too-short new password is no guess.
         try Self.validatePassword(new)
+        try reservePasswordAttempt(account.email)
+        guard await verifyPassword(current, against: account.passwordHash) else { throw IdentityError.invalidCredentials }
         let hash = try await hashPassword(new)
         let keep: String? = if case let .session(id) = principal.credential { id } else { nil }
         let when = now()
@@ -54,16 +59,20 @@ extension IdentityService {
             fresh.passwordHash = hash
             fresh.updatedAt = when
             try txn.update(fresh)
+            try clearAttempts(ThrottleKey.password(account.email), in: txn)
             try revokeSessions(of: account.id, in: txn, except: keep)
             try deleteAll(PasswordReset.self, of: account.id, in: txn)
         }
         logger.info("password changed", metadata: ["account": "\(account.id)"])
     }
 
-    /// Deletes the account and everything it owns, in one transaction.
+    /// Deletes the account and everything it owns, in one transaction. Needs
+    /// a session; a wrong password counts in the email's sign-in throttle.
     public func deleteAccount(_ principal: Principal, password: String, confirm: Bool) async throws {
+        try requireSession(principal)
         guard confirm else { throw IdentityError.confirmationRequired }
         let account = try currentAccount(principal)
+        try reservePasswordAttempt(account.email)
         guard await verifyPassword(password, against: account.passwordHash) else { throw IdentityError.invalidCredentials }
         try write { txn in
             for remove in ownedDataRemovers { try remove(txn, account.id) }
@@ -71,7 +80,9 @@ extension IdentityService {
             try deleteAll(APIToken.self, of: account.id, in: txn)
             try deleteAll(LoginChallenge.self, of: account.id, in: txn)
             try deleteAll(PasswordReset.self, of: account.id, in: txn)
-            try txn.delete(SignInFailures.self, id: Self.throttleKey(account.email))
+            try clearAttempts(ThrottleKey.password(account.email), in: txn)
+            try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
+            try clearAttempts(ThrottleKey.passwordReset(account.email), in: txn)
             try txn.delete(Account.self, id: account.id)
         }
         logger.info("account deleted", metadata: ["account": "\(account.id)"])
@@ -89,9 +100,5 @@ extension IdentityService {
         for record in try txn.reader.list(R.self, index: "by_account", key: accountID) {
             try txn.delete(R.self, id: record.id)
         }
-    }
-
-    static func throttleKey(_ email: String) -> String {
-        SecretToken.hash("sign-in:" + email)
     }
 }

@@ -18,6 +18,12 @@ extension IdentityService {
         do {
             account = try write { txn -> Account? in
                 guard let account = try txn.reader.lookup(Account.self, index: "by_email", key: email) else { return nil }
+                // At most `maxPasswordResetMails` per email per window: the
+                // endpoint is public, and must not become a way to flood an inbox.
+                try countAttempt(
+                    ThrottleKey.passwordReset(email), in: txn, at: when,
+                    limit: settings.maxPasswordResetMails, window: settings.passwordResetWindow, refusal: IdentityError.tooManyAttempts
+                )
                 // Every link mailed works until one is used (requests may race and mails
                 // arrive out of order), but at most five are outstanding: the oldest go first.
                 let outstanding = try txn.reader.list(PasswordReset.self, index: "by_account", key: account.id)
@@ -30,6 +36,9 @@ extension IdentityService {
                 ))
                 return account
             }
+        } catch let IdentityError.tooManyAttempts(retryAfter) {
+            logger.notice("password reset mail limit reached; no mail sent", metadata: ["retry_after": "\(retryAfter)"])
+            return
         } catch {
             logger.error("password reset could not be stored", metadata: ["error": "\(error)"])
             return
@@ -85,7 +94,7 @@ extension IdentityService {
             try deleteAll(PasswordReset.self, of: account.id, in: txn)
             try revokeSessions(of: account.id, in: txn)
             try deleteAll(LoginChallenge.self, of: account.id, in: txn)
-            try txn.delete(SignInFailures.self, id: Self.throttleKey(account.email))
+            try clearAttempts(ThrottleKey.password(account.email), in: txn)
         }
         logger.info("password reset completed", metadata: ["account": "\(reset.accountID)"])
     }

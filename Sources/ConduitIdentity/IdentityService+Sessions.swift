@@ -4,24 +4,23 @@ import ConduitStore
 import Foundation
 
 extension IdentityService {
-    /// Checks email and password, with per-email throttling.
+    /// Checks email and password, with per-email throttling. The attempt is
+    /// counted before the password is checked and forgiven only when it was
+    /// right, so concurrent guesses cannot outrun the limit.
     public func signIn(email rawEmail: String, password: String) async throws -> SignInResult {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
-        let throttleID = Self.throttleKey(email)
-        let started = now()
-        if let retryAfter = try throttled(throttleID, at: started) {
-            throw IdentityError.tooManyAttempts(retryAfter: retryAfter)
-        }
+        let throttleID = ThrottleKey.password(email)
+        try reservePasswordAttempt(email)
         let account = try read { try $0.lookup(Account.self, index: "by_email", key: email) }
         let passwordOK = await verifyPassword(password, against: account?.passwordHash ?? decoyHash)
         guard let account, passwordOK else {
-            try recordFailure(throttleID)
+            // The reserved attempt stays: it is this failure.
             logger.notice("sign-in failed", metadata: ["known_email": "\(account != nil)"])
             throw IdentityError.invalidCredentials
         }
         let when = now()
         return try write { txn in
-            try txn.delete(SignInFailures.self, id: throttleID)
+            try clearAttempts(throttleID, in: txn)
             if account.totp != nil {
                 let token = SecretToken.generate(prefix: TokenPrefix.challenge)
                 let challenge = LoginChallenge(
@@ -47,7 +46,15 @@ extension IdentityService {
                 try txn.delete(LoginChallenge.self, id: challenge.id)
                 return .failure(.invalidToken)
             }
+            // Per account, over every challenge: a fresh challenge per five
+            // guesses must not make the guessing unlimited.
+            do {
+                try checkSecondFactorThrottle(account.id, in: txn, at: when)
+            } catch let error as IdentityError {
+                return .failure(error)
+            }
             guard consumeSecondFactor(code, of: &account, at: when) else {
+                try recordSecondFactorFailure(account.id, in: txn, at: when)
                 var failed = challenge
                 failed.failedAttempts += 1
                 if failed.failedAttempts >= 5 {
@@ -60,6 +67,7 @@ extension IdentityService {
             }
             try txn.update(account)
             try txn.delete(LoginChallenge.self, id: challenge.id)
+            try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
             return .success(try createSession(for: account.id, in: txn, at: when))
         }
         return try outcome.get()
@@ -170,25 +178,5 @@ extension IdentityService {
         guard SecretToken.isWellFormed(token, prefix: TokenPrefix.refresh, extraLength: 26) else { return nil }
         let id = String(token.dropFirst(TokenPrefix.refresh.count).prefix(26))
         return Identifier(id)?.rawValue
-    }
-
-    /// Seconds until sign-in is allowed again, or nil when it is allowed.
-    func throttled(_ throttleID: String, at when: Date) throws -> Int? {
-        guard let record = try read({ try $0.get(SignInFailures.self, id: throttleID) }) else { return nil }
-        let recent = record.failures.filter { when.timeIntervalSince($0) < settings.signInWindow }
-        guard recent.count >= settings.maxSignInFailures else { return nil }
-        let oldest = recent.suffix(settings.maxSignInFailures).first!
-        return max(1, Int((oldest.addingTimeInterval(settings.signInWindow).timeIntervalSince(when)).rounded(.up)))
-    }
-
-    func recordFailure(_ throttleID: String) throws {
-        let when = now()
-        let window = settings.signInWindow
-        let limit = settings.maxSignInFailures
-        try write { txn in
-            var record = try txn.reader.get(SignInFailures.self, id: throttleID) ?? SignInFailures(id: throttleID, failures: [])
-            record.failures = Array((record.failures.filter { when.timeIntervalSince($0) < window } + [when]).suffix(limit))
-            try txn.save(record)
-        }
     }
 }

@@ -16,6 +16,7 @@ extension IdentityService {
 
     /// Starts enrolment: a new pending secret, replacing any earlier pending one.
     public func setupTOTP(_ principal: Principal) throws -> TOTPSetup {
+        try requireSession(principal)
         let secret = Base32.encode(SecureRandom.bytes(20))
         let email: String = try write { txn in
             guard var account = try txn.reader.get(Account.self, id: principal.accountID) else { throw IdentityError.unauthorized }
@@ -31,6 +32,7 @@ extension IdentityService {
 
     /// Confirms enrolment with a code from the pending secret; returns backup codes.
     public func enableTOTP(_ principal: Principal, code: String) throws -> [String] {
+        try requireSession(principal)
         let when = now()
         let codes = Self.newBackupCodes()
         let outcome: Result<Void, IdentityError> = try write { txn in
@@ -69,12 +71,25 @@ extension IdentityService {
         logger.info("TOTP disabled", metadata: ["account": "\(principal.accountID)"])
     }
 
+    /// Runs `change` after a right code; wrong codes count in the same
+    /// per-account throttle as the sign-in's second step.
     private func withSecondFactor(_ principal: Principal, code: String, change: (inout Account) -> Void) throws {
+        try requireSession(principal)
         let when = now()
         let outcome: Result<Void, IdentityError> = try write { txn in
             guard var account = try txn.reader.get(Account.self, id: principal.accountID) else { return .failure(.unauthorized) }
             guard account.totp != nil else { return .failure(.totpNotEnabled) }
-            guard consumeSecondFactor(code, of: &account, at: when) else { return .failure(.invalidTOTP) }
+            do {
+                try checkSecondFactorThrottle(account.id, in: txn, at: when)
+            } catch let error as IdentityError {
+                return .failure(error)
+            }
+            guard consumeSecondFactor(code, of: &account, at: when) else {
+                // Committed: the wrong code counts even though the call fails.
+                try recordSecondFactorFailure(account.id, in: txn, at: when)
+                return .failure(.invalidTOTP)
+            }
+            try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
             change(&account)
             account.updatedAt = when
             try txn.update(account)

@@ -79,6 +79,13 @@ public final class IdentityService: Sendable {
         return account
     }
 
+    /// Credentials (API tokens, 2FA, the password, the account itself) change
+    /// only with a session: a stolen API token, however narrow its IPs and
+    /// lifetime, must not mint an unlimited token or lock the owner out.
+    public func requireSession(_ principal: Principal) throws(IdentityError) {
+        guard principal.isSession else { throw IdentityError.sessionRequired }
+    }
+
     static func validatePassword(_ password: String) throws(IdentityError) {
         guard (8...128).contains(password.count) else { throw IdentityError.invalidPassword }
     }

@@ -15,6 +15,14 @@ public struct IdentitySettings: Sendable {
     /// Failed sign-ins per email within `signInWindow` before 429.
     public var maxSignInFailures = 5
     public var signInWindow: TimeInterval = 15 * 60
+    /// Wrong TOTP or backup codes per account within `secondFactorWindow`
+    /// (over every challenge, 2FA disable and backup-code regeneration) before 429.
+    public var maxSecondFactorFailures = 5
+    public var secondFactorWindow: TimeInterval = 15 * 60
+    /// Password-reset mails per email within `passwordResetWindow`; more
+    /// requests still answer 202 but send nothing.
+    public var maxPasswordResetMails = 5
+    public var passwordResetWindow: TimeInterval = 15 * 60
     public var maxAPITokensPerAccount = 100
 
     public init(totpIssuer: String, publicURL: String, mailFrom: String) {

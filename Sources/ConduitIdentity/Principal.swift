@@ -12,6 +12,11 @@ public struct Principal: Sendable, Equatable {
     public let accountID: String
     public let credential: Credential
 
+    /// True for a signed-in session; false for an API token.
+    public var isSession: Bool {
+        if case .session = credential { true } else { false }
+    }
+
     init(accountID: String, credential: Credential) {
         self.accountID = accountID
         self.credential = credential

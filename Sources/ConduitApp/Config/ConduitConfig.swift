@@ -22,6 +22,11 @@ public struct ConduitConfig: Sendable, Equatable {
         public var publicURL = "http://127.0.0.1:8080"
         /// The issuer shown in authenticator apps.
         public var totpIssuer = "Conduit"
+        /// Seconds a connection may stay idle, or keep a request incomplete,
+        /// before it is closed (slowloris).
+        public var idleTimeoutSeconds = 60
+        /// Connections served at once; more are closed as soon as accepted.
+        public var maxConnections = 1000
     }
 
     public struct SMTP: Sendable, Equatable {

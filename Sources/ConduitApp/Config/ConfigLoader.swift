@@ -78,6 +78,8 @@ public enum ConfigLoader {
             }
             api.totpIssuer = issuer
         }
+        if let seconds = try s.int("idle_timeout_seconds", in: 1...3600) { api.idleTimeoutSeconds = seconds }
+        if let count = try s.int("max_connections", in: 1...100_000) { api.maxConnections = count }
     }
 
     private static func readSMTP(_ s: inout TOMLSection, into smtp: inout ConduitConfig.SMTP) throws(ConfigError) {

@@ -1,0 +1,125 @@
+public import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// The HTTP/1.1 server of the API with the limits that keep a slow or
+/// hostile client from holding the listener (docs/API.md, "Limits"):
+/// - a connection silent for `idleTimeout` between requests, or whose
+///   request head is still incomplete after it, is closed (Hummingbird's own
+///   idle timer, which only restarts on each complete request part);
+/// - a request whose body is still incomplete `idleTimeout` after its head
+///   arrived is closed too (`APIConnectionGuardHandler`), so a body sent a
+///   byte at a time cannot hold a connection either;
+/// - at most `maxConnections` connections are open at once; one more is
+///   closed as soon as it is accepted, so the process's file descriptors stay
+///   within the budget checked at start-up (SMTP keeps its own).
+public enum APIListener {
+    public static func http1(idleTimeout: Duration, maxConnections: Int) -> HTTPServerBuilder {
+        let connections = APIConnectionCounter(limit: maxConnections)
+        let timeout = TimeAmount(idleTimeout)
+        return .http1(configuration: .init(
+            additionalChannelHandlers: [APIConnectionGuardHandler(connections: connections, requestTimeout: timeout)],
+            idleTimeout: timeout
+        ))
+    }
+}
+
+/// The open API connections, shared by every connection's guard handler.
+final class APIConnectionCounter: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Counts a new connection; false (and nothing counted) when full.
+    func admit() -> Bool {
+        while true {
+            let current = open.load(ordering: .relaxed)
+            guard current < limit else { return false }
+            if open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged { return true }
+        }
+    }
+
+    func release() {
+        open.subtract(1, ordering: .relaxed)
+    }
+
+    var count: Int { open.load(ordering: .relaxed) }
+}
+
+/// One per connection, after the HTTP decoder: admits the connection against
+/// the shared cap and closes it when a request stays incomplete too long.
+final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    private let connections: APIConnectionCounter
+    private let requestTimeout: TimeAmount
+    private var admitted = false
+    private var checked = false
+    private var requestDeadline: Scheduled<Void>?
+
+    init(connections: APIConnectionCounter, requestTimeout: TimeAmount) {
+        self.connections = connections
+        self.requestTimeout = requestTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { admit(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        admit(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            requestDeadline?.cancel()
+            let channel = context.channel
+            requestDeadline = context.eventLoop.scheduleTask(in: requestTimeout) {
+                // The body did not arrive in time: the request can never be answered.
+                channel.close(promise: nil)
+            }
+        case .body:
+            break
+        case .end:
+            requestDeadline?.cancel()
+            requestDeadline = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    private func admit(_ context: ChannelHandlerContext) {
+        guard !checked else { return }
+        checked = true
+        admitted = connections.admit()
+        if !admitted {
+            // Over the cap: close at once, before a byte is read, so the
+            // descriptor is back within the budget.
+            context.close(promise: nil)
+        }
+    }
+
+    private func release() {
+        requestDeadline?.cancel()
+        requestDeadline = nil
+        if admitted {
+            admitted = false
+            connections.release()
+        }
+    }
+}
