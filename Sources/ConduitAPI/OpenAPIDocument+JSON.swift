@@ -1729,6 +1729,16 @@ extension OpenAPIDocument {
               }
             }
           },
+          "409": {
+            "description": "An SMTP AUTH user name in smtp_credentials is used by another policy (username_taken)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "413": {
             "description": "Request body too large (payload_too_large)",
             "content": {
@@ -1863,6 +1873,16 @@ extension OpenAPIDocument {
           },
           "404": {
             "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "An SMTP AUTH user name in smtp_credentials is used by another policy (username_taken)",
             "content": {
               "application/json": {
                 "schema": {
@@ -2043,7 +2063,7 @@ extension OpenAPIDocument {
             }
           },
           "422": {
-            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain), or a body that is not JSON of this shape (invalid_request)",
             "content": {
               "application/json": {
                 "schema": {
@@ -2195,7 +2215,7 @@ extension OpenAPIDocument {
             }
           },
           "422": {
-            "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain), or a body that is not JSON of this shape (invalid_request)",
             "content": {
               "application/json": {
                 "schema": {

@@ -42,3 +42,15 @@ public actor BlockingWork {
         }
     }
 }
+
+extension BlockingWork {
+    /// The one pool for password hashing in the whole process: sign-in and
+    /// password changes (`IdentityService`), policy credentials
+    /// (`PolicyService`) and SMTP AUTH (`CredentialChecker`) all queue here,
+    /// so however the load mixes, at most two scrypt computations run at once
+    /// (≈ 256 MiB and two Dispatch threads at peak) and the cooperative pool
+    /// never waits on one. A `static let` rather than a value passed from the
+    /// composition root: every service gets the same pool without the
+    /// initialisers (and their tests) having to thread it through.
+    public static let scrypt = BlockingWork(width: 2)
+}

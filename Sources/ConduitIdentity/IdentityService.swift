@@ -33,7 +33,7 @@ public final class IdentityService: Sendable {
         self.mailer = mailer
         self.logger = logger
         self.hasher = hasher
-        self.work = BlockingWork(width: 2)
+        self.work = BlockingWork.scrypt
         self.decoyHash = try hasher.hash(Base64URL.encode(SecureRandom.bytes(16)))
         self.ownedDataRemovers = ownedDataRemovers
     }

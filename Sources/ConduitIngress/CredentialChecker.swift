@@ -1,17 +1,19 @@
 import ConduitCore
 import ConduitStore
 
-/// SMTP AUTH against the credentials of every security policy: a user name
-/// may be in several policies (of several accounts); the client is
-/// authenticated for each policy whose credential its password matches.
+/// SMTP AUTH against the credentials of the security policies. A user name
+/// belongs to at most one policy on the whole server (the unique index
+/// `smtp_policies.by_username`), so an AUTH costs one index lookup and one
+/// scrypt check, and authenticates for that one policy.
 ///
-/// Hashes are scrypt (~0.4 s each), run off the cooperative pool two at a
-/// time; an unknown user still costs one hash so timing does not reveal
+/// Hashes are scrypt (~0.4 s each), run in the process's one scrypt pool
+/// (`BlockingWork.scrypt`, two at a time, off the cooperative pool); an
+/// unknown user costs one hash against a decoy too, so timing does not reveal
 /// which names exist.
 final class CredentialChecker: Sendable {
     private let store: Store
     private let hasher = PasswordHasher()
-    private let work = BlockingWork(width: 2)
+    let work = BlockingWork.scrypt
     private let decoyHash: String
 
     init(store: Store) {
@@ -19,24 +21,19 @@ final class CredentialChecker: Sendable {
         self.decoyHash = (try? PasswordHasher().hash(Base64URL.encode(SecureRandom.bytes(16)))) ?? ""
     }
 
-    /// The ids of the policies `username`/`password` authenticates for.
+    /// The id of the policy `username`/`password` authenticates for, as a
+    /// set (empty when the user is unknown or the password wrong).
     func policies(username: String, password: String) async throws -> Set<String> {
-        let candidates: [(policyID: String, hash: String)] = try store.read { txn in
-            try txn.scan(SMTPSecurityPolicy.self).flatMap { policy in
-                policy.credentials.filter { $0.username == username }.map { (policy.id, $0.passwordHash) }
-            }
+        let candidate: (policyID: String, hash: String)? = try store.read { txn in
+            guard let policy = try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: username),
+                  let credential = policy.credentials.first(where: { $0.username == username })
+            else { return nil }
+            return (policy.id, credential.passwordHash)
         }
         let hasher = hasher
-        guard !candidates.isEmpty else {
-            let decoy = decoyHash
-            _ = try await work.run { hasher.verify(password, against: decoy) }
-            return []
-        }
-        var matched: Set<String> = []
-        for candidate in candidates.prefix(20) {
-            let ok = try await work.run { hasher.verify(password, against: candidate.hash) }
-            if ok { matched.insert(candidate.policyID) }
-        }
-        return matched
+        let hash = candidate?.hash ?? decoyHash
+        let matched = try await work.run { hasher.verify(password, against: hash) }
+        guard matched, let candidate else { return [] }
+        return [candidate.policyID]
     }
 }

@@ -61,7 +61,25 @@ actor IngressSession: SMTPBackendSession {
         }
     }
 
+    /// STARTTLS completed: authentication from before TLS counts for nothing
+    /// (RFC 3207 §4.2), nor does a transaction.
+    func tlsStarted() async {
+        authenticatedPolicyIDs = []
+        authUser = nil
+        spfCheck?.cancel()
+        spfCheck = nil
+        context = SMTPTransactionContext(helo: "", tls: true, authUser: nil)
+        mailFrom = ""
+        recipients = []
+    }
+
     func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
+        // The protocol side says who is authenticated now; an AUTH it no
+        // longer knows of (reset by STARTTLS) grants nothing here either.
+        if context.authUser == nil {
+            authenticatedPolicyIDs = []
+            authUser = nil
+        }
         self.context = context
         mailFrom = sender.map { "\($0.localPart)@\($0.domain)" } ?? ""
         declaredSize = parameters.declaredSize

@@ -23,6 +23,10 @@ public protocol SMTPBackendSession: Sendable {
     /// The complete message of the transaction. Answer `250` only once it
     /// is durably stored: the client may forget it as soon as it reads that.
     func data(_ message: SMTPMessage) async -> SMTPReply
+    /// STARTTLS completed (RFC 3207 §4.2): forget everything learnt from the
+    /// client before it — above all whom AUTH authenticated — as if the
+    /// connection were new. Called before any command sent inside TLS.
+    func tlsStarted() async
     /// The connection is gone; nothing more will be called.
     func close() async
 }

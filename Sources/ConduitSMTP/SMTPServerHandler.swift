@@ -99,9 +99,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             send(session.shuttingDown(), context: context)
             close(context: context)
         case let event as TLSUserEvent:
-            if case .handshakeCompleted = event {
-                session.tlsEstablished()
+            if case .handshakeCompleted = event, !closing {
                 logger.debug("SMTP TLS established")
+                // Tells the backend to drop its AUTH state; input waits until it has.
+                _ = perform(session.tlsEstablished(), context: context)
             }
             context.fireUserInboundEventTriggered(event)
         default:
@@ -176,13 +177,17 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let future = context.eventLoop.makeFutureWithTask { () async -> SMTPReply in
             switch call {
             case let .authenticate(username, password):
-                await backend.authenticate(username: username, password: password)
+                return await backend.authenticate(username: username, password: password)
             case let .mail(sender, parameters, transaction):
-                await backend.mail(from: sender, parameters: parameters, context: transaction)
+                return await backend.mail(from: sender, parameters: parameters, context: transaction)
             case let .rcpt(recipient):
-                await backend.rcpt(to: recipient)
+                return await backend.rcpt(to: recipient)
             case let .data(message):
-                await backend.data(message)
+                return await backend.data(message)
+            case .tlsStarted:
+                await backend.tlsStarted()
+                // Never sent: the session answers a TLS reset with no reply.
+                return SMTPReply(220, "2.0.0", "TLS reset")
             }
         }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)

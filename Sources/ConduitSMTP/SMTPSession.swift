@@ -30,6 +30,9 @@ public struct SMTPSession: Sendable {
         case mail(SMTPMailbox?, SMTPMailParameters, SMTPTransactionContext)
         case rcpt(SMTPMailbox)
         case data(SMTPMessage)
+        /// STARTTLS completed: the backend forgets what the plaintext part
+        /// of the session established (AUTH). Its reply is not sent.
+        case tlsStarted
     }
 
     /// Per-listener settings the dialogue depends on.
@@ -101,6 +104,8 @@ public struct SMTPSession: Sendable {
         case mail(sender: SMTPMailbox?, parameters: SMTPMailParameters)
         case rcpt(SMTPMailbox)
         case data
+        /// The backend is told that TLS started.
+        case tlsReset
     }
 
     public let settings: Settings
@@ -226,17 +231,26 @@ public struct SMTPSession: Sendable {
         case .data:
             endTransaction()
             return .reply(reply)
+        case .tlsReset:
+            phase = .connected
+            return .none
         }
     }
 
     /// The TLS handshake after STARTTLS finished: the session starts over
-    /// (RFC 3207 §4.2), the client must say EHLO again.
-    public mutating func tlsEstablished() {
+    /// (RFC 3207 §4.2: "discard any knowledge obtained from the client"), so
+    /// the client must say EHLO again and AUTH again — credentials checked in
+    /// plaintext, or before a man in the middle stepped aside, count for
+    /// nothing. Asks the driver to tell the backend (`.tlsStarted`), which
+    /// holds AUTH state of its own; no input is taken until it has answered.
+    public mutating func tlsEstablished() -> Action {
         tls = true
-        phase = .connected
         clientName = nil
         extended = false
+        authUser = nil
         endTransaction()
+        phase = .awaiting(.tlsReset)
+        return .backend(.tlsStarted)
     }
 
     /// STARTTLS was answered but TLS could not start: back to plaintext.

@@ -65,6 +65,35 @@ public struct WriteTransaction {
         return try raw.delete(database, key: try RecordCodec.checkedKey(key))
     }
 
+    // MARK: Migrations
+
+    /// Writes the entries of index `name` for every record of `type`: the
+    /// step of a migration that adds an index over records already stored
+    /// (`insert`/`update` only maintain the keys they change). Entries that
+    /// are already there stay. A key a unique index already gives another
+    /// record throws `StoreError.uniqueConstraint`, so a migration resolves
+    /// duplicates before it builds the index.
+    public func buildIndex<R: StoreRecord>(_ type: R.Type, named name: String) throws {
+        let index = try ReadTransaction.index(R.self, name)
+        let database = "\(R.tableName).\(name)"
+        var records: [R] = []
+        try raw.scan(R.tableName) { _, value in
+            records.append(try RecordCodec.decode(R.self, from: value))
+            return true
+        }
+        for record in records {
+            let id = Array(record.id.utf8)
+            for key in Set(index.keys(record)) {
+                let entry = try RecordCodec.indexKey(key, id: record.id, unique: index.isUnique)
+                if let owner = try raw.get(database, key: entry) {
+                    guard owner == id else { throw StoreError.uniqueConstraint(index: database, key: key) }
+                    continue
+                }
+                try raw.put(database, key: entry, value: id)
+            }
+        }
+    }
+
     // MARK: Index maintenance
 
     /// Fails before anything is written, so a caught constraint error leaves

@@ -4,12 +4,14 @@ import Foundation
 public import Logging
 
 /// SMTP security policies: create, read, partial update, delete (detaching
-/// them from webhooks). SMTP AUTH passwords are stored only as scrypt hashes.
+/// them from webhooks). SMTP AUTH passwords are stored only as scrypt hashes;
+/// their user names are unique on the server (`by_username`), so AUTH knows
+/// the one policy a user name belongs to and no account can shadow another's.
 public final class PolicyService: Sendable {
     let store: Store
     let logger: Logger
     let hasher: PasswordHasher
-    let work = BlockingWork(width: 2)
+    let work = BlockingWork.scrypt
     public let maxPoliciesPerAccount = 100
 
     public init(store: Store, logger: Logger, hasher: PasswordHasher = PasswordHasher()) {
@@ -34,10 +36,12 @@ public final class PolicyService: Sendable {
         var policy = SMTPSecurityPolicy(id: Identifier.generate().rawValue, accountID: accountID, name: try FieldRules.name(name), createdAt: Self.now())
         try await apply(input, to: &policy)
         let limit = maxPoliciesPerAccount
+        let created = policy
         try write { txn in
             let existing = try txn.reader.list(SMTPSecurityPolicy.self, index: "by_account", key: accountID, limit: limit)
             guard existing.count < limit else { throw ResourceError.invalid(code: "too_many_policies", message: "An account may have at most \(limit) policies") }
-            try txn.insert(policy)
+            try Self.checkUsernames(created.credentials.map(\.username), for: created.id, in: txn.reader)
+            try txn.insert(created)
         }
         logger.info("SMTP policy created", metadata: ["account": "\(accountID)", "policy": "\(policy.id)"])
         return policy
@@ -51,6 +55,7 @@ public final class PolicyService: Sendable {
         let updated = policy
         try write { txn in
             guard try txn.reader.get(SMTPSecurityPolicy.self, id: id) != nil else { throw ResourceError.notFound }
+            try Self.checkUsernames(updated.credentials.map(\.username), for: id, in: txn.reader)
             try txn.update(updated)
         }
         return updated
@@ -87,6 +92,10 @@ public final class PolicyService: Sendable {
         if let value = input.requireSMTPAuth { policy.requireSMTPAuth = value }
         if let text = input.smtpCredentials {
             let pairs = try FieldRules.credentials(text)
+            // Refuse a taken name before spending up to 20 scrypt hashes on
+            // the request; the write transaction checks again.
+            let usernames = pairs.map(\.username), policyID = policy.id
+            try store.read { try Self.checkUsernames(usernames, for: policyID, in: $0) }
             var credentials: [SMTPCredential] = []
             for pair in pairs {
                 let hasher = hasher
@@ -94,6 +103,15 @@ public final class PolicyService: Sendable {
                 credentials.append(SMTPCredential(username: pair.username, passwordHash: hash))
             }
             policy.credentials = credentials
+        }
+    }
+
+    /// Each user name must be free or already `policyID`'s own.
+    static func checkUsernames(_ usernames: [String], for policyID: String, in txn: ReadTransaction) throws {
+        for username in usernames {
+            if let holder = try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: username), holder.id != policyID {
+                throw ResourceError.usernameTaken(username)
+            }
         }
     }
 

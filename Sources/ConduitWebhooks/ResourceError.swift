@@ -5,5 +5,7 @@ public enum ResourceError: Error, Equatable, Sendable {
     case notFound
     /// Another webhook (of any account) has this address.
     case addressTaken
+    /// Another policy (of any account) has this SMTP AUTH user name.
+    case usernameTaken(String)
     case storageFull
 }

@@ -144,6 +144,9 @@ public final class WebhookService: Sendable {
     // MARK: Rules needing the store
 
     /// The address's domain must be verified by this account, or public.
+    /// A public domain is shared ground: its catch-all and `local+tag`
+    /// addresses would take mail meant for other accounts' addresses (or for
+    /// every unregistered one), so they are reserved there.
     static func checkDomain(of address: String, accountID: String, in txn: ReadTransaction) throws {
         let domainName = String(address.split(separator: "@").last ?? "")
         guard let domain = try txn.lookup(Domain.self, index: "by_verified_name", key: domainName),
@@ -151,6 +154,20 @@ public final class WebhookService: Sendable {
         else {
             throw ResourceError.invalid(code: "domain_not_verified", message: "\(domainName) is neither a domain you verified nor a public domain")
         }
+        if domain.isPublic, isReservedOnPublicDomain(address) {
+            throw ResourceError.invalid(
+                code: "public_domain_reserved",
+                message: "\(domainName) is a public domain: catch-all (*@) addresses and local parts with + are reserved there"
+            )
+        }
+    }
+
+    /// `*@domain`, or a local part containing `+` (the tag separator of
+    /// recipient resolution).
+    static func isReservedOnPublicDomain(_ address: String) -> Bool {
+        guard let at = address.lastIndex(of: "@") else { return false }
+        let local = address[..<at]
+        return local == "*" || local.contains("+")
     }
 
     /// A policy id must name one of the account's own policies.

@@ -5,11 +5,11 @@ import Foundation
 import Testing
 
 /// Opening a store written by an older schema runs the app schema's
-/// migrations: version 2 computes each account's spool charge.
+/// migrations: version 3 computes each account's spool charge.
 @Suite struct SchemaMigrationTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conduit-migration-\(UUID().uuidString)").path
 
-    @Test func version2ComputesTheSpoolChargesOfMailAlreadySpooled() throws {
+    @Test func version3ComputesTheSpoolChargesOfMailAlreadySpooled() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let now = Date()
         let id = Identifier.generate().rawValue

@@ -35,6 +35,10 @@ import Testing
             return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
         }
 
+        func tlsStarted() async {
+            calls.withLock { $0.append("tls") }
+        }
+
         func close() async {}
     }
 

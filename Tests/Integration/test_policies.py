@@ -9,6 +9,7 @@ tested elsewhere; detaching a deleted policy from webhooks is in
 test_webhooks.py. One Conduit per module; every test uses fresh accounts or
 names, so the tests do not depend on each other's order."""
 
+import re
 import uuid
 
 import pytest
@@ -81,6 +82,15 @@ def create(api, account, body):
     return api.post(POLICIES, body, token=account.access)
 
 
+def unique_users(text, suffix=None):
+    """`text` with the user names alice, bob, carol and dave made unique:
+    SMTP AUTH user names are unique on the server (409 username_taken), so
+    every test uses names of its own. Pass the same suffix to rewrite an
+    expected value the same way."""
+    suffix = suffix or uuid.uuid4().hex[:6]
+    return re.sub(r"\b(alice|bob|carol|dave)\b", lambda m: m.group(1) + suffix, text)
+
+
 def make(api, account, **fields):
     body = {"name": unique_name()}
     body.update(fields)
@@ -141,6 +151,7 @@ def assert_policy(policy):
 
 def test_create_with_every_field(api, account):
     name = unique_name("all fields")
+    t = uuid.uuid4().hex[:6]
     body = {
         "name": name,
         "allowed_source_ips": " 10.1.2.3/8,192.0.2.1 ",
@@ -149,7 +160,7 @@ def test_create_with_every_field(api, account):
         "require_spf": True,
         "require_dkim": True,
         "require_smtp_auth": True,
-        "smtp_credentials": "alice:password1, bob:password2",
+        "smtp_credentials": unique_users("alice:password1, bob:password2", t),
     }
     status, headers, policy = create(api, account, body)
     assert status == 201, (status, policy)
@@ -163,7 +174,7 @@ def test_create_with_every_field(api, account):
     assert policy["require_dkim"] is True
     assert policy["require_smtp_auth"] is True
     # Only the user names come back: the passwords are stored as hashes.
-    assert policy["smtp_credentials"] == "alice, bob"
+    assert policy["smtp_credentials"] == unique_users("alice, bob", t)
     assert "password1" not in str(policy) and "password2" not in str(policy)
     # GET shows the very same record.
     assert fetched(api, account, policy["id"]) == policy
@@ -249,6 +260,8 @@ def test_domain_lists_are_normalized(api, shared, field, given, canonical):
     ],
 )
 def test_smtp_credentials_show_user_names_only(api, shared, given, users):
+    t = uuid.uuid4().hex[:6]
+    given, users = unique_users(given, t), unique_users(users, t)
     policy = make(api, shared, smtp_credentials=given)
     assert policy["smtp_credentials"] == users, (given, policy)
 
@@ -257,7 +270,8 @@ def test_limits_are_inclusive(api, shared):
     name = "n" * 100
     ips = ", ".join(f"192.0.2.{i}" for i in range(1, 101))
     domains = ", ".join(f"d{i}.example" for i in range(100))
-    credentials = ", ".join(f"user{i}:password{i}" for i in range(20))
+    t = uuid.uuid4().hex[:6]
+    credentials = ", ".join(f"user{i}-{t}:password{i}" for i in range(20))
     policy = make(
         api, shared, name=name, allowed_source_ips=ips, allowed_spf_domains=domains,
         allowed_dkim_domains=domains, smtp_credentials=credentials,
@@ -266,7 +280,7 @@ def test_limits_are_inclusive(api, shared):
     assert policy["allowed_source_ips"] == ips
     assert policy["allowed_spf_domains"] == domains
     assert policy["allowed_dkim_domains"] == domains
-    assert policy["smtp_credentials"] == ", ".join(f"user{i}" for i in range(20))
+    assert policy["smtp_credentials"] == ", ".join(f"user{i}-{t}" for i in range(20))
 
 
 def test_name_is_counted_in_characters(api, shared):
@@ -412,9 +426,10 @@ def test_lists_are_isolated_per_account(api, account, other):
 
 
 def test_list_shows_user_names_only(api, account):
-    make(api, account, smtp_credentials="alice:password1\nbob:password2")
+    t = uuid.uuid4().hex[:6]
+    make(api, account, smtp_credentials=unique_users("alice:password1\nbob:password2", t))
     [policy] = listed(api, account)
-    assert policy["smtp_credentials"] == "alice, bob"
+    assert policy["smtp_credentials"] == unique_users("alice, bob", t)
 
 
 # --- get ------------------------------------------------------------------------------
@@ -459,7 +474,7 @@ def full_policy(api, account):
         require_spf=True,
         require_dkim=True,
         require_smtp_auth=True,
-        smtp_credentials="alice:password1, bob:password2",
+        smtp_credentials=unique_users("alice:password1, bob:password2"),
     )
 
 
@@ -502,6 +517,9 @@ def test_empty_update_changes_nothing(api, account):
     ],
 )
 def test_update_one_field(api, shared, field, value, expected):
+    if field == "smtp_credentials":
+        t = uuid.uuid4().hex[:6]
+        value, expected = unique_users(value, t), unique_users(expected, t)
     policy = full_policy(api, shared)
     status, _, updated = update(api, shared, policy["id"], {field: value})
     assert status == 200, (status, updated)
@@ -513,14 +531,16 @@ def test_update_one_field(api, shared, field, value, expected):
 
 
 def test_sending_credentials_replaces_the_whole_set(api, shared):
-    policy = make(api, shared, smtp_credentials="alice:password1, bob:password2")
-    status, _, updated = update(api, shared, policy["id"], {"smtp_credentials": "bob:password9\ncarol:password3"})
+    t = uuid.uuid4().hex[:6]
+    policy = make(api, shared, smtp_credentials=unique_users("alice:password1, bob:password2", t))
+    status, _, updated = update(api, shared, policy["id"], {"smtp_credentials": unique_users("bob:password9\ncarol:password3", t)})
     assert status == 200, (status, updated)
-    assert updated["smtp_credentials"] == "bob, carol"
+    assert updated["smtp_credentials"] == unique_users("bob, carol", t)
 
 
 def test_update_all_fields_at_once(api, shared):
     policy = make(api, shared)
+    t = uuid.uuid4().hex[:6]
     body = {
         "name": "everything",
         "allowed_source_ips": "2001:DB8::7/64 192.0.2.9",
@@ -529,7 +549,7 @@ def test_update_all_fields_at_once(api, shared):
         "require_spf": True,
         "require_dkim": True,
         "require_smtp_auth": True,
-        "smtp_credentials": "dave:password4",
+        "smtp_credentials": unique_users("dave:password4", t),
     }
     status, _, updated = update(api, shared, policy["id"], body)
     assert status == 200, (status, updated)
@@ -540,7 +560,7 @@ def test_update_all_fields_at_once(api, shared):
     assert updated["require_spf"] is True
     assert updated["require_dkim"] is True
     assert updated["require_smtp_auth"] is True
-    assert updated["smtp_credentials"] == "dave"
+    assert updated["smtp_credentials"] == unique_users("dave", t)
     assert updated["id"] == policy["id"]
     assert updated["created_at"] == policy["created_at"]
 

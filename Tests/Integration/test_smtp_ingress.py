@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from conftest import RunningConduit
-from dns_helpers import DNSServer, dns_config, free_port, require_dns_serve, start_conduit
+from dns_helpers import (
+    DNSServer,
+    dns_config,
+    free_port,
+    require_dns_serve,
+    start_conduit,
+    txt_name,
+    verification_value,
+)
 from identity_helpers import Client
 from smtp_helpers import (
     PUBLIC,
@@ -57,12 +65,13 @@ def dns(tmp_path_factory, dkim_key):
     require_dns_serve()
     server = DNSServer(free_port(), tmp_path_factory.mktemp("dns"))
     _, public = dkim_key
-    server.serve({
+    server.base_zone = {
         SPF_PASS: [{"TXT": "v=spf1 ip4:127.0.0.1 -all"}],
         SPF_FAIL: [{"TXT": "v=spf1 -all"}],
         SPF_TEMP: ["TIMEOUT"],
         f"{DKIM_SELECTOR}._domainkey.{DKIM_DOMAIN}": [{"TXT": f"v=DKIM1; k=rsa; p={public}"}],
-    })
+    }
+    server.serve(server.base_zone)
     yield server
     server.close()
 
@@ -78,10 +87,17 @@ def server(dns, certs):
     handle, cleanup = start_conduit(
         "ingress",
         extra=dns_config(dns.port, timeout_ms=500),
-        smtp_settings=f'public_domains = ["{PUBLIC}", "{CATCH}"]\ntls_cert = "{cert}"\ntls_key = "{key}"\n',
+        smtp_settings=f'public_domains = ["{PUBLIC}"]\ntls_cert = "{cert}"\ntls_key = "{key}"\n',
     )
     handle.api = Client(handle.server.api_url)
     handle.account = handle.api.new_account()
+    # A catch-all needs a domain of the account's own: public domains
+    # reserve `*@` (docs/API.md), so CATCH is claimed and verified over DNS.
+    status, _, domain = handle.api.post("/domains", {"name": CATCH}, token=handle.account.access)
+    assert status == 201, (status, domain)
+    dns.serve({**dns.base_zone, txt_name(CATCH): [{"TXT": verification_value(domain["verification_token"])}]})
+    status, _, domain = handle.api.post(f"/domains/{domain['id']}/verify", token=handle.account.access)
+    assert status == 200 and domain["verified"] is True, (status, domain)
     handle.catch_all = make_webhook(handle.api, handle.account, f"*@{CATCH}")
     yield handle
     cleanup()

@@ -14,5 +14,8 @@ extension SMTPSecurityPolicy: StoreRecord {
     public static let tableName = "smtp_policies"
     public static let indexes: [RecordIndex<SMTPSecurityPolicy>] = [
         RecordIndex("by_account", unique: false, key: { $0.accountID }),
+        // SMTP AUTH user names are unique on the server (schema version 2):
+        // AUTH finds the one policy of a user name with one lookup.
+        RecordIndex("by_username", unique: true, keys: { $0.credentials.map(\.username) }),
     ]
 }
