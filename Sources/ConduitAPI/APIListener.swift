@@ -72,8 +72,8 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        admit(context)
-        context.fireChannelActive()
+        // A refused connection is already closed: nothing after us sees it start.
+        if admit(context) { context.fireChannelActive() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -103,8 +103,10 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
         context.fireChannelRead(data)
     }
 
-    private func admit(_ context: ChannelHandlerContext) {
-        guard !checked else { return }
+    /// Counts the connection once; false when it was over the cap and closed.
+    @discardableResult
+    private func admit(_ context: ChannelHandlerContext) -> Bool {
+        guard !checked else { return admitted }
         checked = true
         admitted = connections.admit()
         if !admitted {
@@ -112,6 +114,7 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
             // descriptor is back within the budget.
             context.close(promise: nil)
         }
+        return admitted
     }
 
     private func release() {

@@ -32,7 +32,7 @@ public enum FileDescriptorBudget {
     }
 
     /// Raises the soft open-file limit to the hard one and returns the
-    /// resulting soft limit (`Int.max` when unlimited).
+    /// resulting soft limit (`Int.max` when unlimited: `RLIM_INFINITY` is all ones).
     public static func raiseSoftLimit() -> Int {
         var limits = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { return 1024 }
@@ -41,6 +41,6 @@ public enum FileDescriptorBudget {
             raised.rlim_cur = limits.rlim_max
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limits = raised }
         }
-        return limits.rlim_cur == RLIM_INFINITY || limits.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limits.rlim_cur)
+        return limits.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limits.rlim_cur)
     }
 }

@@ -2,6 +2,7 @@ import ConduitCore
 import ConduitIdentity
 import ConduitStore
 import Foundation
+import Synchronization
 import Testing
 
 /// The throttles of issue 12: sign-in (atomic, shared with password change

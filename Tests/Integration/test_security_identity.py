@@ -3,7 +3,6 @@ sign-in throttle, credentials that need a session, the per-account 2FA
 throttle, reset-mail limits, and the API listener's idle timeout,
 connection cap and open-file budget. Real binary, real clients."""
 
-import os
 import resource
 import select
 import socket
@@ -12,6 +11,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -297,12 +297,19 @@ def test_a_body_sent_a_byte_at_a_time_is_closed_after_the_idle_timeout(limited):
 def test_a_keep_alive_connection_serves_requests_within_the_timeout(limited):
     # Normal clients are not hurt: requests on one connection, each well
     # inside the timeout, all succeed.
-    with socket.create_connection(api_address(limited), timeout=5) as sock:
+    host, port = api_address(limited)
+    connection = HTTPConnection(host, port, timeout=5)
+    try:
         for _ in range(3):
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: conduit\r\n\r\n")
-            reply = sock.recv(4096)
-            assert reply.startswith(b"HTTP/1.1 200"), reply
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert response.status == 200, response.read()
+            response.read()
             time.sleep(1)
+        # One connection served them all (keep-alive), each within the timeout.
+        assert connection.sock is not None
+    finally:
+        connection.close()
 
 
 # --- item 9: the open-file budget --------------------------------------------------------
