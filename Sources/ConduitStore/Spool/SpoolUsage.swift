@@ -1,4 +1,4 @@
-public import ConduitCore
+import ConduitCore
 
 /// What each account's mail occupies in the spool, kept in step with every
 /// spool write so an account quota is checked without scanning anything.
