@@ -179,7 +179,7 @@ def test_at_most_five_reset_mails_per_email(api, smtp):
 
 # --- item 9: the API listener ------------------------------------------------------------
 
-IDLE_SECONDS = 3
+IDLE_SECONDS = 4
 MAX_CONNECTIONS = 20
 
 
@@ -230,14 +230,18 @@ def test_connections_over_the_cap_are_closed_and_smtp_keeps_answering(limited):
     try:
         for _ in range(MAX_CONNECTIONS):
             held.append(socket.create_connection(address, timeout=5))
+        held_since = time.monotonic()
         time.sleep(0.5)  # let the server accept all of them
         extra = [socket.create_connection(address, timeout=5) for _ in range(5)]
         # The extra ones are closed at once, well before the idle timeout.
         for sock in extra:
-            assert closed_by_server(sock, timeout=IDLE_SECONDS - 1), "extra API connection was not closed at once"
+            remaining = held_since + IDLE_SECONDS - 0.5 - time.monotonic()
+            assert closed_by_server(sock, timeout=max(0.1, remaining)), "extra API connection was not closed at once"
             sock.close()
-        # The held ones are still open at this point.
-        assert not any(closed_by_server(sock, timeout=0) for sock in held)
+        # The held ones are still open at this point (unless a slow machine
+        # already reached the idle timeout, which the checks below cover).
+        if time.monotonic() - held_since < IDLE_SECONDS - 0.5:
+            assert not any(closed_by_server(sock, timeout=0) for sock in held)
 
         # SMTP is untouched by the full API listener.
         with socket.create_connection(("127.0.0.1", limited.smtp_port), timeout=5) as smtp_sock:
