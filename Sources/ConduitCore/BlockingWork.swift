@@ -7,6 +7,9 @@ public actor BlockingWork {
     private let width: Int
     private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Jobs started since the pool was made (what a caller's work cost,
+    /// e.g. how many scrypt computations one SMTP AUTH ran).
+    public private(set) var jobsStarted = 0
 
     /// - Parameter width: how many jobs may run at once.
     public init(width: Int) {
@@ -18,6 +21,7 @@ public actor BlockingWork {
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         await acquire()
         defer { release() }
+        jobsStarted += 1
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
                 continuation.resume(with: Result { try work() })

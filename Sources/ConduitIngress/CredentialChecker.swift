@@ -13,11 +13,14 @@ import ConduitStore
 final class CredentialChecker: Sendable {
     private let store: Store
     private let hasher = PasswordHasher()
-    let work = BlockingWork.scrypt
+    let work: BlockingWork
     private let decoyHash: String
 
-    init(store: Store) {
+    /// - Parameter work: where scrypt runs; the process's one pool unless a
+    ///   test wants to count what an AUTH costs.
+    init(store: Store, work: BlockingWork = .scrypt) {
         self.store = store
+        self.work = work
         self.decoyHash = (try? PasswordHasher().hash(Base64URL.encode(SecureRandom.bytes(16)))) ?? ""
     }
 

@@ -5,6 +5,11 @@ public import ConduitStore
 /// address, then `local+tag@domain` as `local@domain` with the tag passed
 /// on, then the domain's catch-all `*@domain`. Only webhooks on a domain
 /// their account verified, or on a public domain, receive mail.
+///
+/// On a public domain, catch-alls and `+` addresses are reserved (the API
+/// refuses them, docs/API.md); one saved before that rule, or on a domain
+/// made public since, is passed over here too, so `alice+bank@` still
+/// reaches the owner of `alice@` and no account catches the whole domain.
 public enum RecipientResolver {
     public enum Resolution: Equatable, Sendable {
         case found(webhook: Webhook, policy: SMTPSecurityPolicy?, tag: String?)
@@ -31,6 +36,9 @@ public enum RecipientResolver {
             candidates.append(("\(base)@\(domain)", tag))
         }
         candidates.append(("*@\(domain)", tag))
+        if try txn.lookup(Domain.self, index: "by_verified_name", key: domain)?.isPublic == true {
+            candidates.removeAll { isReservedOnPublicDomain($0.address) }
+        }
 
         for candidate in candidates {
             guard let webhook = try txn.lookup(Webhook.self, index: "by_address", key: candidate.address) else { continue }
@@ -47,6 +55,14 @@ public enum RecipientResolver {
     static func isServed(domain: String, for webhook: Webhook, in txn: ReadTransaction) throws -> Bool {
         guard let record = try txn.lookup(Domain.self, index: "by_verified_name", key: domain) else { return false }
         return record.accountID == nil || record.accountID == webhook.accountID
+    }
+
+    /// `*@domain` or a local part with `+` (the API's rule for public
+    /// domains, `public_domain_reserved`).
+    static func isReservedOnPublicDomain(_ address: String) -> Bool {
+        guard let at = address.lastIndex(of: "@") else { return false }
+        let local = address[..<at]
+        return local == "*" || local.contains("+")
     }
 
     /// `"a b"` → `a b`, with backslash escapes resolved.

@@ -17,7 +17,8 @@ public struct SMTPSession: Sendable {
         /// Send the reply, then close the connection.
         case replyAndClose(SMTPReply)
         /// Send the reply in plaintext, discard any input already received,
-        /// then start the TLS handshake and report it with `tlsEstablished()`.
+        /// then start the TLS handshake, report it with `tlsEstablished()` and
+        /// carry out the action that returns (telling the backend).
         case startTLS(SMTPReply)
         /// Ask the backend, then hand its reply to `backendReplied(_:)`.
         /// No input is fed until then.

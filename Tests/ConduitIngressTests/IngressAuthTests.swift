@@ -45,6 +45,18 @@ import Testing
         #expect(try await checker.policies(username: "re\u{0}lay", password: "right password") == [])
     }
 
+    @Test func anAuthCostsOneScryptCheckWhateverTheOutcome() async throws {
+        let (f, _) = try Self.fixture()
+        // A pool of its own, so tests running beside this one do not count.
+        let pool = BlockingWork(width: 2)
+        let checker = CredentialChecker(store: f.store, work: pool)
+        for (user, password) in [("relay", "right password"), ("relay", "wrong password"), ("nobody", "any password")] {
+            let before = await pool.jobsStarted
+            _ = try await checker.policies(username: user, password: password)
+            #expect(await pool.jobsStarted - before == 1, "\(user)")
+        }
+    }
+
     @Test func everyScryptUserSharesOnePool() throws {
         let (f, _) = try Self.fixture()
         #expect(f.backend.credentials.work === BlockingWork.scrypt)

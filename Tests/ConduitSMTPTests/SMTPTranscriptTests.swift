@@ -10,7 +10,8 @@ import Testing
 ///   `C+ text` is a fragment of an over-long line.
 /// - `S: text` is an exact reply line expected; `[closed]` marks a hang-up.
 /// - `M: text` is a line of the message the backend received at DATA.
-/// - `[tls]` completes a TLS handshake after STARTTLS.
+/// - `[tls]` completes a TLS handshake after STARTTLS (and checks that the
+///   session tells the backend, which must forget AUTH too).
 /// - `#! key=value …` sets: `size`, `rcpts`, `errors`, `tls`, `insecure-auth`.
 ///
 /// The backend script: user `alice` with password `secret` authenticates;
