@@ -21,6 +21,11 @@ public struct TemplateShape: Sendable, Equatable {
     /// UTF-8 bytes of the longest section body (tags included): an upper
     /// bound on the text one pass over any section renders by itself.
     public var largestSectionBytes = 0
+    /// For `{{#…}}` sections, by the key they look up (`a.b.headers` and
+    /// `reversed(headers)` look up `headers`): the longest body's UTF-8
+    /// bytes, tags included. A pass over a list found under that key
+    /// renders at most this much text of its own.
+    public var sectionBytesByKey: [String: Int] = [:]
     /// Why the template is not valid Mustache, when the scan found out.
     public var malformed: String?
 
@@ -65,8 +70,9 @@ private struct TagScanner {
 
     mutating func run(depthLimit: Int) -> TemplateShape {
         var shape = TemplateShape()
-        // UTF-8 offsets where the bodies of the open sections start.
-        var openBodies: [Int] = []
+        // Where the bodies of the open sections start (UTF-8 offsets), and
+        // the key a `{{#…}}` section looks up.
+        var openBodies: [(start: Int, key: String?)] = []
         do throws(Malformed) {
             while position < chars.count {
                 guard matches(startDelimiter, at: position) else {
@@ -80,17 +86,19 @@ private struct TagScanner {
                 switch kind {
                 case "#", "^", "$":
                     position += 1
-                    try skipName(Self.nameChars)
-                    openBodies.append(utf8Offsets[position])
+                    let name = try skipName(Self.nameChars)
+                    openBodies.append((utf8Offsets[position], kind == "#" ? Self.key(of: name) : nil))
                 case "<":
                     position += 1
                     try skipName(Self.partialNameChars)
-                    openBodies.append(utf8Offsets[position])
+                    openBodies.append((utf8Offsets[position], nil))
                 case "/":
                     position += 1
                     try skipName(Self.nameChars)
-                    guard let bodyStart = openBodies.popLast() else { throw Malformed(reason: "a section is closed that was never opened") }
-                    shape.largestSectionBytes = max(shape.largestSectionBytes, utf8Offsets[tagStart] - bodyStart)
+                    guard let body = openBodies.popLast() else { throw Malformed(reason: "a section is closed that was never opened") }
+                    let bytes = utf8Offsets[tagStart] - body.start
+                    shape.largestSectionBytes = max(shape.largestSectionBytes, bytes)
+                    if let key = body.key { shape.sectionBytesByKey[key] = max(shape.sectionBytesByKey[key] ?? 0, bytes) }
                 case "!":
                     position += 1
                     try skipComment()
@@ -141,12 +149,23 @@ private struct TagScanner {
     }
 
     /// `parseName`/`parsePartialName`: whitespace, name, whitespace, then
-    /// the end delimiter right there.
-    mutating func skipName(_ alphabet: Set<Character>) throws(Malformed) {
+    /// the end delimiter right there. Returns the name.
+    @discardableResult
+    mutating func skipName(_ alphabet: Set<Character>) throws(Malformed) -> String {
         skipWhitespace()
+        let start = position
         skip(alphabet)
+        let name = String(chars[start..<position])
         skipWhitespace()
         try expectEndDelimiter()
+        return name
+    }
+
+    /// The key a section name looks up last: the innermost transform
+    /// argument's last dotted component (`first(a.b.to)` → `to`).
+    static func key(of name: String) -> String? {
+        let argument = name.split(separator: "(").last.map { $0.prefix { $0 != ")" } } ?? ""
+        return argument.split(separator: ".").last.map(String.init)
     }
 
     mutating func expectEndDelimiter() throws(Malformed) {

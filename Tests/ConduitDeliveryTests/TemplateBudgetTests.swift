@@ -71,6 +71,18 @@ import Testing
         #expect(body.utf8.count > 1_000_000)
     }
 
+    @Test func aPassIsChargedTheBodyOfTheSectionsNamingItsListOnly() throws {
+        // 6 KB of text wrapped around a list section, 200 headers: charging
+        // every pass the longest body (the wrapper's) would count 1.2 MB;
+        // the real body is about 10 KB.
+        let message = Self.message(headers: 200)
+        let filler = String(repeating: "f", count: 6000)
+        let template = "{{#envelope}}\(filler)[{{#headers}}\"{{name}}\",{{/headers}}]{{/envelope}}"
+        let body = try render(message, template)
+        #expect(body.hasPrefix(filler + "[\"From\","))
+        #expect(body.utf8.count < 20_000)
+    }
+
     @Test func aTemplateNestedTooDeeplyIsNotParsed() throws {
         // Saved before the checks existed: refused, not a stack overflow.
         let error = try #require(throws: TemplateRenderError.self) {

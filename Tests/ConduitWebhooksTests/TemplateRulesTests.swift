@@ -76,6 +76,12 @@ import Testing
         #expect(shape.largestSectionBytes == "{{$block}}d{{/block}}".utf8.count)
     }
 
+    @Test func sectionBodiesAreMeasuredByTheKeyTheyLookUp() {
+        let shape = TemplateShape.scan("{{#envelope}}wrap{{#a.b.to}}12345{{/a.b.to}}{{#reversed(to)}}1{{/reversed(to)}}{{/envelope}}{{^cc}}no{{/cc}}{{#.}}x{{/.}}")
+        #expect(shape.sectionBytesByKey == ["envelope": 66, "to": 5])
+        #expect(shape.largestSectionBytes == 66)
+    }
+
     @Test func malformedTemplatesAreRefused() {
         #expect(refusal("{{#a}}x")?.contains("not a valid Mustache template") == true)
         #expect(refusal("{{a")?.contains("not a valid Mustache template") == true)

@@ -15,8 +15,10 @@ import Mustache
 /// built-in transforms (`count(to)`, `uppercased(subject)`, …) work. An object or a
 /// list used as a value (`{{{.}}}`, `{{{from}}}`) renders as its JSON.
 enum MeteredView {
-    /// The view of `value` (`nil` for `null`) and the length of its JSON text.
-    static func build(_ value: JSONValue, meter: RenderMeter) -> (node: Any?, jsonBytes: Int) {
+    /// The view of `value` (`nil` for `null`) and the length of its JSON
+    /// text. `key` is the member name `value` is found under (lists are
+    /// charged per pass by the sections that name them).
+    static func build(_ value: JSONValue, key: String? = nil, meter: RenderMeter) -> (node: Any?, jsonBytes: Int) {
         switch value {
         case .null:
             return (nil, 4)
@@ -34,20 +36,20 @@ enum MeteredView {
             var elements: [Any] = []
             var bytes = values.isEmpty ? 2 : 1 + values.count
             for value in values {
-                let (node, length) = build(value, meter: meter)
+                let (node, length) = build(value, key: key, meter: meter)
                 bytes += length
                 if let node { elements.append(node) }
             }
-            return (MeteredList(elements: elements, json: value, jsonBytes: bytes, meter: meter), bytes)
+            return (MeteredList(elements: elements, json: value, jsonBytes: bytes, key: key, meter: meter), bytes)
         case let .object(pairs):
             var members: [(String, Any)] = []
             var bytes = pairs.isEmpty ? 2 : 1 + pairs.count
-            for (key, value) in pairs {
-                let (node, length) = build(value, meter: meter)
-                bytes += JSONEscaping.escapedBytes(key) + 3 + length
-                if let node { members.append((key, node)) }
+            for (name, member) in pairs {
+                let (node, length) = build(member, key: name, meter: meter)
+                bytes += JSONEscaping.escapedBytes(name) + 3 + length
+                if let node { members.append((name, node)) }
             }
-            return (MeteredObject(members: members, json: value, jsonBytes: bytes, meter: meter), bytes)
+            return (MeteredObject(members: members, json: value, jsonBytes: bytes, key: key, meter: meter), bytes)
         }
     }
 }
@@ -107,6 +109,8 @@ struct MeteredObject: MustacheParent, MustacheCustomRenderable, MustacheTransfor
     let members: [(String, Any)]
     let json: JSONValue
     let jsonBytes: Int
+    /// The member name it is found under (`enumerated(from)` is a list under `from`).
+    let key: String?
     let meter: RenderMeter
 
     func child(named name: String) -> Any? {
@@ -131,20 +135,20 @@ struct MeteredObject: MustacheParent, MustacheCustomRenderable, MustacheTransfor
 
     /// `{key, value}` objects, as swift-mustache's Dictionary transforms give.
     private func pairs(_ list: [(String, Any)]) -> MeteredList {
-        guard case let .object(jsonMembers) = json else { return MeteredList(elements: [], json: .array([]), jsonBytes: 2, meter: meter) }
+        guard case let .object(jsonMembers) = json else { return MeteredList(elements: [], json: .array([]), jsonBytes: 2, key: key, meter: meter) }
         var elements: [Any] = []
         var jsonPairs: [JSONValue] = []
-        for (key, node) in list {
-            let value = jsonMembers.first { $0.0 == key }?.1 ?? .null
-            let pairJSON = JSONValue.object([("key", .string(key)), ("value", value)])
+        for (name, node) in list {
+            let value = jsonMembers.first { $0.0 == name }?.1 ?? .null
+            let pairJSON = JSONValue.object([("key", .string(name)), ("value", value)])
             jsonPairs.append(pairJSON)
             elements.append(MeteredObject(
-                members: [("key", MeteredText(string: key, meter: meter)), ("value", node)], json: pairJSON,
-                jsonBytes: pairJSON.serialized().utf8.count, meter: meter
+                members: [("key", MeteredText(string: name, meter: meter)), ("value", node)], json: pairJSON,
+                jsonBytes: pairJSON.serialized().utf8.count, key: key, meter: meter
             ))
         }
         let listJSON = JSONValue.array(jsonPairs)
-        return MeteredList(elements: elements, json: listJSON, jsonBytes: listJSON.serialized().utf8.count, meter: meter)
+        return MeteredList(elements: elements, json: listJSON, jsonBytes: listJSON.serialized().utf8.count, key: key, meter: meter)
     }
 }
 
@@ -153,19 +157,25 @@ struct MeteredList: MustacheSequence, MustacheParent, MustacheCustomRenderable, 
     let elements: [Any]
     let json: JSONValue
     let jsonBytes: Int
+    /// The member name it is found under: the sections that iterate it are
+    /// `{{#key}}` ones, and a pass is charged their longest body.
+    let key: String?
     let meter: RenderMeter
 
     struct Iterator: IteratorProtocol {
         var remaining: IndexingIterator<[Any]>
+        let passBytes: Int
         let meter: RenderMeter
 
         mutating func next() -> Any? {
-            guard let element = remaining.next(), meter.iterate() else { return nil }
+            guard let element = remaining.next(), meter.iterate(bytes: passBytes) else { return nil }
             return element
         }
     }
 
-    func makeIterator() -> Iterator { Iterator(remaining: elements.makeIterator(), meter: meter) }
+    func makeIterator() -> Iterator {
+        Iterator(remaining: elements.makeIterator(), passBytes: meter.passBytes(key: key), meter: meter)
+    }
 
     func child(named: String) -> Any? { nil }
 
@@ -180,7 +190,7 @@ struct MeteredList: MustacheSequence, MustacheParent, MustacheCustomRenderable, 
         case "empty": return elements.isEmpty
         case "reversed":
             guard case let .array(values) = json else { return nil }
-            return MeteredList(elements: elements.reversed(), json: .array(values.reversed()), jsonBytes: jsonBytes, meter: meter)
+            return MeteredList(elements: elements.reversed(), json: .array(values.reversed()), jsonBytes: jsonBytes, key: key, meter: meter)
         default: return nil
         }
     }

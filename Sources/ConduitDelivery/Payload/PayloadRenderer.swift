@@ -52,7 +52,7 @@ public enum PayloadRenderer {
             // back to the default body.
             return Array(defaultBody.utf8)
         }
-        let meter = RenderMeter(budget: budget, bytesPerIteration: shape.largestSectionBytes)
+        let meter = RenderMeter(budget: budget, shape: shape)
         // The template's own text outside any section renders once.
         _ = meter.charge(bytes: template.utf8.count)
         let view = MeteredView.build(payload, meter: meter).node ?? [String: Any]()

@@ -1,3 +1,5 @@
+import ConduitWebhooks
+
 /// How much work one rendering of a `payload_template` may do
 /// (docs/DELIVERY.md, "Templates"). Sections multiply: twelve nested
 /// `{{#headers}}` over 20 headers are 20^12 passes, so a template that is
@@ -8,8 +10,9 @@ public struct RenderBudget: Sendable, Equatable {
     public var maxIterations: Int
     /// Bytes of output. Counted while rendering, so a render stops as soon
     /// as it is over: each value by its JSON-escaped length (an object or
-    /// list by its JSON), plus for every pass the length of the longest
-    /// section body; the finished body is measured again.
+    /// list by its JSON), plus for every pass over a list the length of the
+    /// longest section body naming that list; the finished body is measured
+    /// again.
     public var maxOutputBytes: Int
 
     public static let defaultMaxIterations = 100_000
@@ -45,30 +48,42 @@ public struct TemplateRenderError: Error, Sendable, Equatable, CustomStringConve
 /// to every metered value, which then render nothing and iterate no more:
 /// what is left of the render is bounded by the template's own size.
 /// Used by one thread (the render runs synchronously), hence not Sendable.
+/// (ConduitWebhooks' `TemplateShape` says how long section bodies are.)
 final class RenderMeter {
     let budget: RenderBudget
-    /// Charged per pass: the longest section body's bytes (`TemplateShape`).
-    let bytesPerIteration: Int
+    /// The text a pass over a list under a given key renders by itself: the
+    /// longest body of the `{{#key}}` sections (`TemplateShape`).
+    let passBytesByKey: [String: Int]
+    /// For a list no section names (there should be none): the longest
+    /// section body of all.
+    let largestPassBytes: Int
     private(set) var iterations = 0
     private(set) var outputBytes = 0
     private(set) var exceeded: TemplateRenderError?
 
-    init(budget: RenderBudget, bytesPerIteration: Int) {
+    init(budget: RenderBudget, shape: TemplateShape) {
         self.budget = budget
-        self.bytesPerIteration = bytesPerIteration
+        passBytesByKey = shape.sectionBytesByKey
+        largestPassBytes = shape.largestSectionBytes
     }
 
     var isExhausted: Bool { exceeded != nil }
 
-    /// One more pass over a section body; `false` when the budget does not allow it.
-    func iterate() -> Bool {
+    /// What one pass over the list under `key` is charged for its text.
+    func passBytes(key: String?) -> Int {
+        key.flatMap { passBytesByKey[$0] } ?? largestPassBytes
+    }
+
+    /// One more pass over a section body of `bytes`; `false` when the
+    /// budget does not allow it.
+    func iterate(bytes: Int) -> Bool {
         guard exceeded == nil else { return false }
         iterations += 1
         if iterations > budget.maxIterations {
             exceeded = .iterations(budget.maxIterations)
             return false
         }
-        return charge(bytes: bytesPerIteration)
+        return charge(bytes: bytes)
     }
 
     /// `bytes` more of output; `false` when the budget does not allow them.
