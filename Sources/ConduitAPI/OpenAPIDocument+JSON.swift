@@ -2063,7 +2063,7 @@ extension OpenAPIDocument {
             }
           },
           "422": {
-            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain), or a body that is not JSON of this shape (invalid_request)",
+            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain; a payload_template over 64 KiB, nesting sections deeper than 8 or not valid Mustache is invalid_payload_template), or a body that is not JSON of this shape (invalid_request)",
             "content": {
               "application/json": {
                 "schema": {
@@ -2215,7 +2215,7 @@ extension OpenAPIDocument {
             }
           },
           "422": {
-            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain), or a body that is not JSON of this shape (invalid_request)",
+            "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain; a payload_template over 64 KiB, nesting sections deeper than 8 or not valid Mustache is invalid_payload_template), or a body that is not JSON of this shape (invalid_request)",
             "content": {
               "application/json": {
                 "schema": {
@@ -2443,7 +2443,7 @@ extension OpenAPIDocument {
           "Webhooks"
         ],
         "summary": "Simulate an incoming email and trigger the webhook",
-        "description": "Constructs a synthetic email message and delivers it to the webhook target, recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error. The body is optional; absent fields get defaults.",
+        "description": "Constructs a synthetic email message and delivers it to the webhook target, recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error (a payload_template that exceeds its render budget is reported in error, with http_status null, and nothing is sent). The body is optional; absent fields get defaults.",
         "security": [
           {
             "bearerAuth": []

@@ -121,9 +121,21 @@ enum FieldRules {
         return headers
     }
 
+    /// Size and nesting are checked by `TemplateShape`'s flat scan before
+    /// swift-mustache sees the text: its parser recurses once per nested
+    /// section, and a few thousand of them overflow the stack.
     static func payloadTemplate(_ raw: String) throws(ResourceError) -> String? {
         if raw.isEmpty { return nil }
-        guard raw.utf8.count <= 65_536 else { throw invalid("invalid_payload_template", "payload_template must be at most 64 KiB") }
+        guard raw.utf8.count <= TemplateLimits.maxBytes else {
+            throw invalid("invalid_payload_template", "payload_template must be at most \(TemplateLimits.maxBytes / 1024) KiB")
+        }
+        let shape = TemplateShape.scan(raw)
+        guard shape.depth <= TemplateLimits.maxDepth else {
+            throw invalid("invalid_payload_template", "payload_template nests sections deeper than \(TemplateLimits.maxDepth)")
+        }
+        if let malformed = shape.malformed {
+            throw invalid("invalid_payload_template", "payload_template is not a valid Mustache template: \(malformed)")
+        }
         do {
             _ = try MustacheTemplate(string: raw)
         } catch {

@@ -16,6 +16,16 @@ import Testing
         ("fec0::1", .private), ("ff02::1", .multicast), ("2001:db8::1", .reserved), ("100::1", .reserved),
         // IPv4 carried in IPv6 is judged as the IPv4 address.
         ("::ffff:127.0.0.1", .loopback), ("::ffff:10.0.0.1", .private), ("::ffff:8.8.8.8", .global),
+        // Issue 12 item 14: local-use NAT64, Teredo, the 6to4 relay anycast,
+        // shared address space and benchmarking are never global.
+        ("64:ff9b:1::1", .private), ("64:ff9b:1:ffff:ffff:ffff:ffff:ffff", .private), ("64:ff9b:1::808:808", .private),
+        ("64:ff9b:2::1", .global),
+        ("2001::1", .reserved), ("2001:0:4136:e378:8000:63bf:3fff:fdd2", .reserved), ("2001:0:ffff::1", .reserved),
+        ("2001:1::1", .global), ("2001:4860:4860::8888", .global),
+        ("192.88.99.1", .reserved), ("192.88.99.255", .reserved), ("192.88.98.1", .global), ("192.88.100.1", .global),
+        ("100.64.0.0", .private), ("100.127.255.255", .private), ("100.63.255.255", .global),
+        ("198.18.0.0", .private), ("198.19.255.255", .private), ("198.17.255.255", .global), ("198.20.0.1", .global),
+        ("::ffff:192.88.99.1", .reserved), ("2002:c058:6301::1", .reserved), ("::ffff:100.64.0.1", .private),
         ("::127.0.0.1", .loopback), ("64:ff9b::a9fe:a9fe", .linkLocal), ("2002:7f00:1::1", .loopback), ("2002:0808:0808::1", .global),
     ])
     func scopes(_ text: String, _ expected: AddressScope) throws {

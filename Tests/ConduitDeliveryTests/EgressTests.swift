@@ -13,6 +13,10 @@ import Testing
         ("192.168.1.1", "private"), ("172.16.0.1", "private"), ("100.64.0.1", "private"), ("169.254.169.254", "link-local"),
         ("fe80::1", "link-local"), ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("224.0.0.1", "multicast"),
         ("ff02::1", "multicast"), ("fc00::1", "private"), ("::ffff:10.0.0.1", "private"), ("64:ff9b::7f00:1", "loopback"),
+        // Issue 12 item 14.
+        ("64:ff9b:1::a00:1", "private"), ("64:ff9b:1::808:808", "private"), ("2001::1", "reserved"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "reserved"), ("192.88.99.1", "reserved"), ("100.127.255.254", "private"),
+        ("198.18.0.1", "private"), ("198.19.255.254", "private"),
     ])
     func refusesNonGlobal(address: String, scope: String) throws {
         let ip = try #require(IPAddress(address))

@@ -53,7 +53,8 @@ extension DeliveryEngine {
             rcptTo: claim.delivery.rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
             authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag
         )
-        let body = PayloadRenderer.render(message: parsed, context: context, template: claim.webhook.payloadTemplate)
+        // A template past its render budget throws: a permanent failure below.
+        let body = try await PayloadRenderer.render(message: parsed, context: context, template: claim.webhook.payloadTemplate)
         let request = try WebhookRequest.signed(
             webhook: claim.webhook, messageID: claim.delivery.id, timestamp: Int(Date().timeIntervalSince1970),
             body: body, userAgent: settings.userAgent

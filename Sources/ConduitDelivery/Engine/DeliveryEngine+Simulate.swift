@@ -17,9 +17,11 @@ extension DeliveryEngine: WebhookSimulating {
         let raw = SimulatedMessage.build(id: id, from: input.from, to: rcptTo, subject: input.subject, text: input.text, date: now)
         let parsed = MIMEParser.parse(raw)
         let context = PayloadContext(id: id, webhookID: webhook.id, receivedAt: now, mailFrom: input.from, rcptTo: rcptTo)
-        let body = PayloadRenderer.render(message: parsed, context: context, template: webhook.payloadTemplate)
         let response: WebhookResponse
         do {
+            // A template past its render budget ends the simulation with its
+            // reason, as it would end a real attempt; nothing is sent.
+            let body = try await PayloadRenderer.render(message: parsed, context: context, template: webhook.payloadTemplate)
             let request = try WebhookRequest.signed(
                 webhook: webhook, messageID: id, timestamp: Int(now.timeIntervalSince1970), body: body, userAgent: settings.userAgent
             )

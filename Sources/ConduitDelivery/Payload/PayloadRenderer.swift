@@ -1,9 +1,17 @@
+import ConduitCore
 public import ConduitMIME
+import ConduitWebhooks
+import Foundation
 import Mustache
 
 /// The body of a webhook POST: the DESIGN §6 JSON, or the webhook's
 /// Mustache `payload_template` rendered over that same object with every
 /// `{{value}}` escaped for the inside of a JSON string.
+///
+/// A template's rendering is bounded (`RenderBudget`) and runs on
+/// `renderThreads`, never on Swift's cooperative pool: a heavy template
+/// costs one of those threads for a bounded time while the API, SMTP and
+/// other deliveries go on.
 public enum PayloadRenderer {
     /// The registered name of `JSONStringContentType`.
     static let contentTypeName = "CONDUIT_JSON"
@@ -12,32 +20,47 @@ public enum PayloadRenderer {
         MustacheContentTypes.register(JSONStringContentType(), named: contentTypeName)
     }()
 
-    public static func render(message: ParsedMessage, context: PayloadContext, template: String?) -> [UInt8] {
+    /// Dedicated threads for building and rendering bodies: half the cores
+    /// (at least one), so renders never take every core from the listeners.
+    static let renderThreads = BlockingWork(width: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+
+    /// Builds the body on `renderThreads`.
+    /// - Throws: `TemplateRenderError` when the template passes its budget
+    ///   or cannot be rendered safely; the attempt fails for good.
+    public static func render(message: ParsedMessage, context: PayloadContext, template: String?) async throws -> [UInt8] {
+        try await renderThreads.run { try renderNow(message: message, context: context, template: template) }
+    }
+
+    /// Builds the body on the calling thread (tests; `render` runs this on
+    /// the render threads).
+    static func renderNow(message: ParsedMessage, context: PayloadContext, template: String?, budget: RenderBudget? = nil) throws -> [UInt8] {
         let payload = WebhookPayload.payloadJSON(message: message, context: context)
-        guard let template, !template.isEmpty else { return Array(payload.serialized().utf8) }
+        let defaultBody = payload.serialized()
+        guard let template, !template.isEmpty else { return Array(defaultBody.utf8) }
+        let budget = budget ?? .forDefaultBody(bytes: defaultBody.utf8.count)
+        // Templates are checked when saved; one saved before those checks
+        // existed must not crash the parser (it recurses per nested section).
+        let shape = TemplateShape.scan(template)
+        guard shape.depth <= TemplateLimits.maxDepth, template.utf8.count <= TemplateLimits.maxBytes else {
+            throw TemplateRenderError.unsafe("it is longer than \(TemplateLimits.maxBytes) bytes or nests sections deeper than \(TemplateLimits.maxDepth)")
+        }
         _ = registration
         // The pragma makes JSON escaping the default; a template may still
         // switch it or use `{{{raw}}}`, as Mustache allows.
         guard let compiled = try? MustacheTemplate(string: "{{% CONTENT_TYPE: \(contentTypeName)}}" + template) else {
-            // Templates are validated when saved; one that no longer parses
-            // (a library upgrade) falls back to the default body.
-            return Array(payload.serialized().utf8)
+            // A template that no longer parses (a library upgrade) falls
+            // back to the default body.
+            return Array(defaultBody.utf8)
         }
-        return Array(compiled.render(mustacheValue(payload) ?? [String: Any]()).utf8)
-    }
-
-    /// The payload as Mustache sees it: `null` members are left out, so
-    /// `{{tag}}` renders nothing and `{{#tag}}…{{/tag}}` is skipped for them.
-    static func mustacheValue(_ value: JSONValue) -> Any? {
-        switch value {
-        case .null: nil
-        case let .bool(bool): bool
-        case let .int(int): int
-        case let .string(string): string
-        case let .array(values): values.compactMap(mustacheValue)
-        case let .object(members):
-            Dictionary(members.compactMap { key, member in mustacheValue(member).map { (key, $0) } }, uniquingKeysWith: { first, _ in first })
-        }
+        let meter = RenderMeter(budget: budget, shape: shape)
+        // The template's own text outside any section renders once.
+        _ = meter.charge(bytes: template.utf8.count)
+        let view = MeteredView.build(payload, meter: meter).node ?? [String: Any]()
+        let rendered = compiled.render(view)
+        if let exceeded = meter.exceeded { throw exceeded }
+        let body = Array(rendered.utf8)
+        guard body.count <= budget.maxOutputBytes else { throw TemplateRenderError.output(budget.maxOutputBytes) }
+        return body
     }
 }
 
