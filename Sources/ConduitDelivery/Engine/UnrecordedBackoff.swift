@@ -48,9 +48,4 @@ struct UnrecordedBackoff {
     mutating func release(_ deliveryID: String) {
         until.removeValue(forKey: deliveryID)
     }
-
-    /// Drops the entries whose time has passed.
-    mutating func prune(now: Date) {
-        until = until.filter { $0.value > now }
-    }
 }
