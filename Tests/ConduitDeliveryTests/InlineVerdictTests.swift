@@ -59,4 +59,19 @@ import Testing
         #expect(status == nil && reason.contains("whsec_"))
         await f.close()
     }
+
+    @Test func aSiblingWaitingForABusyWebhookKeepsTheMessageAccepted() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 1)
+        let busy = try f.webhook()
+        let refusing = try f.webhook(secret: "whsec_?")
+        // The busy webhook's one slot is taken by a POST still running.
+        try f.spool(to: [busy])
+        #expect(try f.engine.claimDue(now: Date()).claims.map(\.webhook.id) == [busy.id])
+
+        let both = try f.spool(to: [busy, refusing])
+        #expect(await f.engine.deliverInline(messageID: both[0].messageID, timeout: .seconds(10)) == .accepted)
+        #expect(try f.delivery(both[0].id)?.state == .pending && f.delivery(both[0].id)?.attempts == 0)
+        #expect(try f.delivery(both[1].id)?.state == .failed)
+        await f.close()
+    }
 }
