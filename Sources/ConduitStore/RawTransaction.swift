@@ -105,11 +105,15 @@ struct RawTransaction {
 
     /// Visits entries whose key starts with `prefix`, in key order (or
     /// reverse), strictly after `after` when given, until `visit` returns false.
+    /// The first `skip` entries of the range are stepped over without being
+    /// copied or visited (paging costs a cursor step per skipped entry, and
+    /// the scan ends as soon as the range does).
     func scan(
         _ database: String,
         prefix: [UInt8] = [],
         after: [UInt8]? = nil,
         reverse: Bool = false,
+        skip: Int = 0,
         visit: (_ key: [UInt8], _ value: [UInt8]) throws -> Bool
     ) throws {
         let dbi = try dbi(database)
@@ -121,6 +125,12 @@ struct RawTransaction {
         var value = MDB_val()
         var rc = try position(cursor, prefix: prefix, after: after, reverse: reverse, key: &key, value: &value)
         let step = reverse ? MDB_PREV : MDB_NEXT
+        var skipped = 0
+        while rc == 0, skipped < skip {
+            guard Self.starts(key, with: prefix) else { return }
+            skipped += 1
+            rc = mdb_cursor_get(cursor, &key, &value, step)
+        }
         while rc == 0 {
             let k = Self.bytes(key)
             // The cursor starts inside the prefix range, so leaving it ends the scan.
@@ -184,6 +194,13 @@ struct RawTransaction {
     static func validate(_ key: [UInt8]) throws(StoreError) {
         guard !key.isEmpty else { throw StoreError.invalidKey("empty key") }
         guard key.count <= maxKeySize else { throw StoreError.invalidKey("key of \(key.count) bytes exceeds \(maxKeySize)") }
+    }
+
+    /// Whether the key in the map starts with `prefix`, compared in place.
+    static func starts(_ key: MDB_val, with prefix: [UInt8]) -> Bool {
+        guard !prefix.isEmpty else { return true }
+        guard key.mv_size >= prefix.count, let data = key.mv_data else { return false }
+        return UnsafeRawBufferPointer(start: data, count: prefix.count).elementsEqual(prefix)
     }
 
     static func bytes(_ value: MDB_val) -> [UInt8] {

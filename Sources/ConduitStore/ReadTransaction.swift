@@ -21,15 +21,27 @@ public struct ReadTransaction {
     }
 
     /// Every record an index maps `key` to, oldest id first (newest first with `newestFirst`).
+    /// `offset` entries are skipped first without reading their records (one
+    /// cursor step each), so a page far down a long list costs no decoding.
     public func list<R: StoreRecord>(
-        _ type: R.Type, index name: String, key: String, newestFirst: Bool = false, limit: Int = .max
+        _ type: R.Type, index name: String, key: String, newestFirst: Bool = false, offset: Int = 0, limit: Int = .max
     ) throws -> [R] {
         let index = try Self.index(R.self, name)
         guard let prefix = try? RecordCodec.checkedKey(key) else { return [] }
         var records: [R] = []
-        try raw.scan("\(R.tableName).\(name)", prefix: index.isUnique ? prefix : prefix + [0], reverse: newestFirst) { entryKey, id in
+        guard limit > 0 else { return records }
+        // A unique index's prefix range also holds longer keys, which must not
+        // count as skipped entries: skip by visiting there (unique lists are short).
+        let skipInPlace = index.isUnique ? 0 : max(0, offset)
+        var toDrop = index.isUnique ? max(0, offset) : 0
+        try raw.scan("\(R.tableName).\(name)", prefix: index.isUnique ? prefix : prefix + [0], reverse: newestFirst,
+                     skip: skipInPlace) { entryKey, id in
             // A unique index scanned by prefix also sees longer keys; keep exact matches.
             if index.isUnique, entryKey != prefix { return true }
+            if toDrop > 0 {
+                toDrop -= 1
+                return true
+            }
             if let record = try get(R.self, id: String(decoding: id, as: UTF8.self)) { records.append(record) }
             return records.count < limit
         }

@@ -130,14 +130,17 @@ public final class WebhookService: Sendable {
     }
 
     /// One page of a webhook's delivery log, newest first (DESIGN §3).
+    /// The rows before the page are skipped as index entries, never read, so
+    /// any page costs at most one cursor step per row before it plus the
+    /// page's own rows; a page past the end stops where the log does.
     /// - Parameters: page from 1; pageSize 1…100 (the caller validates).
     public func logs(accountID: String, webhookID: String, page: Int, pageSize: Int) throws -> [DeliveryLog] {
         _ = try get(accountID: accountID, id: webhookID)
-        let (end, overflow) = page.multipliedReportingOverflow(by: pageSize)
+        guard page >= 1, pageSize >= 1 else { return [] }
+        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: pageSize)
         guard !overflow else { return [] }
         return try store.read { txn in
-            Array(try txn.list(DeliveryLog.self, index: "by_webhook", key: webhookID, newestFirst: true, limit: end)
-                .dropFirst(end - pageSize))
+            try txn.list(DeliveryLog.self, index: "by_webhook", key: webhookID, newestFirst: true, offset: offset, limit: pageSize)
         }
     }
 

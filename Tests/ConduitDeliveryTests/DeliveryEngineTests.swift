@@ -20,12 +20,15 @@ import Testing
         let engine: DeliveryEngine
         let settings: DeliverySettings
 
-        init(maxInFlightPerWebhook: Int = 2, batchSize: Int = 256, maxAge: Duration = .seconds(72 * 3600)) async throws {
+        init(
+            maxInFlightPerWebhook: Int = 2, batchSize: Int = 256, maxAge: Duration = .seconds(72 * 3600),
+            retryInitial: Duration = .seconds(30), mapSizeBytes: Int = 32 << 20
+        ) async throws {
             var template = Array("/tmp/conduit-delivery-test-XXXXXX".utf8CString)
             let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
             precondition(made != nil, "mkdtemp failed")
             directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            store = try Store(path: directory, mapSizeBytes: 32 << 20,
+            store = try Store(path: directory, mapSizeBytes: mapSizeBytes,
                               schema: Schema(version: 1, records: [Webhook.self] + Spool.recordTypes, rawDatabases: Spool.rawDatabases))
             let logger = Logger(label: "test")
             proxy = try await EgressProxy.start(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
@@ -33,7 +36,7 @@ import Testing
             client = WebhookHTTPClient(proxy: proxy, timeout: .seconds(1), maxConnectionsPerHost: 2, logger: logger)
             settings = DeliverySettings(
                 timeout: .seconds(1),
-                schedule: RetrySchedule(initial: .seconds(30), maximum: .seconds(3600), maxAge: maxAge),
+                schedule: RetrySchedule(initial: retryInitial, maximum: .seconds(3600), maxAge: maxAge),
                 maxInFlightPerWebhook: maxInFlightPerWebhook, userAgent: "Conduit/test", batchSize: batchSize
             )
             engine = DeliveryEngine(store: store, client: client, settings: settings, logger: logger)
@@ -46,9 +49,11 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
 
-        func webhook(rateLimit: Int = 0, active: Bool = true) throws -> Webhook {
+        /// A webhook; `secret: "whsec_?"` makes one whose attempts fail
+        /// permanently before any POST (the secret cannot sign).
+        func webhook(rateLimit: Int = 0, active: Bool = true, secret: String? = nil) throws -> Webhook {
             let hook = Webhook(id: Identifier.generate().rawValue, accountID: "acct", address: "a\(UUID().uuidString.prefix(8).lowercased())@x.example",
-                               targetURL: "https://hooks.example/in", secret: "whsec_" + Data(Array(repeating: 1, count: 24)).base64EncodedString(),
+                               targetURL: "https://hooks.example/in", secret: secret ?? "whsec_" + Data(Array(repeating: 1, count: 24)).base64EncodedString(),
                                customHeaders: [:], payloadTemplate: nil, rateLimit: rateLimit, active: active, smtpSecurityPolicyID: nil,
                                createdAt: Date())
             try store.write { try $0.insert(hook) }

@@ -127,6 +127,33 @@ import Testing
         #expect(try store.read { try $0.scan(Gadget.self, limit: 0) }.isEmpty)
     }
 
+    /// The same table as `Widget`, with only an id: writing one over a
+    /// widget leaves bytes that no longer decode as a `Widget`.
+    struct WidgetShell: StoreRecord {
+        static let tableName = Widget.tableName
+        var id: String
+    }
+
+    @Test func listSkipsItsOffsetWithoutReadingThoseRecords() throws {
+        defer { directory.cleanup() }
+        let store = try openStore()
+        let widgets = (0..<10).map { Widget(name: "w\($0)", owner: "ann", payload: String(repeating: "x", count: 100)) }
+        try store.write { txn in for w in widgets { try txn.insert(w) } }
+        // Newest first, the first six are skipped: make them undecodable.
+        // Reading any of them would throw StoreError.corrupted.
+        try store.write { txn in for w in widgets.suffix(6) { try txn.update(WidgetShell(id: w.id)) } }
+        let page = try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", newestFirst: true, offset: 6, limit: 3) }
+        #expect(page.map(\.name) == ["w3", "w2", "w1"])
+        let oldestFirst = try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: 2, limit: 2) }
+        #expect(oldestFirst.map(\.name) == ["w2", "w3"])
+        // Past the end: empty, and the scan stops where the key's entries end.
+        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: 10) }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: Int.max, limit: 100) }.isEmpty)
+        // A unique index's offset counts exact matches only.
+        #expect(try store.read { try $0.list(Widget.self, index: "by_name", key: "w1", offset: 1) }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: "by_name", key: "w1", offset: 0) }.map(\.name) == ["w1"])
+    }
+
     @Test func dataSurvivesCloseAndReopen() throws {
         defer { directory.cleanup() }
         let w = Widget(name: "persistent", owner: "o")

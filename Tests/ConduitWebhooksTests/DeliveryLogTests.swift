@@ -60,6 +60,36 @@ import Testing
         #expect(throws: ResourceError.notFound) { try f.service.logs(accountID: "someone-else", webhookID: hook.id, page: 1, pageSize: 50) }
     }
 
+    /// The delivery-log table with only an id: a row overwritten with it no
+    /// longer decodes, so a page that read it would fail.
+    struct UnreadableLog: StoreRecord {
+        static let tableName = DeliveryLog.tableName
+        var id: String
+    }
+
+    @Test func aFarPageReadsNoRowBeforeIt() throws {
+        let f = try Fixture()
+        let hook = try f.webhook()
+        let rows = try f.store.write { txn in
+            try (0..<3000).map { n in
+                let row = DeliveryLog(id: Identifier.generate().rawValue, webhookID: hook.id, accountID: "acct", deliveryID: nil,
+                                      messageID: "m\(n)", smtpMessageID: nil, sender: "s@example.org", attemptedAt: Date(), durationMs: 1,
+                                      httpStatus: 200, error: nil, simulated: false)
+                try txn.insert(row)
+                return row
+            }
+        }
+        // The 2,900 newest rows (pages 1…29 of 100) cannot be decoded any more:
+        // page 30 is served only if none of them is read.
+        try f.store.write { txn in for row in rows.suffix(2900) { try txn.update(UnreadableLog(id: row.id)) } }
+        let page = try f.service.logs(accountID: "acct", webhookID: hook.id, page: 30, pageSize: 100)
+        #expect(page.map(\.id) == rows.prefix(100).reversed().map(\.id))
+        let start = ContinuousClock.now
+        #expect(try f.service.logs(accountID: "acct", webhookID: hook.id, page: 1_000_000, pageSize: 100).isEmpty)
+        #expect(try f.service.logs(accountID: "acct", webhookID: hook.id, page: 31, pageSize: 100).isEmpty)
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+
     @Test func retentionRemovesOnlyOldRows() throws {
         let f = try Fixture()
         let hook = try f.webhook()

@@ -4,6 +4,7 @@ import ConduitStore
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 
 extension DeliveryEngine {
     /// One POST of a leased delivery and its recorded outcome. `nil` when
@@ -64,13 +65,14 @@ extension DeliveryEngine {
 
     /// Writes the outcome; returns the delivery's resulting state.
     @discardableResult
-    private func record(
+    func record(
         _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?, attemptedAt: Date
     ) async -> Delivery.State {
         do {
             let state = try await outcomes.record(OutcomeWriter.Entry(
                 claim: claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt
             ))
+            unrecorded.withLock { if !$0.isEmpty { $0.release(claim.delivery.id) } }
             switch state {
             case .delivered: metrics.delivered.increment()
             case .pending: metrics.retried.increment()
@@ -78,10 +80,37 @@ extension DeliveryEngine {
             case .dead: metrics.dead.increment()
             }
             return state
+        } catch let error as StoreError where error.isCapacity {
+            // Counted like any failed attempt: the delivery stays pending
+            // and its next POST backs off.
+            metrics.retried.increment()
+            await backOffUnrecorded(claim, error: error)
+            return .pending
         } catch {
             // The lease stays: the delivery comes due again when it expires.
             logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(claim.delivery.id)", "error": "\(error)"])
             return .pending
         }
+    }
+
+    /// The store had no room for the outcome: hold the delivery back as a
+    /// failed attempt would be (`RetrySchedule` after `attempts`, which the
+    /// lease already raised on disk), never sooner than its lease ends, in
+    /// memory and — when that small update fits — in the lease on disk, so a
+    /// full store does not turn every lease end into another POST.
+    func backOffUnrecorded(_ claim: DeliveryClaim, error: StoreError) async {
+        let now = Date()
+        let delay = settings.schedule.delay(afterAttempts: claim.delivery.attempts, random: Double.random(in: 0..<1))
+        let retryAt = max(claim.delivery.leasedUntil ?? now, now.addingTimeInterval(delay.seconds))
+        let remembered = unrecorded.withLock { $0.hold(claim.delivery.id, until: retryAt, now: now) }
+        let store = store
+        let onDisk = await Result {
+            try await io.run { try store.write { txn in try DeliveryRecorder.extendLease(claim, until: retryAt, now: now, in: txn) } }
+        }
+        logger.error("recording a delivery outcome failed: the store is full", metadata: [
+            "delivery": "\(claim.delivery.id)", "attempt": "\(claim.delivery.attempts)", "error": "\(error)",
+            "next_attempt_in_s": "\(Int(retryAt.timeIntervalSince(now).rounded()))",
+            "held_in_memory": "\(remembered)", "lease_extended": "\((try? onDisk.get()) ?? false)",
+        ])
     }
 }

@@ -29,6 +29,7 @@ extension DeliveryEngine {
         let snapshot = state.withLock { $0 }
         guard !snapshot.stopping else { return Pass(claims: [], nextDue: nil) }
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
+        let held = heldBack()
         let window = settings.batchSize
         let (pass, cursor) = try webhookOfDelivery.withLock { known in try store.write { txn in
             if known.count > Self.maxRemembered { known.removeAll(keepingCapacity: true) }
@@ -41,6 +42,7 @@ extension DeliveryEngine {
             var claims: [DeliveryClaim] = []
             for entry in entries {
                 if plan.atGlobalLimit { break }
+                if let held, held.isHeld(entry.id, now: now) { continue }
                 if let webhookID = known[entry.id], plan.isBusy(webhookID) { continue }
                 guard let delivery = try txn.reader.get(Delivery.self, id: entry.id) else { continue }
                 known[delivery.id] = delivery.webhookID
@@ -59,13 +61,20 @@ extension DeliveryEngine {
         let snapshot = state.withLock { $0 }
         guard !snapshot.stopping else { return [] }
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
+        let held = heldBack()
         let claims = try store.write { txn in
             try txn.reader.deliveries(ofMessage: messageID)
-                .filter { $0.state == .pending && $0.nextAttemptAt <= now }
+                .filter { $0.state == .pending && $0.nextAttemptAt <= now && held?.isHeld($0.id, now: now) != true }
                 .compactMap { try plan.consider($0, in: txn) }
         }
         adopt(claims, plan: plan, cursor: nil)
         return claims
+    }
+
+    /// The deliveries held back because their outcome could not be written,
+    /// or `nil` when there are none (the common case costs no copy).
+    private func heldBack() -> UnrecordedBackoff? {
+        unrecorded.withLock { $0.isEmpty ? nil : $0 }
     }
 
     /// After the claiming transaction committed (the leases are on disk):

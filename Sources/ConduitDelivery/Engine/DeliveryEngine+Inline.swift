@@ -1,4 +1,5 @@
 import ConduitCore
+import ConduitStore
 import Foundation
 import Logging
 import Synchronization
@@ -9,6 +10,31 @@ public enum InlineVerdict: Sendable, Equatable {
     case accepted
     /// Answer 550: every delivery of the message failed permanently.
     case rejected(status: Int?, reason: String)
+
+    /// The verdict once the inline attempts are over: 550 only when every
+    /// delivery the message still has (`states`, read from the store after
+    /// the attempts) is over for good, failed or dead. Any delivery still
+    /// pending — one the inline pass did not claim (rate limit, busy webhook),
+    /// one retrying, one whose outcome could not be recorded — may yet be
+    /// delivered, so the message is accepted. No deliveries left means all
+    /// were delivered (the message left the spool). The reason is the first
+    /// permanent failure among the inline `reports`.
+    static func of(reports: [AttemptReport?], states: [Delivery.State]) -> InlineVerdict {
+        guard !states.isEmpty, states.allSatisfy({ $0 == .failed || $0 == .dead }) else { return .accepted }
+        var rejection: InlineVerdict?
+        for case let report? in reports {
+            switch report.outcome {
+            case let .failed(status, reason, _):
+                return .rejected(status: status, reason: reason)
+            case let .retry(status, reason, _):
+                // Retryable, yet over for good: it outlived max_age_hours.
+                rejection = rejection ?? .rejected(status: status, reason: reason)
+            case .delivered:
+                continue
+            }
+        }
+        return rejection ?? .accepted
+    }
 }
 
 extension DeliveryEngine {
@@ -29,12 +55,16 @@ extension DeliveryEngine {
         guard !claims.isEmpty else { return .accepted }
         let tasks = claims.map { start($0) }
         guard let reports = await Self.results(of: tasks, within: timeout) else { return .accepted }
-        var rejection: InlineVerdict?
-        for report in reports {
-            guard let report, case let .failed(status, reason, _) = report.outcome else { return .accepted }
-            rejection = rejection ?? .rejected(status: status, reason: reason)
+        // The reports cover only what was claimed; the store knows every
+        // delivery of the message, the unclaimed ones included.
+        let states: [Delivery.State]
+        do {
+            states = try store.read { try $0.deliveries(ofMessage: messageID).map(\.state) }
+        } catch {
+            logger.error("inline delivery: reading the outcome failed", metadata: ["message": "\(messageID)", "error": "\(error)"])
+            return .accepted
         }
-        return rejection ?? .accepted
+        return InlineVerdict.of(reports: reports, states: states)
     }
 
     /// The tasks' results, or `nil` when they are not all done within `timeout`

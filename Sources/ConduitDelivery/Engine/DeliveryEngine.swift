@@ -32,6 +32,9 @@ public final class DeliveryEngine: Service, Sendable {
     /// it. Only claim passes use it (one at a time); a hint, bounded.
     let webhookOfDelivery = Mutex<[String: String]>([:])
     static let maxRemembered = 200_000
+    /// Deliveries whose outcome the store had no room for, held back with
+    /// an exponential backoff (see `UnrecordedBackoff`).
+    let unrecorded = Mutex(UnrecordedBackoff())
     /// Outcomes are written in groups (one fsync for many POSTs).
     let outcomes: OutcomeWriter
     let metrics = DeliveryMetrics()

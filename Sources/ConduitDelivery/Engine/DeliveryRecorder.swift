@@ -66,6 +66,20 @@ struct DeliveryRecorder {
         return next
     }
 
+    /// Moves the end of `claim`'s lease — and so the delivery's next
+    /// attempt — to `date`, if the lease is still this attempt's. One record
+    /// update and nothing inserted: what still fits when the store is too full
+    /// for the outcome itself. Returns whether it changed the delivery.
+    static func extendLease(_ claim: DeliveryClaim, until date: Date, now: Date, in txn: WriteTransaction) throws -> Bool {
+        guard var delivery = try txn.reader.get(Delivery.self, id: claim.delivery.id), delivery.state == .pending,
+              delivery.leasedUntil != nil, delivery.attempts == claim.delivery.attempts else { return false }
+        delivery.leasedUntil = date
+        delivery.nextAttemptAt = date
+        delivery.updatedAt = now
+        try txn.update(delivery)
+        return true
+    }
+
     /// A log row for one attempt of `delivery`.
     static func log(
         for delivery: Delivery, message: SpooledMessage, smtpMessageID: String?, attemptedAt: Date, durationMs: Int,

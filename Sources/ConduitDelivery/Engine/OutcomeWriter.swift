@@ -90,7 +90,7 @@ final class OutcomeWriter: Sendable {
 }
 
 extension Result where Failure == any Error {
-    fileprivate init(catching body: () async throws -> Success) async {
+    init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
