@@ -48,13 +48,8 @@ extension IdentityService {
             }
             // Per account, over every challenge: a fresh challenge per five
             // guesses must not make the guessing unlimited.
-            do {
-                try checkSecondFactorThrottle(account.id, in: txn, at: when)
-            } catch let error as IdentityError {
-                return .failure(error)
-            }
-            guard consumeSecondFactor(code, of: &account, at: when) else {
-                try recordSecondFactorFailure(account.id, in: txn, at: when)
+            if let refusal = try secondFactorRefusal(code, of: &account, in: txn, at: when) {
+                guard refusal == .invalidTOTP else { return .failure(refusal) }
                 var failed = challenge
                 failed.failedAttempts += 1
                 if failed.failedAttempts >= 5 {
@@ -67,7 +62,6 @@ extension IdentityService {
             }
             try txn.update(account)
             try txn.delete(LoginChallenge.self, id: challenge.id)
-            try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
             return .success(try createSession(for: account.id, in: txn, at: when))
         }
         return try outcome.get()

@@ -79,17 +79,7 @@ extension IdentityService {
         let outcome: Result<Void, IdentityError> = try write { txn in
             guard var account = try txn.reader.get(Account.self, id: principal.accountID) else { return .failure(.unauthorized) }
             guard account.totp != nil else { return .failure(.totpNotEnabled) }
-            do {
-                try checkSecondFactorThrottle(account.id, in: txn, at: when)
-            } catch let error as IdentityError {
-                return .failure(error)
-            }
-            guard consumeSecondFactor(code, of: &account, at: when) else {
-                // Committed: the wrong code counts even though the call fails.
-                try recordSecondFactorFailure(account.id, in: txn, at: when)
-                return .failure(.invalidTOTP)
-            }
-            try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
+            if let refusal = try secondFactorRefusal(code, of: &account, in: txn, at: when) { return .failure(refusal) }
             change(&account)
             account.updatedAt = when
             try txn.update(account)

@@ -72,4 +72,23 @@ extension IdentityService {
     func clearAttempts(_ key: String, in txn: WriteTransaction) throws {
         try txn.delete(SignInFailures.self, id: key)
     }
+
+    /// A TOTP or backup code checked under the per-account second-factor
+    /// throttle, inside the caller's write transaction: `nil` when the code
+    /// was right (the account's failures are forgiven), else the error to
+    /// answer — throttled, or a wrong code whose failure is recorded (it is
+    /// committed with the transaction even though the call fails).
+    func secondFactorRefusal(_ code: String, of account: inout Account, in txn: WriteTransaction, at when: Date) throws -> IdentityError? {
+        do {
+            try checkSecondFactorThrottle(account.id, in: txn, at: when)
+        } catch let error as IdentityError {
+            return error
+        }
+        guard consumeSecondFactor(code, of: &account, at: when) else {
+            try recordSecondFactorFailure(account.id, in: txn, at: when)
+            return .invalidTOTP
+        }
+        try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
+        return nil
+    }
 }
