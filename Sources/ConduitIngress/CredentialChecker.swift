@@ -14,14 +14,20 @@ final class CredentialChecker: Sendable {
     private let store: Store
     private let hasher = PasswordHasher()
     let work: BlockingWork
-    private let decoyHash: String
+    /// A real hash of a random password, for unknown users. Made in the
+    /// scrypt pool, not here: an initializer runs on the cooperative pool,
+    /// and a scrypt there stalls every task sharing its thread.
+    private let decoyHash: Task<String, Never>
 
     /// - Parameter work: where scrypt runs; the process's one pool unless a
     ///   test wants to count what an AUTH costs.
     init(store: Store, work: BlockingWork = .scrypt) {
         self.store = store
         self.work = work
-        self.decoyHash = (try? PasswordHasher().hash(Base64URL.encode(SecureRandom.bytes(16)))) ?? ""
+        let hasher = hasher
+        self.decoyHash = Task {
+            (try? await work.run { try hasher.hash(Base64URL.encode(SecureRandom.bytes(16))) }) ?? ""
+        }
     }
 
     /// The id of the policy `username`/`password` authenticates for, as a
@@ -34,7 +40,7 @@ final class CredentialChecker: Sendable {
             return (policy.id, credential.passwordHash)
         }
         let hasher = hasher
-        let hash = candidate?.hash ?? decoyHash
+        let hash = if let candidate { candidate.hash } else { await decoyHash.value }
         let matched = try await work.run { hasher.verify(password, against: hash) }
         guard matched, let candidate else { return [] }
         return [candidate.policyID]

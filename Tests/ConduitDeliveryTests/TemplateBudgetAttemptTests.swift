@@ -24,9 +24,9 @@ import Testing
             try $0.insert(SpoolEntry(message: message, body: Array("Subject: x\r\n\(headers)\r\nhi\r\n".utf8), deliveries: [delivery], logs: []))
         }
         let claim = try #require(try f.engine.claimDue(now: Date()).claims.first)
-        let started = ContinuousClock.now
+        // How fast it gives up is the integration test's (simulate within 5 s);
+        // here the budget is what ends the render, not a clock.
         let report = try #require(await f.engine.attempt(claim))
-        #expect(ContinuousClock.now - started < .seconds(5))
         guard case let .failed(status, reason, deactivate) = report.outcome else {
             Issue.record("expected a permanent failure, got \(report.outcome)")
             await f.close()
