@@ -66,7 +66,7 @@ deb: deps
 	dpkg-buildpackage -b -us -uc
 	@version=$$(dpkg-parsechangelog -S Version); arch=$$(dpkg --print-architecture); \
 	mv ../conduit_$${version}_$${arch}.deb . && \
-	rm -f ../conduit_$${version}_$${arch}.buildinfo ../conduit_$${version}_$${arch}.changes ../conduit-dbgsym_$${version}_$${arch}.ddeb && \
+	rm -f ../conduit_$${version}_$${arch}.buildinfo ../conduit_$${version}_$${arch}.changes ../conduit-dbgsym_$${version}_$${arch}.deb ../conduit-dbgsym_$${version}_$${arch}.ddeb && \
 	echo "conduit_$${version}_$${arch}.deb"
 
 # lintian on the package make deb built: no errors, no warnings (overrides
@@ -74,7 +74,8 @@ deb: deps
 lintian:
 	lintian --fail-on error,warning --display-level '>=warning' conduit_$$(dpkg-parsechangelog -S Version)_$$(dpkg --print-architecture).deb
 
-# The package in a booted Debian root (Tests/System/system-test.sh). It needs
+# lintian on the package, then the package in a booted Debian root
+# (Tests/System/system-test.sh). It needs
 # root for systemd-nspawn; anywhere else it says so and is skipped.
 system-test:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "system-test: SKIPPED: systemd-nspawn needs root"; exit 0; fi; \
@@ -82,6 +83,7 @@ system-test:
 		echo "system-test: SKIPPED: no systemd-nspawn and no apt-get to install it"; exit 0; fi; \
 	scripts/install-packages.sh $(SYSTEM_TEST_PACKAGES) && \
 	$(MAKE) --no-print-directory deb && \
+	$(MAKE) --no-print-directory lintian && \
 	Tests/System/system-test.sh "$$(ls -t conduit_*_$$(dpkg --print-architecture).deb | head -1)"
 
 # Files only (what the .deb holds); `install` also creates the user and
@@ -98,7 +100,8 @@ install-files:
 	@# Shell completions, written by swift-argument-parser, where bash-completion, zsh and fish look.
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	$(BINARY) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/conduit
+	@# bash-completion sources the file: no #! line (lintian: bash-completion-with-hashbang).
+	$(BINARY) --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/conduit
 	$(BINARY) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_conduit
 	$(BINARY) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/conduit.fish
 	@# Never overwrite an operator's configuration.

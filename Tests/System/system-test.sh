@@ -50,10 +50,10 @@ ts "copied $ROOTFS"
 
 ts "apt-get install ./conduit.deb in the root, not booted"
 # Not /tmp: nspawn mounts a fresh tmpfs there. The dependencies are already
-# in the root, so apt needs no network (--no-download would fail otherwise).
+# in the root and the container has no network, so apt fetches nothing.
 install -m 0644 "$DEB" "$RUN/root/conduit.deb"
 out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network \
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download /root/conduit.deb 2>&1) || fail "apt-get install: $out"
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/conduit.deb 2>&1) || fail "apt-get install: $out"
 [ -L "$RUN/etc/systemd/system/multi-user.target.wants/conduit.service" ] || fail "postinst did not enable the unit offline"
 grep -q '^conduit:' "$RUN/etc/passwd" || fail "postinst did not create the conduit user"
 out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network /usr/bin/conduit check-config 2>&1) || fail "sample config: $out"
