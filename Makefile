@@ -1,7 +1,7 @@
 # Conduit — build, run and test on Debian.
 #   make run    install missing packages, build, serve etc/conduit.dev.toml
 #   make test   install missing packages, build, run every test
-#   make deb    conduit_<version>_<arch>.deb from a static-stdlib release build
+#   make deb    conduit_<version>_<arch>.deb: dpkg-buildpackage (debian/, debhelper) builds it
 #   make install [PREFIX=/usr/local] [DESTDIR=]  the same files without a package
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -11,17 +11,20 @@ PYTHON ?= python3
 # Libraries the binary links against, and tools the test suite drives it with.
 BUILD_PACKAGES := pkg-config liblmdb-dev libidn2-dev libssl-dev libqrencode-dev libpng-dev
 # Packaging (dpkg-shlibdeps) and the system test (a booted Debian root in nspawn).
-PACKAGE_PACKAGES := dpkg-dev binutils
+PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
-TEST_PACKAGES := lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
+TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR ?= $(PREFIX)/share/man
+# yes: install the sysusers file (debhelper installs its own from debian/).
+SYSUSERS ?= yes
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 BINARY ?= .build/release/conduit
@@ -56,11 +59,23 @@ integration-test:
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-deb: release
+# debian/rules runs the Swift release build itself; dpkg-buildpackage writes
+# to the parent directory, so the results are moved here.
+deb: deps
 	@scripts/install-packages.sh $(PACKAGE_PACKAGES)
-	scripts/build-deb.sh $(BINARY) .
+	dpkg-buildpackage -b -us -uc
+	@version=$$(dpkg-parsechangelog -S Version); arch=$$(dpkg --print-architecture); \
+	mv ../conduit_$${version}_$${arch}.deb . && \
+	rm -f ../conduit_$${version}_$${arch}.buildinfo ../conduit_$${version}_$${arch}.changes ../conduit-dbgsym_$${version}_$${arch}.deb ../conduit-dbgsym_$${version}_$${arch}.ddeb && \
+	echo "conduit_$${version}_$${arch}.deb"
 
-# The package in a booted Debian root (Tests/System/system-test.sh). It needs
+# lintian on the package make deb built: no errors, no warnings (overrides
+# with their reasons are in debian/conduit.lintian-overrides).
+lintian:
+	lintian --fail-on error,warning --display-level '>=warning' conduit_$$(dpkg-parsechangelog -S Version)_$$(dpkg --print-architecture).deb
+
+# lintian on the package, then the package in a booted Debian root
+# (Tests/System/system-test.sh). It needs
 # root for systemd-nspawn; anywhere else it says so and is skipped.
 system-test:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "system-test: SKIPPED: systemd-nspawn needs root"; exit 0; fi; \
@@ -68,6 +83,7 @@ system-test:
 		echo "system-test: SKIPPED: no systemd-nspawn and no apt-get to install it"; exit 0; fi; \
 	scripts/install-packages.sh $(SYSTEM_TEST_PACKAGES) && \
 	$(MAKE) --no-print-directory deb && \
+	$(MAKE) --no-print-directory lintian && \
 	Tests/System/system-test.sh "$$(ls -t conduit_*_$$(dpkg --print-architecture).deb | head -1)"
 
 # Files only (what the .deb holds); `install` also creates the user and
@@ -78,7 +94,16 @@ install-files:
 	sed -e 's|/usr/bin/conduit|$(BINDIR)/conduit|' -e 's|/etc/conduit/|$(SYSCONFDIR)/conduit/|' \
 		systemd/conduit.service > $(DESTDIR)$(UNITDIR)/conduit.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/conduit.service
-	install -D -m 0644 systemd/conduit.sysusers $(DESTDIR)$(SYSUSERSDIR)/conduit.conf
+	if [ "$(SYSUSERS)" = yes ]; then install -D -m 0644 systemd/conduit.sysusers $(DESTDIR)$(SYSUSERSDIR)/conduit.conf; fi
+	@# Manual pages, from the binary's own command description and the README's config reference.
+	$(PYTHON) scripts/gen-manpages.py $(BINARY) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	@# Shell completions, written by swift-argument-parser, where bash-completion, zsh and fish look.
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	@# bash-completion sources the file: no #! line (lintian: bash-completion-with-hashbang).
+	$(BINARY) --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/conduit
+	$(BINARY) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_conduit
+	$(BINARY) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/conduit.fish
 	@# Never overwrite an operator's configuration.
 	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/conduit/conduit.toml ]; then \
 		install -D -m 0644 etc/conduit.toml $(DESTDIR)$(SYSCONFDIR)/conduit/conduit.toml; fi
@@ -94,7 +119,10 @@ install: release
 
 uninstall:
 	-@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now conduit.service; fi
-	rm -f $(DESTDIR)$(BINDIR)/conduit $(DESTDIR)$(UNITDIR)/conduit.service $(DESTDIR)$(SYSUSERSDIR)/conduit.conf
+	rm -f $(DESTDIR)$(BINDIR)/conduit $(DESTDIR)$(UNITDIR)/conduit.service $(DESTDIR)$(SYSUSERSDIR)/conduit.conf \
+		$(DESTDIR)$(MANDIR)/man8/conduit.8 $(DESTDIR)$(MANDIR)/man5/conduit.toml.5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/conduit $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_conduit \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/conduit.fish
 	@echo "kept: $(SYSCONFDIR)/conduit (config), /var/lib/conduit (store), the conduit user"
 
 clean:

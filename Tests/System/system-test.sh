@@ -48,18 +48,36 @@ rm -rf "$RUN"
 cp -a "$ROOTFS" "$RUN"
 ts "copied $ROOTFS"
 
-ts "dpkg -i in the root, not booted"
-# Not /tmp: nspawn mounts a fresh tmpfs there.
+ts "apt-get install ./conduit.deb in the root, not booted"
+# Not /tmp: nspawn mounts a fresh tmpfs there. The dependencies are already
+# in the root and the container has no network, so apt fetches nothing.
 install -m 0644 "$DEB" "$RUN/root/conduit.deb"
-out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network dpkg -i /root/conduit.deb 2>&1) || fail "dpkg -i: $out"
+out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network \
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -q /root/conduit.deb 2>&1) || fail "apt-get install: $out"
 [ -L "$RUN/etc/systemd/system/multi-user.target.wants/conduit.service" ] || fail "postinst did not enable the unit offline"
 grep -q '^conduit:' "$RUN/etc/passwd" || fail "postinst did not create the conduit user"
 out=$(systemd-nspawn -q -D "$RUN" --register=no --keep-unit --private-network /usr/bin/conduit check-config 2>&1) || fail "sample config: $out"
 ok "installed: $out"
 
-ts "systemd-analyze verify"
-out=$(systemd-analyze verify --root="$RUN" conduit.service 2>&1) || fail "verify: $out"
+ts "systemd-analyze verify (the root has no man-db)"
+[ ! -e "$RUN/usr/bin/man" ] || fail "the root has man-db; this check wants a root without it"
+out=$(systemd-analyze verify --man=no --root="$RUN" conduit.service 2>&1) || fail "verify: $out"
 [ -z "$out" ] || fail "verify printed: $out"
+grep -q '^Documentation=man:conduit(8) man:conduit.toml(5) ' "$RUN/lib/systemd/system/conduit.service" \
+    || fail "Documentation= does not name the manual pages"
+# The pages the unit names, rendered by the host's man-db without a warning.
+for page in usr/share/man/man8/conduit.8.gz usr/share/man/man5/conduit.toml.5.gz; do
+    [ -f "$RUN/$page" ] || fail "$page not installed"
+    warnings=$(MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$RUN/$page" 2>&1 >/dev/null) || fail "man -l $page failed"
+    [ -z "$warnings" ] || fail "man -l $page: $warnings"
+done
+MANWIDTH=80 man -l "$RUN/usr/share/man/man8/conduit.8.gz" 2>/dev/null | grep -q 'conduit spool show' || fail "conduit(8) lacks spool show"
+MANWIDTH=80 man -l "$RUN/usr/share/man/man5/conduit.toml.5.gz" 2>/dev/null | grep -q 'account_quota_mb' || fail "conduit.toml(5) lacks a key"
+for completion in usr/share/bash-completion/completions/conduit usr/share/zsh/vendor-completions/_conduit \
+    usr/share/fish/vendor_completions.d/conduit.fish; do
+    grep -q 'check-config' "$RUN/$completion" || fail "$completion missing or empty"
+done
+ok "systemd-analyze verify; conduit(8) and conduit.toml(5) render; bash, zsh and fish completions installed"
 score=$(systemd-analyze security --offline=true --root="$RUN" conduit.service 2>&1 | sed -n 's/.*Overall exposure level for conduit.service: //p')
 ok "systemd-analyze security: $score"
 
@@ -211,9 +229,12 @@ if [ -x "$REPO/.build/release/conduit" ]; then
     [ "$(svc ActiveState)/$(svc SubState)" = active/running ] || fail "make install did not start the service"
     [ "$(E readlink /proc/"$(svc MainPID)"/exe)" = /usr/local/bin/conduit ] || fail "not running /usr/local/bin/conduit"
     [[ "$(svc StatusText)" == "Ready: SMTP on 0.0.0.0:25, API on 127.0.0.1:8080" ]] || fail "sample config: $(svc StatusText)"
+    E test -s /usr/local/share/man/man8/conduit.8 -a -s /usr/local/share/man/man5/conduit.toml.5 || fail "make install: no manual pages"
+    E test -s /usr/local/share/bash-completion/completions/conduit || fail "make install: no bash completion"
     E make -C /src uninstall >/dev/null 2>&1 || fail "make uninstall"
     [ "$(svc ActiveState)" = inactive ] && E test ! -e /usr/local/bin/conduit || fail "make uninstall left the service"
-    ok "make install (PREFIX=/usr/local, sample config) runs the service; make uninstall stops and removes it"
+    E test ! -e /usr/local/share/man/man8/conduit.8 || fail "make uninstall left the manual page"
+    ok "make install (PREFIX=/usr/local, sample config) runs the service with its manual pages; make uninstall stops and removes it"
 else
     skip "make install: NOT RUN (no release build in $REPO/.build/release)"
 fi
