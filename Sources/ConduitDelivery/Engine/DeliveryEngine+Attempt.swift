@@ -114,3 +114,9 @@ extension DeliveryEngine {
         ])
     }
 }
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

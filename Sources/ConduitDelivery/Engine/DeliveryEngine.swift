@@ -22,9 +22,9 @@ public final class DeliveryEngine: Service, Sendable {
     let logger: Logger
     let state = Mutex(SchedulerState())
     let wake = WakeSignal()
-    /// Store writes and body reads run here, not on Swift's cooperative
-    /// threads (an fsync would stall SMTP sessions); one at a time, which is
-    /// also what LMDB allows for writes and what keeps claims consistent.
+    /// Claim passes and body reads run here, not on Swift's cooperative
+    /// threads (an fsync would stall SMTP sessions); one at a time, which
+    /// keeps claims consistent. Outcomes have their own writer thread.
     let io = BlockingWork(width: 1)
     let running = Mutex<[String: Task<AttemptReport?, Never>]>([:])
     /// Which webhook each delivery seen by a claim pass is for (that never
@@ -51,7 +51,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.settings = settings
         self.logger = logger
         self.onRecovered = onRecovered
-        self.outcomes = OutcomeWriter(store: store, io: io, recorder: DeliveryRecorder(schedule: settings.schedule))
+        self.outcomes = OutcomeWriter(store: store, recorder: DeliveryRecorder(schedule: settings.schedule))
     }
 
     /// New mail is waiting (the ingress calls this after a spool commit).
@@ -74,6 +74,11 @@ public final class DeliveryEngine: Service, Sendable {
         let tasks = running.withLock { Array($0.values) }
         for task in tasks { task.cancel() }
         for task in tasks { _ = await task.value }
+        // Every attempt has returned, so nothing is queued: end the outcome
+        // writer's thread before the store closes (off the cooperative pool,
+        // since shutdown waits for the thread).
+        let outcomes = outcomes
+        _ = try? await io.run { outcomes.shutdown() }
         logger.info("delivery engine stopped", metadata: ["cancelled": "\(tasks.count)"])
     }
 

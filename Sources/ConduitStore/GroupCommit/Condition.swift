@@ -1,6 +1,6 @@
 import Glibc
 
-/// A pthread mutex with one condition variable: the spool writer thread
+/// A pthread mutex with one condition variable: a group committer's thread
 /// sleeps on it until work or shutdown arrives, and `shutdown` sleeps on it
 /// until the thread has drained. (`Synchronization.Mutex` has no condition.)
 final class Condition: @unchecked Sendable {
