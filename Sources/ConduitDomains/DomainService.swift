@@ -29,7 +29,7 @@ public final class DomainService: Sendable {
     /// The account's domains newest first, then the public domains by name.
     public func list(accountID: String) throws -> [Domain] {
         try store.read { txn in
-            let own = try txn.list(Domain.self, index: "by_account", key: accountID, newestFirst: true)
+            let own = try txn.list(Domain.self, index: .byAccount, key: accountID, newestFirst: true)
             let everything = try txn.scan(Domain.self, newestFirst: false)
             return own + everything.filter(\.isPublic).sorted { $0.name < $1.name }
         }
@@ -45,7 +45,7 @@ public final class DomainService: Sendable {
 
     /// The verified or public domain called `name`, if any (recipient resolution).
     public func verifiedDomain(named name: String) throws -> Domain? {
-        try store.read { try $0.lookup(Domain.self, index: "by_verified_name", key: name) }
+        try store.read { try $0.lookup(Domain.self, index: .byVerifiedName, key: name) }
     }
 
     // MARK: Claims
@@ -65,10 +65,10 @@ public final class DomainService: Sendable {
         )
         let limit = maxDomainsPerAccount
         try write { txn in
-            let claims = try txn.reader.list(Domain.self, index: "by_name", key: name)
+            let claims = try txn.reader.list(Domain.self, index: .byName, key: name)
             // Verified by anyone (public domains are verified), or already claimed by this account.
             if claims.contains(where: { $0.verified || $0.accountID == accountID }) { throw DomainError.alreadyClaimed }
-            let owned = try txn.reader.list(Domain.self, index: "by_account", key: accountID, limit: limit)
+            let owned = try txn.reader.list(Domain.self, index: .byAccount, key: accountID, limit: limit)
             guard owned.count < limit else { throw DomainError.tooManyDomains(limit: limit) }
             try txn.insert(domain)
         }
@@ -114,7 +114,7 @@ public final class DomainService: Sendable {
         let verified: Domain = try write { txn in
             guard var current = try txn.reader.get(Domain.self, id: domain.id) else { throw DomainError.notFound }
             if current.verified { return current }
-            let claims = try txn.reader.list(Domain.self, index: "by_name", key: current.name)
+            let claims = try txn.reader.list(Domain.self, index: .byName, key: current.name)
             if claims.contains(where: { $0.verified && $0.id != current.id }) { throw DomainError.alreadyClaimed }
             for other in claims where other.id != current.id {
                 try txn.delete(Domain.self, id: other.id)
@@ -142,7 +142,7 @@ public final class DomainService: Sendable {
                 try txn.delete(Domain.self, id: domain.id)
             }
             for name in names where !stored.contains(where: { $0.name == name }) {
-                let claims = try txn.reader.list(Domain.self, index: "by_name", key: name)
+                let claims = try txn.reader.list(Domain.self, index: .byName, key: name)
                 if let owner = claims.first(where: \.verified) {
                     logger.warning("public domain is verified by an account; not made public", metadata: ["domain": "\(name)", "account": "\(owner.accountID ?? "")"])
                     continue
@@ -158,7 +158,7 @@ public final class DomainService: Sendable {
 
     /// Removes an account's domains inside its deletion transaction.
     public static func removeDomains(of accountID: String, in txn: WriteTransaction) throws {
-        for domain in try txn.reader.list(Domain.self, index: "by_account", key: accountID) {
+        for domain in try txn.reader.list(Domain.self, index: .byAccount, key: accountID) {
             try txn.delete(Domain.self, id: domain.id)
         }
     }

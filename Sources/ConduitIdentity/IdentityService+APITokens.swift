@@ -35,7 +35,7 @@ extension IdentityService {
         )
         let limit = settings.maxAPITokensPerAccount
         try write { txn in
-            let existing = try txn.reader.list(APIToken.self, index: "by_account", key: principal.accountID, limit: limit)
+            let existing = try txn.reader.list(APIToken.self, index: .byAccount, key: principal.accountID, limit: limit)
             guard existing.count < limit else { throw IdentityError.tooManyTokens(limit: limit) }
             try txn.insert(record)
         }
@@ -46,7 +46,7 @@ extension IdentityService {
     /// The caller's tokens, newest first, without their secrets. Allowed with
     /// an API token too: it shows no secret and lets a script audit its keys.
     public func listAPITokens(_ principal: Principal) throws -> [APITokenView] {
-        try read { try $0.list(APIToken.self, index: "by_account", key: principal.accountID, newestFirst: true) }
+        try read { try $0.list(APIToken.self, index: .byAccount, key: principal.accountID, newestFirst: true) }
             .map { APITokenView(record: $0, token: nil) }
     }
 

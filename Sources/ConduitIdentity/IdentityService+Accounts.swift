@@ -8,7 +8,7 @@ extension IdentityService {
     public func signUp(email rawEmail: String, password: String) async throws -> Account {
         guard let email = EmailAddress.normalize(rawEmail) else { throw IdentityError.invalidEmail }
         try Self.validatePassword(password)
-        if try read({ try $0.lookup(Account.self, index: "by_email", key: email) }) != nil {
+        if try read({ try $0.lookup(Account.self, index: .byEmail, key: email) }) != nil {
             throw IdentityError.emailTaken
         }
         let hash = try await hashPassword(password)
@@ -61,7 +61,7 @@ extension IdentityService {
             try txn.update(fresh)
             try clearAttempts(ThrottleKey.password(account.email), in: txn)
             try revokeSessions(of: account.id, in: txn, except: keep)
-            try deleteAll(PasswordReset.self, of: account.id, in: txn)
+            try deleteAll(PasswordReset.self, by: .byAccount, of: account.id, in: txn)
         }
         logger.info("password changed", metadata: ["account": "\(account.id)"])
     }
@@ -76,10 +76,10 @@ extension IdentityService {
         guard await verifyPassword(password, against: account.passwordHash) else { throw IdentityError.invalidCredentials }
         try write { txn in
             for remove in ownedDataRemovers { try remove(txn, account.id) }
-            try deleteAll(Session.self, of: account.id, in: txn)
-            try deleteAll(APIToken.self, of: account.id, in: txn)
-            try deleteAll(LoginChallenge.self, of: account.id, in: txn)
-            try deleteAll(PasswordReset.self, of: account.id, in: txn)
+            try deleteAll(Session.self, by: .byAccount, of: account.id, in: txn)
+            try deleteAll(APIToken.self, by: .byAccount, of: account.id, in: txn)
+            try deleteAll(LoginChallenge.self, by: .byAccount, of: account.id, in: txn)
+            try deleteAll(PasswordReset.self, by: .byAccount, of: account.id, in: txn)
             try clearAttempts(ThrottleKey.password(account.email), in: txn)
             try clearAttempts(ThrottleKey.secondFactor(account.id), in: txn)
             try clearAttempts(ThrottleKey.passwordReset(account.email), in: txn)
@@ -91,13 +91,13 @@ extension IdentityService {
     // MARK: Helpers shared by the other extensions
 
     func revokeSessions(of accountID: String, in txn: WriteTransaction, except keep: String? = nil) throws {
-        for session in try txn.reader.list(Session.self, index: "by_account", key: accountID) where session.id != keep {
+        for session in try txn.reader.list(Session.self, index: .byAccount, key: accountID) where session.id != keep {
             try txn.delete(Session.self, id: session.id)
         }
     }
 
-    func deleteAll<R: StoreRecord>(_ type: R.Type, of accountID: String, in txn: WriteTransaction) throws {
-        for record in try txn.reader.list(R.self, index: "by_account", key: accountID) {
+    func deleteAll<R: StoreRecord>(_ type: R.Type, by index: IndexName<R>, of accountID: String, in txn: WriteTransaction) throws {
+        for record in try txn.reader.list(R.self, index: index, key: accountID) {
             try txn.delete(R.self, id: record.id)
         }
     }

@@ -17,7 +17,7 @@ extension IdentityService {
         let account: Account?
         do {
             account = try write { txn -> Account? in
-                guard let account = try txn.reader.lookup(Account.self, index: "by_email", key: email) else { return nil }
+                guard let account = try txn.reader.lookup(Account.self, index: .byEmail, key: email) else { return nil }
                 // At most `maxPasswordResetMails` per email per window: the
                 // endpoint is public, and must not become a way to flood an inbox.
                 try countAttempt(
@@ -26,7 +26,7 @@ extension IdentityService {
                 )
                 // Every link mailed works until one is used (requests may race and mails
                 // arrive out of order), but at most five are outstanding: the oldest go first.
-                let outstanding = try txn.reader.list(PasswordReset.self, index: "by_account", key: account.id)
+                let outstanding = try txn.reader.list(PasswordReset.self, index: .byAccount, key: account.id)
                 for stale in outstanding.prefix(max(0, outstanding.count - 4)) {
                     try txn.delete(PasswordReset.self, id: stale.id)
                 }
@@ -76,7 +76,7 @@ extension IdentityService {
     public func confirmPasswordReset(token: String, newPassword: String) async throws {
         guard SecretToken.isWellFormed(token, prefix: TokenPrefix.passwordReset) else { throw IdentityError.invalidToken }
         let hash = SecretToken.hash(token)
-        guard let reset = try read({ try $0.lookup(PasswordReset.self, index: "by_hash", key: hash) }), reset.expiresAt > now() else {
+        guard let reset = try read({ try $0.lookup(PasswordReset.self, index: .byHash, key: hash) }), reset.expiresAt > now() else {
             throw IdentityError.invalidToken
         }
         // A rejected password leaves the token usable.
@@ -85,15 +85,15 @@ extension IdentityService {
         let when = now()
         try write { txn in
             // Re-check inside the transaction: the token is single-use even under races.
-            guard let current = try txn.reader.lookup(PasswordReset.self, index: "by_hash", key: hash), current.expiresAt > when,
+            guard let current = try txn.reader.lookup(PasswordReset.self, index: .byHash, key: hash), current.expiresAt > when,
                   var account = try txn.reader.get(Account.self, id: current.accountID)
             else { throw IdentityError.invalidToken }
             account.passwordHash = passwordHash
             account.updatedAt = when
             try txn.update(account)
-            try deleteAll(PasswordReset.self, of: account.id, in: txn)
+            try deleteAll(PasswordReset.self, by: .byAccount, of: account.id, in: txn)
             try revokeSessions(of: account.id, in: txn)
-            try deleteAll(LoginChallenge.self, of: account.id, in: txn)
+            try deleteAll(LoginChallenge.self, by: .byAccount, of: account.id, in: txn)
             try clearAttempts(ThrottleKey.password(account.email), in: txn)
         }
         logger.info("password reset completed", metadata: ["account": "\(reset.accountID)"])

@@ -11,7 +11,7 @@ extension IdentityService {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
         let throttleID = ThrottleKey.password(email)
         try reservePasswordAttempt(email)
-        let account = try read { try $0.lookup(Account.self, index: "by_email", key: email) }
+        let account = try read { try $0.lookup(Account.self, index: .byEmail, key: email) }
         let passwordOK = await verifyPassword(password, against: account?.passwordHash ?? decoyHash)
         guard let account, passwordOK else {
             // The reserved attempt stays: it is this failure.
@@ -39,7 +39,7 @@ extension IdentityService {
         guard SecretToken.isWellFormed(token, prefix: TokenPrefix.challenge) else { throw IdentityError.invalidToken }
         let when = now()
         let outcome: Result<SessionTokens, IdentityError> = try write { txn in
-            guard let challenge = try txn.reader.lookup(LoginChallenge.self, index: "by_hash", key: SecretToken.hash(token)) else {
+            guard let challenge = try txn.reader.lookup(LoginChallenge.self, index: .byHash, key: SecretToken.hash(token)) else {
                 return .failure(.invalidToken)
             }
             guard challenge.expiresAt > when, var account = try txn.reader.get(Account.self, id: challenge.accountID) else {
@@ -118,14 +118,14 @@ extension IdentityService {
         let when = now()
         if SecretToken.isWellFormed(token, prefix: TokenPrefix.access) {
             let hash = SecretToken.hash(token)
-            guard let session = try read({ try $0.lookup(Session.self, index: "by_access", key: hash) }),
+            guard let session = try read({ try $0.lookup(Session.self, index: .byAccess, key: hash) }),
                   session.accessExpiresAt > when
             else { throw IdentityError.unauthorized }
             return Principal(accountID: session.accountID, credential: .session(id: session.id))
         }
         if SecretToken.isWellFormed(token, prefix: TokenPrefix.apiToken) {
             let hash = SecretToken.hash(token)
-            guard let apiToken = try read({ try $0.lookup(APIToken.self, index: "by_hash", key: hash) }) else {
+            guard let apiToken = try read({ try $0.lookup(APIToken.self, index: .byHash, key: hash) }) else {
                 throw IdentityError.unauthorized
             }
             if let expiresAt = apiToken.expiresAt, expiresAt <= when { throw IdentityError.unauthorized }

@@ -34,7 +34,7 @@ final class CredentialChecker: Sendable {
     /// set (empty when the user is unknown or the password wrong).
     func policies(username: String, password: String) async throws -> Set<String> {
         let candidate: (policyID: String, hash: String)? = try store.read { txn in
-            guard let policy = try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: username),
+            guard let policy = try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: username),
                   let credential = policy.credentials.first(where: { $0.username == username })
             else { return nil }
             return (policy.id, credential.passwordHash)

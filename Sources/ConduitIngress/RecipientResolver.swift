@@ -36,12 +36,12 @@ public enum RecipientResolver {
             candidates.append(("\(base)@\(domain)", tag))
         }
         candidates.append(("*@\(domain)", tag))
-        if try txn.lookup(Domain.self, index: "by_verified_name", key: domain)?.isPublic == true {
+        if try txn.lookup(Domain.self, index: .byVerifiedName, key: domain)?.isPublic == true {
             candidates.removeAll { isReservedOnPublicDomain($0.address) }
         }
 
         for candidate in candidates {
-            guard let webhook = try txn.lookup(Webhook.self, index: "by_address", key: candidate.address) else { continue }
+            guard let webhook = try txn.lookup(Webhook.self, index: .byAddress, key: candidate.address) else { continue }
             guard try isServed(domain: domain, for: webhook, in: txn) else { return .unknown }
             guard webhook.active else { return .inactive(webhook) }
             let policy = try webhook.smtpSecurityPolicyID.flatMap { try txn.get(SMTPSecurityPolicy.self, id: $0) }
@@ -53,7 +53,7 @@ public enum RecipientResolver {
     /// Whether `domain` is public or verified by the webhook's own account
     /// (a domain removed or lost since the webhook was made receives nothing).
     static func isServed(domain: String, for webhook: Webhook, in txn: ReadTransaction) throws -> Bool {
-        guard let record = try txn.lookup(Domain.self, index: "by_verified_name", key: domain) else { return false }
+        guard let record = try txn.lookup(Domain.self, index: .byVerifiedName, key: domain) else { return false }
         return record.accountID == nil || record.accountID == webhook.accountID
     }
 

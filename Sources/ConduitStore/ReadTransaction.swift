@@ -11,7 +11,8 @@ public struct ReadTransaction {
     }
 
     /// The record a unique index maps `key` to, or `nil`.
-    public func lookup<R: StoreRecord>(_ type: R.Type, index name: String, key: String) throws -> R? {
+    public func lookup<R: StoreRecord>(_ type: R.Type, index typedName: IndexName<R>, key: String) throws -> R? {
+        let name = typedName.rawValue
         let index = try Self.index(R.self, name)
         guard index.isUnique else { throw StoreError.unknownDatabase("\(R.tableName).\(name) is not unique") }
         guard let entryKey = try? RecordCodec.indexKey(key, id: "", unique: true),
@@ -24,8 +25,9 @@ public struct ReadTransaction {
     /// `offset` entries are skipped first without reading their records (one
     /// cursor step each), so a page far down a long list costs no decoding.
     public func list<R: StoreRecord>(
-        _ type: R.Type, index name: String, key: String, newestFirst: Bool = false, offset: Int = 0, limit: Int = .max
+        _ type: R.Type, index typedName: IndexName<R>, key: String, newestFirst: Bool = false, offset: Int = 0, limit: Int = .max
     ) throws -> [R] {
+        let name = typedName.rawValue
         let index = try Self.index(R.self, name)
         guard let prefix = try? RecordCodec.checkedKey(key) else { return [] }
         var records: [R] = []
@@ -65,7 +67,8 @@ public struct ReadTransaction {
 
     /// Records whose index key sorts before `bound` (e.g. an `ExpiryKey` of
     /// now, to find what has expired), in index order, at most `limit`.
-    public func list<R: StoreRecord>(_ type: R.Type, index name: String, below bound: String, limit: Int) throws -> [R] {
+    public func list<R: StoreRecord>(_ type: R.Type, index typedName: IndexName<R>, below bound: String, limit: Int) throws -> [R] {
+        let name = typedName.rawValue
         _ = try Self.index(R.self, name)
         let boundKey = Array(bound.utf8)
         var records: [R] = []

@@ -16,6 +16,21 @@ extension StoreRecord {
     public static var indexes: [RecordIndex<Self>] { [] }
 }
 
+/// The name of one of `Record`'s secondary indexes. Typed by its record:
+/// each record type declares its index names as static members
+/// (`IndexName<Delivery>.byMessage`), so asking a table for an index it does
+/// not have — a misspelt one, or another table's — does not compile.
+public struct IndexName<Record>: Sendable, Hashable, CustomStringConvertible {
+    /// The name in the on-disk layout (`<tableName>.<rawValue>`), e.g. `"by_email"`.
+    public let rawValue: String
+
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+}
+
 /// A secondary index: every key `keys(record)` returns points at the record.
 public struct RecordIndex<Record>: Sendable {
     /// The index name, e.g. `"by_email"`. Stable: part of the on-disk layout.
@@ -25,14 +40,14 @@ public struct RecordIndex<Record>: Sendable {
     /// The keys of one record; empty when the record is not indexed.
     public let keys: @Sendable (Record) -> [String]
 
-    public init(_ name: String, unique: Bool, keys: @escaping @Sendable (Record) -> [String]) {
-        self.name = name
+    public init(_ name: IndexName<Record>, unique: Bool, keys: @escaping @Sendable (Record) -> [String]) {
+        self.name = name.rawValue
         self.isUnique = unique
         self.keys = keys
     }
 
     /// An index with exactly one key per record.
-    public init(_ name: String, unique: Bool, key: @escaping @Sendable (Record) -> String) {
+    public init(_ name: IndexName<Record>, unique: Bool, key: @escaping @Sendable (Record) -> String) {
         self.init(name, unique: unique, keys: { [key($0)] })
     }
 }

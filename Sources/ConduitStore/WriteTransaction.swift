@@ -73,7 +73,8 @@ public struct WriteTransaction {
     /// are already there stay. A key a unique index already gives another
     /// record throws `StoreError.uniqueConstraint`, so a migration resolves
     /// duplicates before it builds the index.
-    public func buildIndex<R: StoreRecord>(_ type: R.Type, named name: String) throws {
+    public func buildIndex<R: StoreRecord>(_ type: R.Type, named typedName: IndexName<R>) throws {
+        let name = typedName.rawValue
         let index = try ReadTransaction.index(R.self, name)
         let database = "\(R.tableName).\(name)"
         var records: [R] = []

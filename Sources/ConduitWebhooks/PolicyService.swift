@@ -21,7 +21,7 @@ public final class PolicyService: Sendable {
     }
 
     public func list(accountID: String) throws -> [SMTPSecurityPolicy] {
-        try store.read { try $0.list(SMTPSecurityPolicy.self, index: "by_account", key: accountID, newestFirst: true) }
+        try store.read { try $0.list(SMTPSecurityPolicy.self, index: .byAccount, key: accountID, newestFirst: true) }
     }
 
     public func get(accountID: String, id: String) throws -> SMTPSecurityPolicy {
@@ -38,7 +38,7 @@ public final class PolicyService: Sendable {
         let limit = maxPoliciesPerAccount
         let created = policy
         try write { txn in
-            let existing = try txn.reader.list(SMTPSecurityPolicy.self, index: "by_account", key: accountID, limit: limit)
+            let existing = try txn.reader.list(SMTPSecurityPolicy.self, index: .byAccount, key: accountID, limit: limit)
             guard existing.count < limit else { throw ResourceError.invalid(code: "too_many_policies", message: "An account may have at most \(limit) policies") }
             try Self.checkUsernames(created.credentials.map(\.username), for: created.id, in: txn.reader)
             try txn.insert(created)
@@ -66,7 +66,7 @@ public final class PolicyService: Sendable {
         _ = try get(accountID: accountID, id: id)
         let now = Self.now()
         try write { txn in
-            for var webhook in try txn.reader.list(Webhook.self, index: "by_policy", key: id) {
+            for var webhook in try txn.reader.list(Webhook.self, index: .byPolicy, key: id) {
                 webhook.smtpSecurityPolicyID = nil
                 webhook.updatedAt = now
                 try txn.update(webhook)
@@ -78,7 +78,7 @@ public final class PolicyService: Sendable {
 
     /// Removes an account's policies inside its deletion transaction.
     public static func removePolicies(of accountID: String, in txn: WriteTransaction) throws {
-        for policy in try txn.reader.list(SMTPSecurityPolicy.self, index: "by_account", key: accountID) {
+        for policy in try txn.reader.list(SMTPSecurityPolicy.self, index: .byAccount, key: accountID) {
             try txn.delete(SMTPSecurityPolicy.self, id: policy.id)
         }
     }
@@ -109,7 +109,7 @@ public final class PolicyService: Sendable {
     /// Each user name must be free or already `policyID`'s own.
     static func checkUsernames(_ usernames: [String], for policyID: String, in txn: ReadTransaction) throws {
         for username in usernames {
-            if let holder = try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: username), holder.id != policyID {
+            if let holder = try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: username), holder.id != policyID {
                 throw ResourceError.usernameTaken(username)
             }
         }

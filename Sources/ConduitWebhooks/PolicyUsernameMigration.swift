@@ -38,7 +38,7 @@ public enum PolicyUsernameMigration {
                 try txn.update(policy)
             }
         }
-        try txn.buildIndex(SMTPSecurityPolicy.self, named: "by_username")
+        try txn.buildIndex(SMTPSecurityPolicy.self, named: .byUsername)
         return dropped
     }
 }

@@ -16,7 +16,7 @@ public final class WebhookService: Sendable {
     }
 
     public func list(accountID: String) throws -> [Webhook] {
-        try store.read { try $0.list(Webhook.self, index: "by_account", key: accountID, newestFirst: true) }
+        try store.read { try $0.list(Webhook.self, index: .byAccount, key: accountID, newestFirst: true) }
     }
 
     public func get(accountID: String, id: String) throws -> Webhook {
@@ -44,9 +44,9 @@ public final class WebhookService: Sendable {
         try write { txn in
             try Self.checkDomain(of: address, accountID: accountID, in: txn.reader)
             webhook.smtpSecurityPolicyID = try Self.checkPolicy(policyID, accountID: accountID, in: txn.reader)
-            let existing = try txn.reader.list(Webhook.self, index: "by_account", key: accountID, limit: limit)
+            let existing = try txn.reader.list(Webhook.self, index: .byAccount, key: accountID, limit: limit)
             guard existing.count < limit else { throw ResourceError.invalid(code: "too_many_webhooks", message: "An account may have at most \(limit) webhooks") }
-            guard try txn.reader.lookup(Webhook.self, index: "by_address", key: address) == nil else { throw ResourceError.addressTaken }
+            guard try txn.reader.lookup(Webhook.self, index: .byAddress, key: address) == nil else { throw ResourceError.addressTaken }
             try txn.insert(webhook)
         }
         logger.info("webhook created", metadata: ["account": "\(accountID)", "webhook": "\(webhook.id)", "address": "\(address)"])
@@ -73,7 +73,7 @@ public final class WebhookService: Sendable {
             } else if let policyID = input.smtpSecurityPolicyID {
                 webhook.smtpSecurityPolicyID = try Self.checkPolicy(policyID, accountID: accountID, in: txn.reader)
             }
-            if let holder = try txn.reader.lookup(Webhook.self, index: "by_address", key: changedAddress), holder.id != id {
+            if let holder = try txn.reader.lookup(Webhook.self, index: .byAddress, key: changedAddress), holder.id != id {
                 throw ResourceError.addressTaken
             }
             try txn.update(webhook)
@@ -89,7 +89,7 @@ public final class WebhookService: Sendable {
 
     /// Removes an account's webhooks inside its deletion transaction.
     public static func removeWebhooks(of accountID: String, in txn: WriteTransaction) throws {
-        for webhook in try txn.reader.list(Webhook.self, index: "by_account", key: accountID) {
+        for webhook in try txn.reader.list(Webhook.self, index: .byAccount, key: accountID) {
             try removeWebhook(id: webhook.id, in: txn)
         }
     }
@@ -98,7 +98,7 @@ public final class WebhookService: Sendable {
     /// in the spool; the delivery engine drops those whose webhook is gone.)
     static func removeWebhook(id: String, in txn: WriteTransaction) throws {
         _ = try txn.delete(Webhook.self, id: id)
-        for log in try txn.reader.list(DeliveryLog.self, index: "by_webhook", key: id) {
+        for log in try txn.reader.list(DeliveryLog.self, index: .byWebhook, key: id) {
             _ = try txn.delete(DeliveryLog.self, id: log.id)
         }
     }
@@ -107,7 +107,7 @@ public final class WebhookService: Sendable {
     /// (`[delivery] log_retention_days`); returns how many.
     public func pruneLogs(attemptedBefore cutoff: Date, batch: Int = 500) throws -> Int {
         try write { txn in
-            let old = try txn.reader.list(DeliveryLog.self, index: "by_expiry", below: ExpiryKey.of(cutoff), limit: batch)
+            let old = try txn.reader.list(DeliveryLog.self, index: .byExpiry, below: ExpiryKey.of(cutoff), limit: batch)
             for log in old { _ = try txn.delete(DeliveryLog.self, id: log.id) }
             return old.count
         }
@@ -140,7 +140,7 @@ public final class WebhookService: Sendable {
         let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: pageSize)
         guard !overflow else { return [] }
         return try store.read { txn in
-            try txn.list(DeliveryLog.self, index: "by_webhook", key: webhookID, newestFirst: true, offset: offset, limit: pageSize)
+            try txn.list(DeliveryLog.self, index: .byWebhook, key: webhookID, newestFirst: true, offset: offset, limit: pageSize)
         }
     }
 
@@ -152,7 +152,7 @@ public final class WebhookService: Sendable {
     /// every unregistered one), so they are reserved there.
     static func checkDomain(of address: String, accountID: String, in txn: ReadTransaction) throws {
         let domainName = String(address.split(separator: "@").last ?? "")
-        guard let domain = try txn.lookup(Domain.self, index: "by_verified_name", key: domainName),
+        guard let domain = try txn.lookup(Domain.self, index: .byVerifiedName, key: domainName),
               domain.isPublic || domain.accountID == accountID
         else {
             throw ResourceError.invalid(code: "domain_not_verified", message: "\(domainName) is neither a domain you verified nor a public domain")

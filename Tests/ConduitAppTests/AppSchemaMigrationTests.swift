@@ -11,7 +11,7 @@ import Testing
     /// `by_username` index, so it can hold duplicate user names.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName
-        static let indexes: [RecordIndex<VersionOnePolicy>] = [RecordIndex("by_account", unique: false, key: { $0.policy.accountID })]
+        static let indexes: [RecordIndex<VersionOnePolicy>] = [RecordIndex(IndexName("by_account"), unique: false, key: { $0.policy.accountID })]
         var policy: SMTPSecurityPolicy
         var id: String { policy.id }
         init(_ policy: SMTPSecurityPolicy) { self.policy = policy }
@@ -41,8 +41,8 @@ import Testing
         defer { store.close() }
         #expect(store.schemaVersion == AppSchema.current.version)
         let (relay, own, kept) = try store.read { txn in
-            (try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "relay"),
-             try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "own"),
+            (try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "relay"),
+             try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "own"),
              try txn.get(SMTPSecurityPolicy.self, id: newer.id))
         }
         #expect(relay?.id == older.id)

@@ -121,7 +121,7 @@ import Testing
         // busy's skipped deliveries were not rewritten.
         let second = try f.engine.claimDue(now: start).claims
         #expect(second.map(\.webhook.id) == [other.id])
-        let untouched = try f.store.read { try $0.list(Delivery.self, index: "by_webhook", key: busy.id) }.filter { $0.attempts == 0 }
+        let untouched = try f.store.read { try $0.list(Delivery.self, index: .byWebhook, key: busy.id) }.filter { $0.attempts == 0 }
         #expect(untouched.count == 4 && untouched.allSatisfy { $0.updatedAt == $0.createdAt })
         // The sweep wraps around: a slot frees, busy's oldest waiting one is found again.
         f.engine.state.withLock { $0.finished(webhookID: busy.id) }
@@ -167,7 +167,7 @@ import Testing
         let old = try f.spool(to: [paused], receivedAt: Date().addingTimeInterval(-71 * 3600))[0]
         #expect(try f.engine.claimDue(now: Date()).claims.isEmpty)
         #expect(try f.delivery(old.id)?.state == .dead)
-        let logs = try f.store.read { try $0.list(DeliveryLog.self, index: "by_webhook", key: paused.id) }
+        let logs = try f.store.read { try $0.list(DeliveryLog.self, index: .byWebhook, key: paused.id) }
         #expect(logs.count == 1 && logs[0].error?.contains("inactive") == true && logs[0].deliveryID == old.id)
         // The spool keeps a message that was not delivered.
         #expect(try f.store.read { try $0.get(SpooledMessage.self, id: old.messageID) } != nil)

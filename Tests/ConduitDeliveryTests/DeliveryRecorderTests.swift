@@ -23,7 +23,7 @@ import Testing
     }
 
     func logs(_ f: Fixture, _ hook: Webhook) throws -> [DeliveryLog] {
-        try f.store.read { try $0.list(DeliveryLog.self, index: "by_webhook", key: hook.id) }
+        try f.store.read { try $0.list(DeliveryLog.self, index: .byWebhook, key: hook.id) }
     }
 
     @Test func deliveredRemovesTheMessageAndLogsTheAttempt() async throws {

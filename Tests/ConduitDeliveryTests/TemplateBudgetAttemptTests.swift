@@ -37,7 +37,7 @@ import Testing
         #expect(after.state == .failed && after.attempts == 1)
         // Not due again: nothing re-leases it.
         #expect(try f.engine.claimDue(now: Date().addingTimeInterval(7200)).claims.isEmpty)
-        let logs = try f.store.read { try $0.list(DeliveryLog.self, index: "by_webhook", key: hook.id) }
+        let logs = try f.store.read { try $0.list(DeliveryLog.self, index: .byWebhook, key: hook.id) }
         #expect(logs.count == 1 && logs[0].httpStatus == nil && logs[0].error?.contains("exceeded its render budget") == true)
         await f.close()
     }

@@ -6,9 +6,9 @@ import Foundation
 struct Widget: StoreRecord, Equatable {
     static let tableName = "widgets"
     static let indexes: [RecordIndex<Widget>] = [
-        RecordIndex("by_name", unique: true, key: { $0.name }),
-        RecordIndex("by_owner", unique: false, key: { $0.owner }),
-        RecordIndex("by_tag", unique: false, keys: { $0.tags }),
+        RecordIndex(.byName, unique: true, key: { $0.name }),
+        RecordIndex(.byOwner, unique: false, key: { $0.owner }),
+        RecordIndex(.byTag, unique: false, keys: { $0.tags }),
     ]
 
     var id: String
@@ -24,6 +24,12 @@ struct Widget: StoreRecord, Equatable {
         self.tags = tags
         self.payload = payload
     }
+}
+
+extension IndexName where Record == Widget {
+    static let byName = IndexName("by_name")
+    static let byOwner = IndexName("by_owner")
+    static let byTag = IndexName("by_tag")
 }
 
 struct Gadget: StoreRecord, Equatable {

@@ -28,13 +28,13 @@ import Testing
         #expect(!committed.isEmpty)
         // Everything committed before the failure is intact; the failed write left nothing.
         #expect(try store.read { try $0.count(Widget.self) } == committed.count)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "w\(committed.count)") } == nil)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "w\(committed.count)") } == nil)
         // Freeing space makes writes work again.
         try store.write { txn in
             for id in committed.prefix(4) { try txn.delete(Widget.self, id: id) }
         }
         try store.write { try $0.insert(Widget(name: "small", owner: "o")) }
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "small") } != nil)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "small") } != nil)
     }
 
     @Test func newerSchemaIsRefusedAndOlderIsMigrated() throws {
@@ -92,13 +92,13 @@ import Testing
 
         let copy = try Store(path: destination, mapSizeBytes: 64 << 20, schema: testSchema)
         let (widgets, gadgets, liveWidgets) = try copy.read { txn in
-            (try txn.count(Widget.self), try txn.count(Gadget.self), try txn.list(Widget.self, index: "by_owner", key: "live"))
+            (try txn.count(Widget.self), try txn.count(Gadget.self), try txn.list(Widget.self, index: .byOwner, key: "live"))
         }
         #expect(gadgets >= 10)
         #expect(widgets == 200 + gadgets)
         #expect(liveWidgets.count == gadgets)
         for widget in liveWidgets {
-            #expect(try copy.read { try $0.lookup(Widget.self, index: "by_name", key: widget.name) } == widget)
+            #expect(try copy.read { try $0.lookup(Widget.self, index: .byName, key: widget.name) } == widget)
         }
         #expect(try store.read { try $0.count(Widget.self) } == 200 + total)
     }
@@ -115,6 +115,6 @@ import Testing
         try store.write { try $0.insert(Widget(name: "kept", owner: "o")) }
         try Store.backup(storeAt: directory.path + "/src", to: directory.path + "/static-copy")
         let copy = try Store(path: directory.path + "/static-copy", mapSizeBytes: 16 << 20, schema: testSchema)
-        #expect(try copy.read { try $0.lookup(Widget.self, index: "by_name", key: "kept") } != nil)
+        #expect(try copy.read { try $0.lookup(Widget.self, index: .byName, key: "kept") } != nil)
     }
 }

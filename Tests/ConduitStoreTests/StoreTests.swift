@@ -26,15 +26,15 @@ import Testing
         let store = try openStore()
         let first = Widget(name: "sprocket", owner: "alice")
         try store.write { try $0.insert(first) }
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "sprocket") } == first)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "sprock") } == nil)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "sprocket") } == first)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "sprock") } == nil)
 
         let clash = Widget(name: "sprocket", owner: "bob")
         #expect(throws: StoreError.uniqueConstraint(index: "widgets.by_name", key: "sprocket")) {
             try store.write { try $0.insert(clash) }
         }
         #expect(try store.read { try $0.get(Widget.self, id: clash.id) } == nil)
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "bob") }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "bob") }.isEmpty)
     }
 
     @Test func caughtConstraintErrorLeavesTransactionIntact() throws {
@@ -49,8 +49,8 @@ import Testing
             #expect(throws: StoreError.self) { try txn.update(b) }
         }
         // The failed update changed nothing: b keeps its name and its index entry.
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "b") }?.id == b.id)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "a") }?.id == a.id)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "b") }?.id == b.id)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "a") }?.id == a.id)
     }
 
     @Test func multiIndexListsAllMatchesAndFollowsUpdates() throws {
@@ -63,23 +63,23 @@ import Testing
             for w in [w1, w2, w3] { try txn.insert(w) }
         }
         // "alice" must not match "alicia": multi-index keys are NUL-terminated.
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "alice") }.map(\.id) == [w1.id, w2.id])
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "alice", newestFirst: true) }.map(\.id) == [w2.id, w1.id])
-        #expect(try store.read { try $0.list(Widget.self, index: "by_tag", key: "blue") }.map(\.id) == [w2.id, w3.id])
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "alice") }.map(\.id) == [w1.id, w2.id])
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "alice", newestFirst: true) }.map(\.id) == [w2.id, w1.id])
+        #expect(try store.read { try $0.list(Widget.self, index: .byTag, key: "blue") }.map(\.id) == [w2.id, w3.id])
 
         w1.owner = "bob"
         w1.name = "uno"
         w1.tags = ["blue"]
         try store.write { try $0.update(w1) }
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "alice") }.map(\.id) == [w2.id])
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "bob") }.map(\.id) == [w1.id])
-        #expect(try store.read { try $0.list(Widget.self, index: "by_tag", key: "red") }.map(\.id) == [w2.id])
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "one") } == nil)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "uno") } == w1)
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "alice") }.map(\.id) == [w2.id])
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "bob") }.map(\.id) == [w1.id])
+        #expect(try store.read { try $0.list(Widget.self, index: .byTag, key: "red") }.map(\.id) == [w2.id])
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "one") } == nil)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "uno") } == w1)
 
         try store.write { _ = try $0.delete(Widget.self, id: w2.id) }
-        #expect(try store.read { try $0.list(Widget.self, index: "by_tag", key: "red") }.isEmpty)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "two") } == nil)
+        #expect(try store.read { try $0.list(Widget.self, index: .byTag, key: "red") }.isEmpty)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "two") } == nil)
         #expect(try store.read { try $0.count(Widget.self) } == 2)
     }
 
@@ -108,7 +108,7 @@ import Testing
             }
         }
         #expect(try store.read { try $0.get(Widget.self, id: w.id) } == nil)
-        #expect(try store.read { try $0.lookup(Widget.self, index: "by_name", key: "doomed") } == nil)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "doomed") } == nil)
     }
 
     @Test func scanPagesNewestFirst() throws {
@@ -142,16 +142,16 @@ import Testing
         // Newest first, the first six are skipped: make them undecodable.
         // Reading any of them would throw StoreError.corrupted.
         try store.write { txn in for w in widgets.suffix(6) { try txn.update(WidgetShell(id: w.id)) } }
-        let page = try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", newestFirst: true, offset: 6, limit: 3) }
+        let page = try store.read { try $0.list(Widget.self, index: .byOwner, key: "ann", newestFirst: true, offset: 6, limit: 3) }
         #expect(page.map(\.name) == ["w3", "w2", "w1"])
-        let oldestFirst = try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: 2, limit: 2) }
+        let oldestFirst = try store.read { try $0.list(Widget.self, index: .byOwner, key: "ann", offset: 2, limit: 2) }
         #expect(oldestFirst.map(\.name) == ["w2", "w3"])
         // Past the end: empty, and the scan stops where the key's entries end.
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: 10) }.isEmpty)
-        #expect(try store.read { try $0.list(Widget.self, index: "by_owner", key: "ann", offset: Int.max, limit: 100) }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "ann", offset: 10) }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "ann", offset: Int.max, limit: 100) }.isEmpty)
         // A unique index's offset counts exact matches only.
-        #expect(try store.read { try $0.list(Widget.self, index: "by_name", key: "w1", offset: 1) }.isEmpty)
-        #expect(try store.read { try $0.list(Widget.self, index: "by_name", key: "w1", offset: 0) }.map(\.name) == ["w1"])
+        #expect(try store.read { try $0.list(Widget.self, index: .byName, key: "w1", offset: 1) }.isEmpty)
+        #expect(try store.read { try $0.list(Widget.self, index: .byName, key: "w1", offset: 0) }.map(\.name) == ["w1"])
     }
 
     @Test func dataSurvivesCloseAndReopen() throws {
@@ -166,7 +166,7 @@ import Testing
             #expect(throws: StoreError.closed) { try store.write { try $0.insert(Widget(name: "late", owner: "o")) } }
         }
         let reopened = try openStore()
-        #expect(try reopened.read { try $0.lookup(Widget.self, index: "by_name", key: "persistent") } == w)
+        #expect(try reopened.read { try $0.lookup(Widget.self, index: .byName, key: "persistent") } == w)
     }
 
     @Test func keysAreValidated() throws {

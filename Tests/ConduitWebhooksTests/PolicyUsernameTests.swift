@@ -55,7 +55,7 @@ import Testing
         // The holder itself may keep (and re-set) its own name.
         let updated = try await f.policies.update(accountID: "alice", id: alices.id, input: PolicyInput(smtpCredentials: "relay:password-new"))
         #expect(updated.credentials.map(\.username) == ["relay"])
-        let holder = try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "relay") }
+        let holder = try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "relay") }
         #expect(holder?.id == alices.id)
     }
 
@@ -66,9 +66,9 @@ import Testing
         let second = try await f.policies.create(accountID: "bob", input: PolicyInput(name: "b", smtpCredentials: "relay:password-two"))
         try f.policies.delete(accountID: "bob", id: second.id)
         let third = try await f.policies.create(accountID: "carol", input: PolicyInput(name: "c", smtpCredentials: "relay:password-three"))
-        #expect(try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "relay") }?.id == third.id)
+        #expect(try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "relay") }?.id == third.id)
         try f.store.write { try PolicyService.removePolicies(of: "carol", in: $0) }
-        #expect(try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "relay") } == nil)
+        #expect(try f.store.read { try $0.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "relay") } == nil)
     }
 
     @Test func aNameTwiceInOneRequestIsInvalid() async throws {
@@ -88,7 +88,7 @@ import Testing
     /// so it can hold the duplicates stores from before schema 2 may have.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName
-        static let indexes: [RecordIndex<VersionOnePolicy>] = [RecordIndex("by_account", unique: false, key: { $0.policy.accountID })]
+        static let indexes: [RecordIndex<VersionOnePolicy>] = [RecordIndex(IndexName("by_account"), unique: false, key: { $0.policy.accountID })]
         var policy: SMTPSecurityPolicy
         var id: String { policy.id }
         init(_ policy: SMTPSecurityPolicy) { self.policy = policy }
@@ -120,9 +120,9 @@ import Testing
         defer { store.close() }
         #expect(store.schemaVersion == 2)
         let (relay, aliceOnly, malloryOnly, all) = try store.read { txn in
-            (try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "relay"),
-             try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "alice-only"),
-             try txn.lookup(SMTPSecurityPolicy.self, index: "by_username", key: "mallory-only"),
+            (try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "relay"),
+             try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "alice-only"),
+             try txn.lookup(SMTPSecurityPolicy.self, index: .byUsername, key: "mallory-only"),
              try txn.scan(SMTPSecurityPolicy.self, newestFirst: false))
         }
         #expect(relay?.id == oldest.id)

@@ -7,50 +7,50 @@ public import Foundation
 extension Account: StoreRecord {
     public static let tableName = "accounts"
     public static let indexes: [RecordIndex<Account>] = [
-        RecordIndex("by_email", unique: true, key: { $0.email }),
+        RecordIndex(.byEmail, unique: true, key: { $0.email }),
     ]
 }
 
 extension Session: StoreRecord {
     public static let tableName = "sessions"
     public static let indexes: [RecordIndex<Session>] = [
-        RecordIndex("by_access", unique: true, key: { $0.accessTokenHash }),
-        RecordIndex("by_account", unique: false, key: { $0.accountID }),
-        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.refreshExpiresAt) }),
+        RecordIndex(.byAccess, unique: true, key: { $0.accessTokenHash }),
+        RecordIndex(.byAccount, unique: false, key: { $0.accountID }),
+        RecordIndex(.byExpiry, unique: false, key: { ExpiryKey.of($0.refreshExpiresAt) }),
     ]
 }
 
 extension APIToken: StoreRecord {
     public static let tableName = "api_tokens"
     public static let indexes: [RecordIndex<APIToken>] = [
-        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
-        RecordIndex("by_account", unique: false, key: { $0.accountID }),
-        RecordIndex("by_expiry", unique: false, keys: { $0.expiresAt.map { [ExpiryKey.of($0)] } ?? [] }),
+        RecordIndex(.byHash, unique: true, key: { $0.tokenHash }),
+        RecordIndex(.byAccount, unique: false, key: { $0.accountID }),
+        RecordIndex(.byExpiry, unique: false, keys: { $0.expiresAt.map { [ExpiryKey.of($0)] } ?? [] }),
     ]
 }
 
 extension LoginChallenge: StoreRecord {
     public static let tableName = "login_challenges"
     public static let indexes: [RecordIndex<LoginChallenge>] = [
-        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
-        RecordIndex("by_account", unique: false, key: { $0.accountID }),
-        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.expiresAt) }),
+        RecordIndex(.byHash, unique: true, key: { $0.tokenHash }),
+        RecordIndex(.byAccount, unique: false, key: { $0.accountID }),
+        RecordIndex(.byExpiry, unique: false, key: { ExpiryKey.of($0.expiresAt) }),
     ]
 }
 
 extension PasswordReset: StoreRecord {
     public static let tableName = "password_resets"
     public static let indexes: [RecordIndex<PasswordReset>] = [
-        RecordIndex("by_hash", unique: true, key: { $0.tokenHash }),
-        RecordIndex("by_account", unique: false, key: { $0.accountID }),
-        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.expiresAt) }),
+        RecordIndex(.byHash, unique: true, key: { $0.tokenHash }),
+        RecordIndex(.byAccount, unique: false, key: { $0.accountID }),
+        RecordIndex(.byExpiry, unique: false, key: { ExpiryKey.of($0.expiresAt) }),
     ]
 }
 
 extension SignInFailures: StoreRecord {
     public static let tableName = "sign_in_failures"
     public static let indexes: [RecordIndex<SignInFailures>] = [
-        RecordIndex("by_expiry", unique: false, keys: { $0.failures.last.map { [ExpiryKey.of($0.addingTimeInterval(15 * 60))] } ?? [] }),
+        RecordIndex(.byExpiry, unique: false, keys: { $0.failures.last.map { [ExpiryKey.of($0.addingTimeInterval(15 * 60))] } ?? [] }),
     ]
 }
 
@@ -76,4 +76,36 @@ public enum ExpiryKey {
         let digits = String(millis)
         return String(repeating: "0", count: max(0, 15 - digits.count)) + digits
     }
+}
+
+extension IndexName where Record == Account {
+    public static let byEmail = IndexName("by_email")
+}
+
+extension IndexName where Record == Session {
+    public static let byAccess = IndexName("by_access")
+    public static let byAccount = IndexName("by_account")
+    public static let byExpiry = IndexName("by_expiry")
+}
+
+extension IndexName where Record == APIToken {
+    public static let byHash = IndexName("by_hash")
+    public static let byAccount = IndexName("by_account")
+    public static let byExpiry = IndexName("by_expiry")
+}
+
+extension IndexName where Record == LoginChallenge {
+    public static let byHash = IndexName("by_hash")
+    public static let byAccount = IndexName("by_account")
+    public static let byExpiry = IndexName("by_expiry")
+}
+
+extension IndexName where Record == PasswordReset {
+    public static let byHash = IndexName("by_hash")
+    public static let byAccount = IndexName("by_account")
+    public static let byExpiry = IndexName("by_expiry")
+}
+
+extension IndexName where Record == SignInFailures {
+    public static let byExpiry = IndexName("by_expiry")
 }

@@ -11,11 +11,11 @@ extension SpooledMessage: StoreRecord {
 extension Delivery: StoreRecord {
     public static let tableName = "deliveries"
     public static let indexes: [RecordIndex<Delivery>] = [
-        RecordIndex("by_message", unique: false, key: { $0.messageID }),
-        RecordIndex("by_webhook", unique: false, key: { $0.webhookID }),
+        RecordIndex(.byMessage, unique: false, key: { $0.messageID }),
+        RecordIndex(.byWebhook, unique: false, key: { $0.webhookID }),
         // Only pending deliveries wait for an attempt, so only they are keyed:
         // the worker's "what is due now" is one range scan from the start.
-        RecordIndex("due", unique: false, keys: { $0.state == .pending ? [ExpiryKey.of($0.nextAttemptAt)] : [] }),
+        RecordIndex(.due, unique: false, keys: { $0.state == .pending ? [ExpiryKey.of($0.nextAttemptAt)] : [] }),
     ]
 }
 
@@ -24,10 +24,22 @@ extension DeliveryLog: StoreRecord {
     public static let indexes: [RecordIndex<DeliveryLog>] = [
         // Entries under one webhook sort by log id, which is time-ordered:
         // `list(…, newestFirst: true)` is the API's newest-first listing.
-        RecordIndex("by_webhook", unique: false, key: { $0.webhookID }),
+        RecordIndex(.byWebhook, unique: false, key: { $0.webhookID }),
         // Keyed by the attempt time, not an expiry time: retention removes
         // entries below `ExpiryKey.of(now - log_retention_days)`.
-        RecordIndex("by_expiry", unique: false, key: { ExpiryKey.of($0.attemptedAt) }),
-        RecordIndex("by_message", unique: false, key: { $0.messageID }),
+        RecordIndex(.byExpiry, unique: false, key: { ExpiryKey.of($0.attemptedAt) }),
+        RecordIndex(.byMessage, unique: false, key: { $0.messageID }),
     ]
+}
+
+extension IndexName where Record == Delivery {
+    public static let byMessage = IndexName("by_message")
+    public static let byWebhook = IndexName("by_webhook")
+    public static let due = IndexName("due")
+}
+
+extension IndexName where Record == DeliveryLog {
+    public static let byWebhook = IndexName("by_webhook")
+    public static let byExpiry = IndexName("by_expiry")
+    public static let byMessage = IndexName("by_message")
 }

@@ -91,7 +91,7 @@ extension ReadTransaction {
 
     /// The deliveries of one message, in creation order.
     public func deliveries(ofMessage messageID: String) throws -> [Delivery] {
-        try list(Delivery.self, index: "by_message", key: messageID)
+        try list(Delivery.self, index: .byMessage, key: messageID)
     }
 
     /// The `due` index's entries at or before `now`, in order, starting
@@ -102,7 +102,7 @@ extension ReadTransaction {
         let bound = Array(ExpiryKey.after(now).utf8)
         var entries: [(key: [UInt8], id: String)] = []
         guard limit > 0 else { return entries }
-        try raw.scan("\(Delivery.tableName).due", after: after) { key, id in
+        try raw.scan("\(Delivery.tableName).\(IndexName<Delivery>.due)", after: after) { key, id in
             guard key.lexicographicallyPrecedes(bound) else { return false }
             entries.append((key, String(decoding: id, as: UTF8.self)))
             return entries.count < limit
@@ -113,7 +113,7 @@ extension ReadTransaction {
     /// Pending deliveries whose `nextAttemptAt` is at or before `now`, the
     /// most overdue first.
     public func dueDeliveries(at now: Date, limit: Int) throws -> [Delivery] {
-        try list(Delivery.self, index: "due", below: ExpiryKey.after(now), limit: limit)
+        try list(Delivery.self, index: .due, below: ExpiryKey.after(now), limit: limit)
     }
 }
 

@@ -85,8 +85,8 @@ extension WriteTransaction {
     /// account's webhooks are removed: deliveries are found through them.
     public func removeSpool(ofAccount accountID: String) throws {
         var messageIDs: [String] = []
-        for webhook in try reader.list(Webhook.self, index: "by_account", key: accountID) {
-            for delivery in try reader.list(Delivery.self, index: "by_webhook", key: webhook.id) {
+        for webhook in try reader.list(Webhook.self, index: .byAccount, key: accountID) {
+            for delivery in try reader.list(Delivery.self, index: .byWebhook, key: webhook.id) {
                 try delete(Delivery.self, id: delivery.id)
                 messageIDs.append(delivery.messageID)
             }
