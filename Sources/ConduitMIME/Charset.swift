@@ -1,9 +1,12 @@
 import Glibc
 
 /// Converts text in a MIME charset to a Swift string through glibc's iconv,
-/// so every charset glibc knows works. Bytes that are invalid in the
-/// charset become U+FFFD and conversion goes on after them; an unknown
-/// charset is read as UTF-8 with replacement.
+/// so every charset glibc knows works. No byte vanishes: whatever cannot be
+/// decoded becomes U+FFFD and the text around it is kept (docs/MIME.md,
+/// charsets). UTF-8 (and unlabelled or ASCII-labelled text, an unknown
+/// charset) is decoded by Swift, one U+FFFD per maximal invalid subpart
+/// (Unicode §3.9, the WHATWG Encoding practice); other charsets go through
+/// iconv, one U+FFFD per code unit iconv rejects, resuming right after it.
 enum Charset {
     /// Labels mail uses that glibc spells differently, or where the mail
     /// world means a superset (as browsers do: WHATWG Encoding).
@@ -16,17 +19,53 @@ enum Charset {
 
     /// `bytes` in `charset` (a MIME label, any case) as a string.
     static func decode(_ bytes: [UInt8], charset: String?) -> String {
+        var replacements = 0
+        return decode(bytes, charset: charset, replacements: &replacements)
+    }
+
+    /// `bytes` in `charset` as a string; adds to `replacements` the number
+    /// of U+FFFD put in for bytes that could not be decoded.
+    static func decode(_ bytes: [UInt8], charset: String?, replacements: inout Int) -> String {
         let label = (charset ?? "us-ascii").trimmingWhitespace().lowercased()
         switch label {
         case "utf-8", "utf8", "":
-            return String(decoding: bytes, as: UTF8.self)
+            return utf8(bytes, replacements: &replacements)
         case "us-ascii", "ascii":
             // Mislabelled 8-bit text is nearly always UTF-8 today; reading it
             // so loses nothing for real ASCII (docs/MIME.md, charsets).
-            return String(decoding: bytes, as: UTF8.self)
+            return utf8(bytes, replacements: &replacements)
         default:
-            return convert(bytes, from: aliases[label] ?? label) ?? String(decoding: bytes, as: UTF8.self)
+            return convert(bytes, from: aliases[label] ?? label, replacements: &replacements)
+                ?? utf8(bytes, replacements: &replacements)
         }
+    }
+
+    /// `bytes` as UTF-8, each maximal invalid subpart replaced by U+FFFD
+    /// (what `String(decoding:as:)` does), counting the replacements.
+    static func utf8<C: Collection<UInt8>>(_ bytes: C, replacements: inout Int) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        // Every replacement puts the byte 0xEF in the output: text without
+        // it was valid, and only the rest pays for a pass counting errors.
+        guard text.utf8.contains(0xEF) else { return text }
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid: continue
+            case .error: replacements += 1
+            case .emptyInput: return text
+            }
+        }
+    }
+
+    /// The width in bytes of one code unit of an iconv `charset`: after an
+    /// invalid unit iconv must resume at the next unit, not inside it, or
+    /// the rest of a UTF-16 text would be read misaligned.
+    private static func unitWidth(_ charset: String) -> Int {
+        let name = charset.uppercased()
+        if name.hasPrefix("UTF-32") || name.hasPrefix("UCS-4") || name.hasPrefix("UTF32") || name.hasPrefix("UCS4") { return 4 }
+        if name.hasPrefix("UTF-16") || name.hasPrefix("UCS-2") || name.hasPrefix("UTF16") || name.hasPrefix("UCS2") { return 2 }
+        return 1
     }
 
     /// Whether glibc's iconv can read `charset`.
@@ -39,7 +78,7 @@ enum Charset {
     }
 
     /// iconv conversion to UTF-8, or `nil` when iconv does not know the charset.
-    private static func convert(_ bytes: [UInt8], from charset: String) -> String? {
+    private static func convert(_ bytes: [UInt8], from charset: String, replacements: inout Int) -> String? {
         let handle = iconv_open("UTF-8", charset)
         guard handle != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(handle) }
@@ -47,6 +86,8 @@ enum Charset {
         output.reserveCapacity(bytes.count * 2)
         var chunk = [UInt8](repeating: 0, count: 4096)
         var input = bytes
+        let width = unitWidth(charset)
+        var replaced = 0
         input.withUnsafeMutableBufferPointer { inputBuffer in
             chunk.withUnsafeMutableBufferPointer { chunkBuffer in
                 var inPointer: UnsafeMutablePointer<CChar>? = inputBuffer.baseAddress.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: CChar.self) }
@@ -61,15 +102,17 @@ enum Charset {
                     switch errno {
                     case E2BIG:
                         continue
-                    case EILSEQ:
-                        // One bad byte: mark it and resynchronise after it.
-                        output += replacement
-                        inPointer = inPointer.map { $0 + 1 }
-                        inLeft -= 1
                     default:
-                        // EINVAL: a sequence cut off by the end of the text.
+                        // EILSEQ: an invalid unit. EINVAL: a sequence iconv
+                        // takes as cut off (at the end, or a 4-byte GB18030
+                        // lead with too few bytes left). Either way: mark one
+                        // unit and resynchronise after it, so nothing that
+                        // follows is lost.
+                        let skip = min(width, inLeft)
                         output += replacement
-                        inLeft = 0
+                        replaced += 1
+                        inPointer = inPointer.map { $0 + skip }
+                        inLeft -= skip
                     }
                 }
                 // Flush any shift state (ISO-2022-JP ends in ASCII).
@@ -79,6 +122,7 @@ enum Charset {
                 output.append(contentsOf: chunkBuffer[0..<(chunkBuffer.count - outLeft)])
             }
         }
+        replacements += replaced
         return String(decoding: output, as: UTF8.self)
     }
 }

@@ -2,7 +2,9 @@
 /// Whitespace between two encoded words is dropped (§6.2), and adjacent
 /// words in the same charset are joined as bytes before conversion, so a
 /// multi-byte character split across two words survives. A malformed
-/// word is left as it is.
+/// word (also one with 8-bit bytes in its encoded text, which RFC 2047
+/// keeps ASCII) is left as it is; bytes a word's charset cannot decode
+/// become U+FFFD.
 enum EncodedWords {
     private enum Piece {
         case text(Substring)
@@ -11,6 +13,13 @@ enum EncodedWords {
 
     /// `text` with its encoded words decoded.
     static func decode(_ text: String) -> String {
+        var replacements = 0
+        return decode(text, replacements: &replacements)
+    }
+
+    /// `text` with its encoded words decoded; adds to `replacements` the
+    /// number of U+FFFD put in for undecodable bytes inside words.
+    static func decode(_ text: String, replacements: inout Int) -> String {
         guard text.contains("=?") else { return text }
         var pieces: [Piece] = []
         var rest = text[...]
@@ -30,7 +39,7 @@ enum EncodedWords {
         var pendingCharset: String?
         var pendingBytes: [UInt8] = []
         func flush() {
-            if let charset = pendingCharset { out += Charset.decode(pendingBytes, charset: charset) }
+            if let charset = pendingCharset { out += Charset.decode(pendingBytes, charset: charset, replacements: &replacements) }
             pendingCharset = nil
             pendingBytes = []
         }
@@ -68,7 +77,11 @@ enum EncodedWords {
         guard let end = payload.firstRange(of: "?=") else { return nil }
         let encoded = payload[..<end.lowerBound]
         guard !charset.isEmpty, !charset.contains(where: { $0 == " " || $0 == "\t" }),
-              !encoded.contains(where: { $0 == " " || $0 == "\t" || $0 == "?" }) else { return nil }
+              !encoded.contains(where: { $0 == " " || $0 == "\t" || $0 == "?" }),
+              // Raw 8-bit text here already became U+FFFD or UTF-8 when the
+              // field was read; converting that again from the word's charset
+              // would garble it ("ï¿½"), so the word stays as written.
+              encoded.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         let name = String(charset.split(separator: "*", maxSplits: 1).first ?? charset).lowercased()
         var ignored: [String] = []
         switch encoding {

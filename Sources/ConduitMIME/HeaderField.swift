@@ -10,7 +10,16 @@ struct HeaderField: Sendable {
     var text: String { String(decoding: rawValue, as: UTF8.self) }
 
     /// The value with RFC 2047 encoded words decoded and outer whitespace trimmed.
-    var decoded: String { EncodedWords.decode(text).trimmingWhitespace() }
+    var decoded: String {
+        var replacements = 0
+        return decoded(replacements: &replacements)
+    }
+
+    /// `decoded`, adding to `replacements` the number of U+FFFD put in for
+    /// bytes that could not be decoded (raw or inside encoded words).
+    func decoded(replacements: inout Int) -> String {
+        EncodedWords.decode(Charset.utf8(rawValue, replacements: &replacements), replacements: &replacements).trimmingWhitespace()
+    }
 }
 
 extension [HeaderField] {

@@ -43,9 +43,16 @@ struct MIMEEntity: Sendable {
         if let charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset.lowercased()), !Charset.isKnown(charset) {
             defects.append("unknown charset \(charset); read as UTF-8")
         }
-        let decoded = Charset.decode(decodedBody(bytes, defects: &defects), charset: charset)
+        var replacements = 0
+        let decoded = Charset.decode(decodedBody(bytes, defects: &defects), charset: charset, replacements: &replacements)
+        if replacements > 0 { defects.append(Self.replacementDefect(replacements, in: "\(mimeType) part")) }
         // "\r\n" is one Character: look at the bytes.
         guard decoded.utf8.contains(UInt8(ascii: "\r")) else { return decoded }
         return decoded.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
+    }
+
+    /// The defect for `count` undecodable byte sequences replaced in `place`.
+    static func replacementDefect(_ count: Int, in place: String) -> String {
+        "\(place): \(count) undecodable byte sequence\(count == 1 ? "" : "s") replaced with U+FFFD"
     }
 }

@@ -11,7 +11,12 @@ public enum MIMEParser {
         var defects = reader.defects
 
         let fields = root.fields
-        message.headers = fields.map { MessageHeader(name: $0.name, value: $0.decoded) }
+        message.headers = fields.map { field in
+            var replacements = 0
+            let value = field.decoded(replacements: &replacements)
+            if replacements > 0 { defects.append(MIMEEntity.replacementDefect(replacements, in: "header \(field.name.prefix(80))")) }
+            return MessageHeader(name: field.name, value: value)
+        }
         message.subject = fields.first(named: "subject")?.decoded
         message.messageID = fields.first(named: "message-id")?.decoded
         message.dateHeader = fields.first(named: "date")?.decoded
