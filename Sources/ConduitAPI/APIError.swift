@@ -36,6 +36,13 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         APIError(.notFound, code: "not_found", message)
     }
 
+    /// 507 `storage_full`: the one answer to a full store (map or disk), from
+    /// any service's `storageFull` refusal or a raw `StoreError` that
+    /// `StoreError.isStorageFull` recognizes (`ErrorMiddleware`).
+    public static func storageFull() -> APIError {
+        APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+    }
+
     public static func internalError() -> APIError {
         APIError(.internalServerError, code: "internal_error", "The server failed to handle the request; it has been logged")
     }
@@ -76,7 +83,7 @@ extension APIError {
         case .sessionRequired:
             self.init(.forbidden, code: "session_required", "This operation needs a signed-in session's access token, not an API token")
         case .notFound: self = .notFound()
-        case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+        case .storageFull: self = .storageFull()
         }
     }
 }

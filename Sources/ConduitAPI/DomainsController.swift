@@ -68,7 +68,7 @@ extension APIError {
         case .recordNotFound: self.init(.unprocessableContent, code: "dns_record_not_found", "No TXT record found at _conduit.<domain>")
         case .recordMismatch: self.init(.unprocessableContent, code: "dns_record_mismatch", "The TXT records at _conduit.<domain> do not contain conduit-verification=<verification_token>")
         case let .temporaryFailure(reason): self.init(.unprocessableContent, code: "dns_temporary_failure", "DNS lookup failed temporarily (\(reason)); try again")
-        case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+        case .storageFull: self = .storageFull()
         }
     }
 }

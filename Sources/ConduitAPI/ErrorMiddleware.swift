@@ -1,8 +1,10 @@
+import ConduitStore
 public import Hummingbird
 import Logging
 
 /// Gives every error response the `{"code","error"}` shape: Hummingbird's own
-/// `HTTPError`s (unknown route, bad method, body too large) are translated,
+/// `HTTPError`s (unknown route, bad method, body too large) and a full store
+/// (507 `storage_full`) are translated,
 /// anything unexpected is logged and answered 500 without internals.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedMethods: AllowedMethods
@@ -18,6 +20,9 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as any APIErrorConvertible {
             throw error.apiError
+        } catch where StoreError.isStorageFull(error) {
+            // A store write outside the services' own mapping (map or disk full).
+            throw APIError.storageFull()
         } catch let error as HTTPError where error.status == .notFound {
             // The router found no handler: a known path with the wrong method is 405.
             if let methods = allowedMethods.methods(for: request.uri.path), !methods.contains(request.method.rawValue) {

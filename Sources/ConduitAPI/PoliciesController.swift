@@ -108,7 +108,7 @@ extension APIError {
         case .notFound: self = .notFound()
         case .addressTaken: self.init(.conflict, code: "address_taken", "A webhook for this address already exists")
         case let .usernameTaken(username): self.init(.conflict, code: "username_taken", "The SMTP user name \(username) is already in use")
-        case .storageFull: self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_full", "The server's storage is full; try again later")
+        case .storageFull: self = .storageFull()
         }
     }
 }

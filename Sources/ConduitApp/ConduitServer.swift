@@ -143,7 +143,8 @@ public enum ConduitServer {
             resolver: resolver,
             settings: IngressSettings(
                 hostname: config.smtp.hostname,
-                accountQuotaBytes: config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil
+                accountQuotaBytes: config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil,
+                storageReserveBytes: config.storage.reserveBytes
             ),
             logger: logger.with(service: "ingress"),
             afterSpool: { messageID in

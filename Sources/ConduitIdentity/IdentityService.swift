@@ -64,7 +64,7 @@ public final class IdentityService: Sendable {
     func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         do {
             return try store.write(body)
-        } catch let error as StoreError where error.isCapacity {
+        } catch where StoreError.isStorageFull(error) {
             logger.error("store full", metadata: ["error": "\(error)"])
             throw IdentityError.storageFull
         }

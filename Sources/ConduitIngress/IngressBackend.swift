@@ -15,6 +15,8 @@ public final class IngressBackend: SMTPBackend {
     let dkim: DKIMVerifier
     let credentials: CredentialChecker
     let settings: IngressSettings
+    /// The reserve new mail may not eat into (`settings.storageReserveBytes`).
+    let headroom: StorageHeadroom
     let logger: Logger
     let metrics = IngressMetrics()
     /// Called after each spool commit, before the reply: wakes the delivery
@@ -35,6 +37,7 @@ public final class IngressBackend: SMTPBackend {
         self.dkim = DKIMVerifier(resolver: resolver, logger: logger)
         self.credentials = CredentialChecker(store: store)
         self.settings = settings
+        self.headroom = StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: settings.storageReserveBytes))
         self.logger = logger
         self.afterSpool = afterSpool
     }

@@ -51,6 +51,8 @@ extension IngressSession {
             ])
         }
 
+        // Re-checked here: the store may have filled since MAIL FROM.
+        if let refusal = headroomRefusal(stage: "end of DATA") { return refusal }
         var (within, over) = splitByQuota(accepted, size: message.content.readableBytes)
         var committed = false
         // A second round only when a concurrent session filled an account
@@ -142,9 +144,7 @@ extension IngressSession {
     private func storageFailure(_ error: any Error, messageID: String) -> SMTPReply {
         backend.metrics.spoolFailures.increment()
         logger.error("spool commit failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
-        if let error = error as? StoreError, error.isCapacity {
-            return SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
-        }
+        if StoreError.isStorageFull(error) { return .insufficientStorage }
         return SMTPReply(451, "4.3.0", "Temporary storage failure, try again later")
     }
 }

@@ -74,6 +74,7 @@ actor IngressSession: SMTPBackendSession {
     }
 
     func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply {
+        if let refusal = headroomRefusal(stage: "MAIL FROM") { return refusal }
         // The protocol side says who is authenticated now; an AUTH it no
         // longer knows of (reset by STARTTLS) grants nothing here either.
         if context.authUser == nil {

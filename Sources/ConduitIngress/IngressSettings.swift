@@ -10,10 +10,15 @@ public struct IngressSettings: Sendable {
     /// bodies of pending, retrying, failed and dead mail plus a fixed record
     /// overhead each); `nil` for no limit. `[storage] account_quota_mb`.
     public var accountQuotaBytes: Int?
+    /// Free bytes the disk and the LMDB map must keep for delivery, outcomes
+    /// and cleanup; below it new mail gets `452 4.3.1` (`HeadroomRule`).
+    /// `[storage] reserve_mb`; 0: no reserve.
+    public var storageReserveBytes: Int
 
-    public init(hostname: String, firstAttemptDelay: TimeInterval = 0, accountQuotaBytes: Int? = nil) {
+    public init(hostname: String, firstAttemptDelay: TimeInterval = 0, accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0) {
         self.hostname = hostname
         self.firstAttemptDelay = firstAttemptDelay
         self.accountQuotaBytes = accountQuotaBytes
+        self.storageReserveBytes = storageReserveBytes
     }
 }

@@ -99,6 +99,38 @@ final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Bytes of the map that new writes can still take: the pages past the
+    /// last one ever used plus the pages on LMDB's free list (freed by
+    /// deletes, reused by later writes). `usage()` alone never shrinks, since
+    /// LMDB does not give the high-water mark back; this does, so the
+    /// headroom check sees the room a drained spool leaves. One read
+    /// transaction walking the free list: a record per freeing transaction.
+    func freeMapBytes() -> Int? {
+        try? withTransaction(readOnly: true) { txn -> Int? in
+            guard let env = handle else { return nil }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            guard mdb_env_info(env, &info) == 0, mdb_env_stat(env, &stat) == 0 else { return nil }
+            var cursor: OpaquePointer?
+            // Database 0 is LMDB's free list: key a transaction id, value an
+            // ID list whose first word is the number of page numbers after it.
+            guard mdb_cursor_open(txn, 0, &cursor) == 0, let cursor else { return nil }
+            defer { mdb_cursor_close(cursor) }
+            var key = MDB_val()
+            var value = MDB_val()
+            var freePages = 0
+            var op = MDB_FIRST
+            while mdb_cursor_get(cursor, &key, &value, op) == 0 {
+                op = MDB_NEXT
+                guard value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data else { continue }
+                freePages += data.loadUnaligned(as: Int.self)
+            }
+            let pageSize = Int(stat.ms_psize)
+            let unused = info.me_mapsize / pageSize - (info.me_last_pgno + 1)
+            return max(0, unused + freePages) * pageSize
+        }
+    }
+
     private static func makeDirectory(_ path: String) throws(StoreError) {
         var components: [Substring] = []
         var prefix = path.hasPrefix("/") ? "/" : ""

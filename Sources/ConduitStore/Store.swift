@@ -99,9 +99,19 @@ public final class Store: Sendable {
 
     /// Runs `body` in a write transaction: committed durably when it returns,
     /// rolled back when it throws.
+    /// A write that failed because the disk filled up throws `.diskFull`
+    /// (see `StoreError.isStorageFull(_:)`) however LMDB reported it.
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        try environment.withTransaction(readOnly: false) { txn in
-            try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
+        do {
+            return try environment.withTransaction(readOnly: false) { txn in
+                try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
+            }
+        } catch let error as StoreError where error.mayBeFullDisk {
+            // LMDB reports a write that ran out of disk part-way as EIO (a
+            // short pwrite), not ENOSPC; with the disk (nearly) full that is
+            // what happened, and callers must answer "try later", not 451.
+            if let free = freeDiskBytes(), free < StoreError.fullDiskThresholdBytes { throw StoreError.diskFull }
+            throw error
         }
     }
 
@@ -115,6 +125,20 @@ public final class Store: Sendable {
     /// Bytes the map may hold and bytes in use, or `nil` when closed.
     public func usage() -> (mapSizeBytes: Int, usedBytes: Int)? {
         environment.usage().map { (mapSizeBytes: $0.mapSize, usedBytes: $0.usedBytes) }
+    }
+
+    /// Bytes of the map that writes can still take (never-used pages plus
+    /// LMDB's free list), or `nil` when closed. Shrinks as the store fills and
+    /// grows again when records are deleted, unlike `usage().usedBytes`.
+    public func freeMapBytes() -> Int? { environment.freeMapBytes() }
+
+    /// Bytes an unprivileged process may still write on the file system
+    /// holding the store (`statvfs` of `path`: `f_bavail × f_frsize`), or `nil`
+    /// when `statvfs` fails.
+    public func freeDiskBytes() -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
     /// A consistent, compacted copy of the whole store into `destination`, a

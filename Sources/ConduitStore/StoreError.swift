@@ -55,3 +55,25 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// (SMTP 452, HTTP 507) instead of treating it as a bug.
     public var isCapacity: Bool { self == .mapFull || self == .diskFull }
 }
+
+extension StoreError {
+    /// The one storage-full test every caller uses (services, API, SMTP):
+    /// `true` for a full map or a full disk. Services turn it into their
+    /// `storageFull` refusal, the API answers 507 `storage_full`, SMTP
+    /// answers `452 4.3.1`.
+    public static func isStorageFull(_ error: any Error) -> Bool {
+        (error as? StoreError)?.isCapacity ?? false
+    }
+
+    /// Below this many free bytes on the store's file system, an I/O failure
+    /// of a write is taken for a full disk (`Store.write`).
+    static let fullDiskThresholdBytes = 4 << 20
+
+    /// Failures a full disk can surface as besides ENOSPC.
+    var mayBeFullDisk: Bool {
+        switch self {
+        case .io, .lmdb: true
+        default: false
+        }
+    }
+}

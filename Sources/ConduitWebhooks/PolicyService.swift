@@ -120,7 +120,7 @@ public final class PolicyService: Sendable {
     func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         do {
             return try store.write(body)
-        } catch let error as StoreError where error.isCapacity {
+        } catch where StoreError.isStorageFull(error) {
             throw ResourceError.storageFull
         }
     }

@@ -148,6 +148,9 @@ import Testing
         ("[mail]\nfrom = \"not an address\"", "mail.from"),
         ("[log]\nlevel = \"loud\"", "log.level"),
         ("[storage]\npath = \"\"", "storage.path"),
+        ("[storage]\nmap_size_mb = 8\nreserve_mb = 8", "storage.reserve_mb"),
+        ("[storage]\nreserve_mb = 4096", "storage.reserve_mb"),
+        ("[storage]\nreserve_mb = -1", "storage.reserve_mb"),
     ])
     func badValuesNameTheKey(text: String, key: String) {
         #expect {

@@ -22,7 +22,7 @@ import Testing
         let spool: SpoolWriter
         let backend: IngressBackend
 
-        init(accountQuotaBytes: Int? = nil) throws {
+        init(accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0) throws {
             var template = Array("/tmp/conduit-ingress-test-XXXXXX".utf8CString)
             let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
             precondition(made != nil, "mkdtemp failed")
@@ -34,7 +34,8 @@ import Testing
             )
             spool = SpoolWriter(store: store)
             backend = IngressBackend(store: store, spool: spool, resolver: EmptyDNS(),
-                                     settings: IngressSettings(hostname: "mx.test", accountQuotaBytes: accountQuotaBytes),
+                                     settings: IngressSettings(hostname: "mx.test", accountQuotaBytes: accountQuotaBytes,
+                                                               storageReserveBytes: storageReserveBytes),
                                      logger: Logger(label: "test"))
         }
 

@@ -1,3 +1,4 @@
+import ConduitStore
 import Glibc
 public import Logging
 
@@ -14,6 +15,17 @@ public struct ConduitConfig: Sendable, Equatable {
         /// pending, retrying, failed and dead mail, plus 2 KiB of records
         /// each); past it SMTP answers 452 4.2.2 for its recipients. 0: no quota.
         public var accountQuotaMB = 1024
+        /// Free room (MiB) the disk holding `path` and the LMDB map must keep:
+        /// below it SMTP answers 452 4.3.1 to new mail, so delivery, outcomes
+        /// and cleanup always have room (Postfix's `queue_minfree`). `nil`:
+        /// the larger of 64 MiB and 5 % of `map_size_mb`, at most an eighth
+        /// of it (`HeadroomRule.defaultReserveBytes`). 0: no reserve.
+        public var reserveMB: Int?
+
+        /// `reserve_mb` in bytes, or its default for this map size.
+        public var reserveBytes: Int {
+            reserveMB.map { $0 << 20 } ?? HeadroomRule.defaultReserveBytes(mapSizeBytes: mapSizeMB << 20)
+        }
     }
 
     public struct API: Sendable, Equatable {

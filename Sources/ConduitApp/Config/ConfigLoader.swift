@@ -64,6 +64,12 @@ public enum ConfigLoader {
         }
         if let size = try s.int("map_size_mb", in: 1...16_777_216) { storage.mapSizeMB = size }
         if let quota = try s.int("account_quota_mb", in: 0...16_777_216) { storage.accountQuotaMB = quota }
+        if let reserve = try s.int("reserve_mb", in: 0...16_777_216) {
+            guard reserve < storage.mapSizeMB else {
+                throw s.invalid("reserve_mb", "must be smaller than map_size_mb (\(storage.mapSizeMB))")
+            }
+            storage.reserveMB = reserve
+        }
     }
 
     private static func readAPI(_ s: inout TOMLSection, into api: inout ConduitConfig.API) throws(ConfigError) {

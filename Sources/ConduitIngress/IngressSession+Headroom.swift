@@ -1,0 +1,26 @@
+import ConduitSMTP
+import ConduitStore
+import Logging
+
+extension SMTPReply {
+    /// `452 4.3.1` (RFC 3463 "mail system full"): the one SMTP answer to a
+    /// full store, whether the reserve refused the mail or a write failed.
+    static let insufficientStorage = SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
+}
+
+extension IngressSession {
+    /// `452 4.3.1` while the disk or the map has less free room than the
+    /// reserve (`[storage] reserve_mb`), like Postfix's `queue_minfree`: new
+    /// mail waits at the sender so delivery, outcomes and cleanup, which are
+    /// not refused, always find room and the spool can drain. The figures are
+    /// cached for a second, so the check costs a lock and a comparison.
+    func headroomRefusal(stage: String) -> SMTPReply? {
+        guard !backend.headroom.admitsNewMail() else { return nil }
+        let room = backend.headroom.room()
+        logger.warning("new mail refused: storage below the reserve", metadata: [
+            "stage": "\(stage)", "reserve_bytes": "\(backend.headroom.rule.reserveBytes)",
+            "free_disk_bytes": "\(room?.freeDiskBytes ?? -1)", "free_map_bytes": "\(room?.freeMapBytes ?? -1)",
+        ])
+        return .insufficientStorage
+    }
+}

@@ -1,0 +1,36 @@
+import ConduitCore
+import ConduitSMTP
+import ConduitStore
+import Testing
+@testable import ConduitIngress
+
+/// `[storage] reserve_mb` at the SMTP side: new mail gets `452 4.3.1` while
+/// the store has less free room than the reserve, and nothing is spooled.
+@Suite struct IngressHeadroomTests {
+    static let context = SMTPTransactionContext(helo: "client.example", tls: false, authUser: nil)
+    static let sender = SMTPMailbox(localPart: "s", domain: "example.org")
+
+    @Test func mailFromIsRefusedWhileTheMapHasLessRoomThanTheReserve() async throws {
+        // A 16 MiB map cannot keep 16 MiB free.
+        let f = try IngressSessionTests.Fixture(storageReserveBytes: 16 << 20)
+        _ = try IngressSessionTests.setUp(f)
+        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let reply = await session.mail(from: Self.sender, parameters: .init(), context: Self.context)
+        #expect(reply.code == 452)
+        #expect(reply.enhanced == "4.3.1")
+    }
+
+    @Test func withRoomAboveTheReserveMailIsSpooled() async throws {
+        let f = try IngressSessionTests.Fixture(storageReserveBytes: 4 << 20)
+        _ = try IngressSessionTests.setUp(f)
+        let (codes, reply, id) = await IngressSessionTests.run(f, rcpts: ["plain@pub.example"])
+        #expect(codes == [250])
+        #expect(reply.code == 250)
+        #expect(try f.store.read { try $0.get(SpooledMessage.self, id: id) } != nil)
+    }
+
+    @Test func aFullStoreAnswersTheSameAsTheReserve() {
+        #expect(SMTPReply.insufficientStorage.code == 452)
+        #expect(SMTPReply.insufficientStorage.enhanced == "4.3.1")
+    }
+}
