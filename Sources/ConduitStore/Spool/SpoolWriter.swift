@@ -2,7 +2,7 @@ import Foundation
 
 /// Commits accepted messages to the spool durably, many per transaction.
 ///
-/// DESIGN §5: SMTP answers `250` after DATA only once the message is on disk.
+/// docs/SMTP.md ("Durability"): SMTP answers `250` after DATA only once the message is on disk.
 /// An fsync per message would cap throughput at the disk's fsync rate, so
 /// entries that arrive while a commit is running wait and all go into the
 /// next write transaction together (group commit); each caller resumes when
