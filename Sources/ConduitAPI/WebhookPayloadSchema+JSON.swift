@@ -6,7 +6,7 @@ extension WebhookPayloadSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://conduit.invalid/api/v1/webhook-payload.schema.json",
   "title": "Conduit webhook payload",
-  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and recipient. Every key is always present; an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
+  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present; an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
     "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
@@ -91,7 +91,7 @@ extension WebhookPayloadSchema {
       "additionalProperties": false,
       "properties": {
         "mail_from": { "description": "MAIL FROM without angle brackets; \"\" for the null sender.", "type": ["string", "null"] },
-        "rcpt_to": { "description": "The one envelope recipient this POST is for.", "type": ["string", "null"] },
+        "rcpt_to": { "description": "The envelope recipient this POST is for (+tag included).", "type": ["string", "null"] },
         "remote_ip": { "description": "The SMTP client's IP address (IPv4 dotted or IPv6 text).", "type": ["string", "null"] },
         "helo": { "description": "The HELO/EHLO name the client gave.", "type": ["string", "null"] },
         "tls": { "description": "Whether the session ran under STARTTLS.", "type": ["boolean", "null"] },
