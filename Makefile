@@ -36,7 +36,7 @@ deps:
 
 test-deps: deps
 	@scripts/install-packages.sh $(TEST_PACKAGES)
-	@$(PYTHON) -c 'import pytest, aiosmtpd' 2>/dev/null || $(PYTHON) -m pip install --quiet 'pytest>=7' 'aiosmtpd>=1.4'
+	@$(PYTHON) -c 'import pytest, aiosmtpd, jsonschema' 2>/dev/null || $(PYTHON) -m pip install --quiet 'pytest>=7' 'aiosmtpd>=1.4' 'jsonschema>=4.18'
 	@# The oracles in ../shared/oracles (dns-serve.py for ConduitDNSTests, totp-vectors.py) run in this venv.
 	@if [ -x ../shared/oracles/setup-venv.sh ]; then ../shared/oracles/setup-venv.sh >/dev/null; fi
 

@@ -2,7 +2,7 @@ public import ConduitIdentity
 public import Hummingbird
 import FoundationEssentials
 
-/// An API failure as the client sees it: a status and the DESIGN §3 body
+/// An API failure as the client sees it: a status and the docs/API.md body
 /// `{"code": "snake_case", "error": "human sentence"}`.
 public struct APIError: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status

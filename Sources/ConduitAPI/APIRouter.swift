@@ -22,6 +22,7 @@ public enum APIRouter {
         HealthController(health: health).addRoutes(to: router)
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)
+        WebhookPayloadSchema.addRoutes(to: router)
 
         let api = router.group("api/v1").add(middleware: BearerAuthMiddleware(identity: identity))
         let authenticated = api.group(context: AuthenticatedContext.self)

@@ -19,7 +19,7 @@ struct APITokensController {
         enum CodingKeys: String, CodingKey { case id, name, token, allowed_ips, created_at, expires_at, last_used_at }
 
         func encode(to encoder: any Encoder) throws {
-            // Every field, nulls included: clients rely on their presence (DESIGN §7).
+            // Every field, nulls included: clients rely on their presence (docs/API.md, "General").
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(view.record.id, forKey: .id)
             try c.encode(view.record.name, forKey: .name)

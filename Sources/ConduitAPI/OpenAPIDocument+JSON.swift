@@ -1344,6 +1344,28 @@ extension OpenAPIDocument {
         }
       }
     },
+    "/api/v1/webhook-payload.schema.json": {
+      "get": {
+        "operationId": "getWebhookPayloadSchema",
+        "tags": [
+          "Operations"
+        ],
+        "summary": "Webhook payload JSON Schema",
+        "description": "No authentication. The JSON Schema (draft 2020-12) of the default webhook POST body; the contract in prose is docs/PAYLOAD.md.",
+        "responses": {
+          "200": {
+            "description": "The webhook payload's JSON Schema",
+            "content": {
+              "application/schema+json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/domains": {
       "get": {
         "operationId": "listDomains",

@@ -1,7 +1,7 @@
 import Glibc
 import Synchronization
 
-/// Opaque, URL-safe, time-ordered identifiers (DESIGN §3, §7).
+/// Opaque, URL-safe, time-ordered identifiers (docs/API.md, "General").
 ///
 /// 26 characters of lowercase Crockford base32: 48 bits of Unix milliseconds
 /// followed by 80 bits that are random for the first id of a millisecond and

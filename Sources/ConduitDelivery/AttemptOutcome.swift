@@ -1,4 +1,4 @@
-/// What one POST to a webhook came to, and what happens next (DESIGN §6).
+/// What one POST to a webhook came to, and what happens next (docs/DELIVERY.md, "Retries").
 public enum AttemptOutcome: Equatable, Sendable {
     /// 2xx: delivered.
     case delivered(status: Int)

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an
-/// HTTP-date, bounded to 1 s … 1 h (DESIGN §6) so an endpoint can neither
+/// HTTP-date, bounded to 1 s … 1 h (docs/DELIVERY.md, "Retries") so an endpoint can neither
 /// make us hammer it nor park a message for days.
 public enum RetryAfter {
     public static let minimum: Duration = .seconds(1)

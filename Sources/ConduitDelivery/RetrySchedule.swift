@@ -1,4 +1,4 @@
-/// When a failed delivery is tried again (DESIGN §6): `initial`, doubling
+/// When a failed delivery is tried again (docs/DELIVERY.md, "Retries"): `initial`, doubling
 /// with each attempt, capped at `maximum`, with "equal jitter" (half the
 /// delay fixed, half random) so many messages failing together do not
 /// return together; an endpoint's `Retry-After` replaces the computed delay.

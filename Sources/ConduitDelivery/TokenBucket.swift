@@ -1,4 +1,4 @@
-/// A webhook's `rate_limit` (deliveries per minute, DESIGN §6) as a token
+/// A webhook's `rate_limit` (deliveries per minute, docs/DELIVERY.md) as a token
 /// bucket: it holds up to `perMinute` tokens, refills at `perMinute / 60`
 /// per second, and a delivery takes one. A full bucket allows a burst of a
 /// minute's worth, then the steady rate. Excess deliveries wait in the

@@ -4,7 +4,7 @@ public import ConduitStore
 import Foundation
 public import Logging
 
-/// Domain claims and their DNS TXT proof (DESIGN §4).
+/// Domain claims and their DNS TXT proof (docs/API.md, "Domains").
 public final class DomainService: Sendable {
     let store: Store
     let resolver: any DNSResolving

@@ -3,7 +3,7 @@ public import ConduitStore
 import Foundation
 public import Logging
 
-/// The identity rules of DESIGN §3: accounts, sessions, TOTP, API tokens and
+/// The identity rules of docs/API.md: accounts, sessions, TOTP, API tokens and
 /// password reset, on top of the store. Pure of HTTP: callers pass values and
 /// get values or an `IdentityError`.
 public final class IdentityService: Sendable {

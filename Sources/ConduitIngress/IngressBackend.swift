@@ -20,7 +20,7 @@ public final class IngressBackend: SMTPBackend {
     let logger: Logger
     let metrics = IngressMetrics()
     /// Called after each spool commit, before the reply: wakes the delivery
-    /// engine, or runs the inline first attempt (DESIGN §6).
+    /// engine, or runs the inline first attempt (docs/DELIVERY.md, "The inline first attempt").
     let afterSpool: @Sendable (_ messageID: String) async -> AfterSpoolVerdict
 
     public init(

@@ -125,7 +125,7 @@ actor IngressSession: SMTPBackendSession {
         }
     }
 
-    /// The RCPT-time checks of a recipient's policy, in DESIGN §5's order;
+    /// The RCPT-time checks of a recipient's policy, in docs/SMTP.md's order ("Security policies");
     /// `nil` when they pass.
     private func check(_ policy: SMTPSecurityPolicy, for recipient: SMTPMailbox) async -> SMTPReply? {
         if case let .reject(reason) = SMTPPolicyEvaluator.checkSource(policy, ip: clientIP) {

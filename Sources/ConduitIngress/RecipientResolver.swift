@@ -1,7 +1,7 @@
 public import ConduitCore
 public import ConduitStore
 
-/// Finds the webhook an envelope recipient belongs to (DESIGN §5): the exact
+/// Finds the webhook an envelope recipient belongs to (docs/SMTP.md, "Recipients"): the exact
 /// address, then `local+tag@domain` as `local@domain` with the tag passed
 /// on, then the domain's catch-all `*@domain`. Only webhooks on a domain
 /// their account verified, or on a public domain, receive mail.

@@ -1,7 +1,7 @@
 import ConduitCore
 import Foundation
 
-/// The default webhook body (DESIGN §6): every key always present, absent
+/// The default webhook body (docs/PAYLOAD.md, docs/webhook-payload.schema.json): every key always present, absent
 /// values `null`, keys in the documented order.
 public struct WebhookPayload: Sendable {
     /// The parsed message.

@@ -129,7 +129,7 @@ public final class WebhookService: Sendable {
         return log
     }
 
-    /// One page of a webhook's delivery log, newest first (DESIGN §3).
+    /// One page of a webhook's delivery log, newest first (docs/API.md, "Delivery logs").
     /// The rows before the page are skipped as index entries, never read, so
     /// any page costs at most one cursor step per row before it plus the
     /// page's own rows; a page past the end stops where the log does.

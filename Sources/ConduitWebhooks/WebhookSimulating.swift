@@ -1,6 +1,6 @@
 public import ConduitCore
 
-/// `POST /webhooks/{id}/simulate` (DESIGN §6): a synthetic message built
+/// `POST /webhooks/{id}/simulate` (docs/DELIVERY.md, "Simulate"): a synthetic message built
 /// from these fields, delivered once through the real delivery path.
 public struct SimulationInput: Sendable, Equatable {
     public var from: String

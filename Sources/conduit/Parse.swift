@@ -2,10 +2,10 @@ import ArgumentParser
 import ConduitMIME
 import Foundation
 
-/// `conduit parse`: the webhook payload a message file would produce (DESIGN §2).
+/// `conduit parse`: the webhook payload a message file would produce (docs/PAYLOAD.md).
 struct Parse: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the webhook JSON (DESIGN §6) a message file would produce, envelope fields null.",
+        abstract: "Print the webhook JSON (docs/PAYLOAD.md) a message file would produce, envelope fields null.",
         discussion: """
             Runs the server's MIME parser on FILE (RFC 5322; CRLF or LF line ends) and prints the \
             default webhook body, indented. Envelope, authentication and delivery fields are null. \

@@ -5,7 +5,7 @@ import ConduitDNS
 import ConduitPolicy
 import Logging
 
-/// `conduit spf`: the server's SPF check on the command line (DESIGN §2).
+/// `conduit spf`: the server's SPF check on the command line (README, "Command line").
 struct Spf: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check SPF (RFC 7208) for a client address and envelope; print the result and any explanation.",

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import ConduitDelivery
 
-/// How an attempt's outcome lands in the store (DESIGN §6).
+/// How an attempt's outcome lands in the store (docs/DELIVERY.md).
 @Suite(.serialized) struct DeliveryRecorderTests {
     typealias Fixture = DeliveryEngineTests.Fixture
 

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import ConduitDelivery
 
-/// The inline first attempt's SMTP verdict (DESIGN §6): 550 only when every
+/// The inline first attempt's SMTP verdict (docs/DELIVERY.md): 550 only when every
 /// delivery of the message failed for good; 250 while any is still pending.
 @Suite(.serialized) struct InlineVerdictTests {
     typealias Fixture = DeliveryEngineTests.Fixture

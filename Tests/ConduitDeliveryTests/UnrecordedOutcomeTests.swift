@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 @testable import ConduitDelivery
 
-/// An attempt whose outcome the store has no room for (DESIGN §6, issue 12
+/// An attempt whose outcome the store has no room for (docs/DELIVERY.md, issue 12
 /// item 15): counted like a failure and backed off, not POSTed again at
 /// every lease end while the store is full.
 @Suite(.serialized) struct UnrecordedOutcomeTests {

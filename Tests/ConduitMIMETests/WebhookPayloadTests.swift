@@ -3,7 +3,7 @@ import ConduitMIME
 import Foundation
 import Testing
 
-/// The DESIGN §6 payload.
+/// The webhook payload of docs/PAYLOAD.md.
 @Suite struct WebhookPayloadTests {
     static let keys = [
         "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from", "to", "cc",

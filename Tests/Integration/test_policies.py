@@ -3,8 +3,8 @@
 documented error codes, canonical list formats, the user-names-only view of
 SMTP credentials, per-account isolation and authentication.
 
-The contract is conduit-api.txt ("SMTP Policies"), DESIGN §3 and
-docs/API.md ("SMTP security policies"). What a policy does to inbound mail is
+The contract is docs/openapi.json and docs/API.md ("SMTP security
+policies"). What a policy does to inbound mail is
 tested elsewhere; detaching a deleted policy from webhooks is in
 test_webhooks.py. One Conduit per module; every test uses fresh accounts or
 names, so the tests do not depend on each other's order."""

@@ -6,8 +6,8 @@ rate limits, security-policy references (and their detaching when a policy
 is deleted), per-account isolation and authentication. No delivery, logs or
 simulation here.
 
-The contract is conduit-api.txt ("Webhooks"), DESIGN §3/§6 and docs/API.md
-("Webhooks (management)"). One Conduit per module with one public domain;
+The contract is docs/openapi.json, docs/API.md ("Webhooks (management)")
+and docs/DELIVERY.md. One Conduit per module with one public domain;
 its [dns] nameservers point at one loopback port where the tests that need a
 verified domain of their own start dns-serve.py with the zone they need.
 Every test uses fresh local parts and domain names."""

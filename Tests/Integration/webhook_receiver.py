@@ -1,16 +1,22 @@
 """A real HTTP server on loopback that records every webhook POST and
 answers from a per-path script: a list of (status, headers, delay) taken
-in order, then the path's default. Standard library only."""
+in order, then the path's default. Standard library, plus jsonschema: every
+default-payload body received is validated against
+docs/webhook-payload.schema.json, and a mismatch fails the test that reads
+the request (received/wait) or, failing that, the receiver's close()."""
 
 import http.server
 import json
 import threading
 import time
 
+from payload_schema import default_payload_errors
+
 
 class Receiver:
     def __init__(self):
-        self.requests = []  # dicts: path, headers (lower-case names), body, at
+        self.requests = []  # dicts: path, headers (lower-case names), body, at, schema_errors
+        self.unreported = []  # schema mismatches no test has been shown yet
         self.scripts = {}  # path -> [(status, headers, delay)]
         self.defaults = {}  # path -> (status, headers, delay); delay may be a threading.Event (a gate)
         self.waiting = 0  # requests that reached a gate
@@ -35,6 +41,7 @@ class Receiver:
                     delay.wait(30)
                 elif delay:
                     time.sleep(delay)
+                errors = default_payload_errors(body, self.headers.get("content-type") or "")
                 with receiver.lock:
                     receiver.requests.append({
                         "path": self.path,
@@ -43,7 +50,10 @@ class Receiver:
                         "peer": self.client_address,
                         "gated": isinstance(delay, threading.Event),
                         "at": time.time(),
+                        "schema_errors": errors,
                     })
+                    if errors:
+                        receiver.unreported.append((self.path, errors))
                     receiver.lock.notify_all()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -75,9 +85,17 @@ class Receiver:
             if default is not None:
                 self.defaults[path] = norm(default)
 
+    def _checked(self, requests):
+        """`requests`, after failing the test if one of them broke the payload schema."""
+        bad = [r for r in requests if r["schema_errors"]]
+        if bad:
+            self.unreported = [u for u in self.unreported if u[0] not in {r["path"] for r in bad}]
+            raise AssertionError(f"webhook payload does not match docs/webhook-payload.schema.json on {bad[0]['path']}: {bad[0]['schema_errors']}")
+        return requests
+
     def received(self, path):
         with self.lock:
-            return [r for r in self.requests if r["path"] == path]
+            return self._checked([r for r in self.requests if r["path"] == path])
 
     def wait(self, path, count, timeout=30):
         deadline = time.monotonic() + timeout
@@ -85,7 +103,7 @@ class Receiver:
             while True:
                 got = [r for r in self.requests if r["path"] == path]
                 if len(got) >= count:
-                    return got
+                    return self._checked(got)
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"{len(got)} of {count} requests on {path} after {timeout}s")
@@ -104,6 +122,9 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+        if self.unreported:
+            path, errors = self.unreported[0]
+            raise AssertionError(f"webhook payload does not match docs/webhook-payload.schema.json on {path}: {errors}")
 
 
 def payload(request):

@@ -2,7 +2,7 @@ import ConduitStore
 import Glibc
 public import Logging
 
-/// Everything `/etc/conduit/conduit.toml` can say (DESIGN §2). Every key is
+/// Everything `/etc/conduit/conduit.toml` can say (the README's configuration reference). Every key is
 /// optional; the defaults here are the documented ones. `ConfigLoader` fills
 /// it from TOML and validates each value.
 public struct ConduitConfig: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// Standard Webhooks signatures (DESIGN §6): HMAC-SHA256 over
+/// Standard Webhooks signatures (docs/PAYLOAD.md, "Signing"): HMAC-SHA256 over
 /// `"<webhook-id>.<webhook-timestamp>.<body>"` with the key the webhook's
 /// `whsec_…` secret encodes, sent as `webhook-signature: v1,<base64>`.
 public enum WebhookSignature {

@@ -1,7 +1,7 @@
 import CQREncode
 import Glibc
 
-/// QR codes through libqrencode, rendered as PNG (TOTP enrolment, DESIGN §3).
+/// QR codes through libqrencode, rendered as PNG (TOTP enrolment, docs/API.md "TOTP 2FA").
 public enum QRCode {
     /// A PNG of the QR code for `text` (byte mode, error correction M), each
     /// module `scale` pixels wide, with the 4-module quiet zone the spec requires.

@@ -1,5 +1,5 @@
 /// What kind of network an address belongs to, for the webhook SSRF guard
-/// (DESIGN §6): only `.global` addresses may be connected to unless
+/// (docs/DELIVERY.md, "One HTTP client, and the SSRF guard"): only `.global` addresses may be connected to unless
 /// `[delivery] allow_private_targets` is set.
 public enum AddressScope: String, Sendable, Equatable {
     case global

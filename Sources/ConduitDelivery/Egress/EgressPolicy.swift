@@ -1,6 +1,6 @@
 public import ConduitCore
 
-/// Which addresses a webhook POST may connect to (DESIGN §6): only global
+/// Which addresses a webhook POST may connect to (docs/DELIVERY.md, SSRF guard): only global
 /// ones, unless `[delivery] allow_private_targets` lets loopback, private,
 /// link-local and the rest through (tests, LAN deployments).
 public struct EgressPolicy: Sendable, Equatable {

@@ -4,7 +4,7 @@ public import NIOCore
 public import NIOPosix
 import FoundationEssentials
 
-/// The SSRF guard (DESIGN §6) as a CONNECT proxy on loopback that only the
+/// The SSRF guard (docs/DELIVERY.md) as a CONNECT proxy on loopback that only the
 /// webhook HTTP client uses. For each tunnel it resolves the target once,
 /// refuses unless `EgressPolicy` admits an address, and connects to the
 /// address it checked — no second lookup between check and connect, so DNS

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// What the inline first attempt means for the SMTP reply (DESIGN §6).
+/// What the inline first attempt means for the SMTP reply (docs/DELIVERY.md, "The inline first attempt").
 public enum InlineVerdict: Sendable, Equatable {
     /// Answer 250: delivered, or retries go on from the spool.
     case accepted

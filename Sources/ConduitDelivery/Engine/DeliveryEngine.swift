@@ -8,7 +8,7 @@ import Synchronization
 
 /// The delivering half of Conduit (Postfix's qmgr + an HTTP "transport"):
 /// takes due deliveries from the spool, leases them, POSTs each to its
-/// webhook, and records the outcome (DESIGN §6).
+/// webhook, and records the outcome (docs/DELIVERY.md).
 ///
 /// Durability: a lease is written (attempts + 1, `leasedUntil`) before the
 /// POST and the outcome after it, each in its own transaction, so a crash

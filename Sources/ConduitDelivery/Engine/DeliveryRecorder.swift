@@ -2,7 +2,7 @@ import ConduitCore
 import ConduitStore
 import Foundation
 
-/// The outcome of an attempt, as store changes (DESIGN §6): the delivery's
+/// The outcome of an attempt, as store changes (docs/DELIVERY.md): the delivery's
 /// new state, one log row, 410's deactivation, and the message leaving the
 /// spool once every delivery of it succeeded. Pure over a transaction.
 struct DeliveryRecorder {

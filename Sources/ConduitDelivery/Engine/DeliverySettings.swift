@@ -1,4 +1,4 @@
-/// The `[delivery]` settings the engine runs with (DESIGN §2, §6).
+/// The `[delivery]` settings the engine runs with (README configuration reference, docs/DELIVERY.md).
 public struct DeliverySettings: Sendable, Equatable {
     /// One POST's whole budget: connect, send, first byte of the answer.
     public var timeout: Duration

@@ -7,7 +7,7 @@ import NIOSSL
 
 /// The one shared HTTP client every webhook POST goes through
 /// (AsyncHTTPClient: a connection pool per target, keep-alive reuse). It
-/// never follows redirects (3xx is a failure, DESIGN §6), and it reaches
+/// never follows redirects (3xx is a failure, docs/DELIVERY.md), and it reaches
 /// targets only through the `EgressProxy`, which does the SSRF check.
 public final class WebhookHTTPClient: Sendable {
     private let client: HTTPClient

@@ -1,7 +1,7 @@
 public import ConduitCore
 import FoundationEssentials
 
-/// One signed webhook POST (DESIGN §6): the body, the Standard Webhooks
+/// One signed webhook POST (docs/PAYLOAD.md, "The request"): the body, the Standard Webhooks
 /// headers, `User-Agent`, and the webhook's custom headers.
 public struct WebhookRequest: Sendable {
     public var url: String

@@ -1,5 +1,5 @@
 /// What one POST came back with: a status (and `Retry-After`) or no HTTP
-/// answer at all, with why (DESIGN §7: `http_status: null` and an `error`).
+/// answer at all, with why (docs/DELIVERY.md "Delivery log": `http_status: null` and an `error`).
 public struct WebhookResponse: Sendable, Equatable {
     public var status: Int?
     public var retryAfter: String?

@@ -4,7 +4,7 @@ import ConduitWebhooks
 import Foundation
 import Mustache
 
-/// The body of a webhook POST: the DESIGN §6 JSON, or the webhook's
+/// The body of a webhook POST: the docs/PAYLOAD.md JSON, or the webhook's
 /// Mustache `payload_template` rendered over that same object with every
 /// `{{value}}` escaped for the inside of a JSON string.
 ///
