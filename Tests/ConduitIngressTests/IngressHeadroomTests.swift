@@ -1,6 +1,7 @@
 import ConduitCore
 import ConduitSMTP
 import ConduitStore
+import Foundation
 import Testing
 @testable import ConduitIngress
 
@@ -27,6 +28,33 @@ import Testing
         #expect(codes == [250])
         #expect(reply.code == 250)
         #expect(try f.store.read { try $0.get(SpooledMessage.self, id: id) } != nil)
+    }
+
+    @Test func theEndOfDataReChecksWhenTheStoreFilledDuringTheTransaction() async throws {
+        let f = try IngressSessionTests.Fixture(storageReserveBytes: 4 << 20)
+        _ = try IngressSessionTests.setUp(f)
+        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let mail = await session.mail(from: Self.sender, parameters: .init(), context: Self.context)
+        #expect(mail.code == 250)
+        let rcpt = await session.rcpt(to: SMTPMailbox(localPart: "plain", domain: "pub.example"))
+        #expect(rcpt.code == 250)
+        // Another writer fills the map below the reserve meanwhile.
+        let uncached = StorageHeadroom(store: f.store, rule: HeadroomRule(reserveBytes: 4 << 20), refreshInterval: .zero)
+        let filler = String(repeating: "z", count: 64 * 1024)
+        var n = 0
+        while uncached.admitsNewMail() {
+            n += 1
+            try f.store.write { txn in
+                try txn.insert(Domain(id: Identifier.generate().rawValue, accountID: "filler", name: "f\(n).example",
+                                      verificationToken: filler, verified: false, isPublic: false, createdAt: Date()))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(1100)) // past the figures' one-second cache
+        let message = IngressSessionTests.message([SMTPMailbox(localPart: "plain", domain: "pub.example")])
+        let reply = await session.data(message)
+        #expect(reply.code == 452)
+        #expect(reply.enhanced == "4.3.1")
+        #expect(try f.store.read { try $0.get(SpooledMessage.self, id: message.id) } == nil)
     }
 
     @Test func aFullStoreAnswersTheSameAsTheReserve() {
