@@ -137,6 +137,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -182,6 +192,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Invalid request body: not JSON, not an object, a missing required field or a field of the wrong type (`invalid_request`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -275,6 +295,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -336,6 +366,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -390,6 +430,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -515,6 +565,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -574,6 +634,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -616,6 +686,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Invalid request body: not JSON, not an object, a missing required field or a field of the wrong type (`invalid_request`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -668,6 +748,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -759,6 +849,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -841,6 +941,16 @@ extension OpenAPIDocument {
                 }
               }
             },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -944,6 +1054,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -1030,6 +1150,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -1079,6 +1209,16 @@ extension OpenAPIDocument {
           },
           "409": {
             "description": "TOTP already enabled (`totp_already_enabled`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1199,6 +1339,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         },
         "security": [
@@ -1252,6 +1402,16 @@ extension OpenAPIDocument {
           },
           "404": {
             "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1475,6 +1635,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -1590,6 +1760,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -1660,6 +1840,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "DNS TXT record not found or does not match (dns_record_not_found, dns_record_mismatch), or the DNS lookup failed temporarily (dns_temporary_failure)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1773,6 +1963,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error (see docs/API.md for codes), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1932,6 +2132,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -1973,6 +2183,16 @@ extension OpenAPIDocument {
           },
           "404": {
             "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2086,6 +2306,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "Validation error (see docs/API.md for codes; public_domain_reserved for a catch-all or +tag address on a public domain; a payload_template over 64 KiB, nesting sections deeper than 8 or not valid Mustache is invalid_payload_template), or a body that is not JSON of this shape (invalid_request)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2245,6 +2475,16 @@ extension OpenAPIDocument {
                 }
               }
             }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -2286,6 +2526,16 @@ extension OpenAPIDocument {
           },
           "404": {
             "description": "Not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2525,6 +2775,16 @@ extension OpenAPIDocument {
           },
           "422": {
             "description": "A field is of the wrong type, from is not an address, subject spans lines or text is over 1 MiB",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
