@@ -7,6 +7,7 @@ domain-name helpers. Standard library only."""
 import json
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -78,13 +79,23 @@ def _port_is_free(port):
         tcp.close()
 
 
+def _ephemeral_range():
+    try:
+        low, high = (int(v) for v in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    """A port that is free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(100):
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
+    """A port that is free for both UDP and TCP on 127.0.0.1, below the
+    kernel's ephemeral range: the DNS server is restarted on the same port
+    between zones, and a port from the ephemeral range can meanwhile become
+    the source port of some client's long-lived connection, keeping it busy."""
+    low, _ = _ephemeral_range()
+    floor = 10000 if low > 12000 else 1024
+    for _ in range(200):
+        port = random.randrange(floor, low)
         if _port_is_free(port):
             return port
     raise AssertionError("no free UDP+TCP port found on 127.0.0.1")
