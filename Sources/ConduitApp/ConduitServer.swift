@@ -38,6 +38,9 @@ public enum ConduitServer {
             logger.info("store closed")
         }
         logger.info("store open", metadata: ["schema_version": "\(store.schemaVersion)"])
+        // Spill files of messages larger than smtp.data_memory_kb (docs/SMTP.md, "Memory").
+        let spillDirectory = config.storage.path + "/spill"
+        try SMTPDataSettings.prepareSpillDirectory(spillDirectory)
 
         let readyStatus: @Sendable () -> String = { "Ready: SMTP on \(config.smtp.listen), API on \(config.api.listen)" }
         let readiness = Readiness(store: store) {
@@ -173,7 +176,12 @@ public enum ConduitServer {
                 maxConnections: config.smtp.maxConnections,
                 maxConnectionsPerIP: config.smtp.maxConnectionsPerIP,
                 commandTimeout: .seconds(config.smtp.commandTimeoutSeconds),
-                tls: tls
+                tls: tls,
+                data: SMTPDataSettings(
+                    memoryThreshold: config.smtp.dataMemoryKB << 10,
+                    budget: DataBufferBudget(limit: config.smtp.dataBufferBudgetMB << 20),
+                    spillDirectory: spillDirectory
+                )
             ),
             backend: ingress,
             logger: smtpLogger,

@@ -7,10 +7,12 @@ import NIOCore
 enum HeaderSection {
     /// The first field called `name` (case-insensitive), unfolded and
     /// trimmed; `nil` when absent. Stops at the end of the header section.
-    static func value(named name: String, in content: ByteBuffer) -> String? {
+    /// `headerBlock` is the message's header block (`MessageContent.headerBlock`,
+    /// always in memory), never the whole message.
+    static func value(named name: String, in headerBlock: ByteBufferView) -> String? {
         let prefix = name.lowercased() + ":"
         let prefixLength = prefix.utf8.count
-        let bytes = content.readableBytesView
+        let bytes = headerBlock
         var lineStart = bytes.startIndex
         var value: [UInt8]?
         var index = bytes.startIndex

@@ -9,16 +9,18 @@ import Metrics
 import NIOCore
 
 extension IngressSession {
+    /// Watches each message's text for DKIM as it arrives (on the event loop).
+    nonisolated func makeMessageObserver() -> (any SMTPMessageObserver)? {
+        DKIMStreamObserver()
+    }
+
     /// End of DATA: DKIM per recipient, then one spool commit of the message,
     /// its deliveries and the log rows of recipients DKIM turned away.
     func data(_ message: SMTPMessage) async -> SMTPReply {
         defer { recipients = [] }
         let receivedAt = Date()
         let spf = await spf()
-        // The verifier works on its own copy of the text: make it only when
-        // there is a signature to check.
-        let signed = HeaderSection.value(named: "DKIM-Signature", in: message.content) != nil
-        let dkim = signed ? await backend.dkim.verify(message: Array(message.content.readableBytesView), now: receivedAt) : []
+        let dkim = await dkimVerdicts(message, now: receivedAt)
 
         var accepted: [Recipient] = []
         var refused: [(Recipient, String)] = []
@@ -53,7 +55,7 @@ extension IngressSession {
 
         // Re-checked here: the store may have filled since MAIL FROM.
         if let refusal = headroomRefusal(stage: "end of DATA") { return refusal }
-        var (within, over) = splitByQuota(accepted, size: message.content.readableBytes)
+        var (within, over) = splitByQuota(accepted, size: message.content.count)
         var committed = false
         // A second round only when a concurrent session filled an account
         // between the check above and the spool writer's own check.
@@ -76,10 +78,10 @@ extension IngressSession {
         accepted = within
         FaultInjection.point("after-spool-commit")
         backend.metrics.accepted.increment()
-        backend.metrics.acceptedBytes.increment(by: message.content.readableBytes)
+        backend.metrics.acceptedBytes.increment(by: message.content.count)
         logger.info("message spooled", metadata: [
             "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
-            "size": "\(message.content.readableBytes)", "spf": "\(spf.result.rawValue)",
+            "size": "\(message.content.count)", "spilled": "\(message.content.spilledBytes)", "spf": "\(spf.result.rawValue)",
         ])
         switch await backend.afterSpool(message.id) {
         case .accept:
@@ -89,6 +91,26 @@ extension IngressSession {
             logger.info("message refused by the webhook", metadata: ["id": "\(message.id)", "reason": "\(oneLine)"])
             return SMTPReply(550, "5.0.0", "The webhook refused the message: \(oneLine)")
         }
+    }
+
+    /// Every DKIM verdict: from the header block and the body hashes the
+    /// `DKIMStreamObserver` computed while DATA arrived, so the body is not
+    /// read again. A message that reached us whole, unobserved (tests), is
+    /// hashed here from memory.
+    private func dkimVerdicts(_ message: SMTPMessage, now: Date) async -> [DKIMVerdict] {
+        let content = message.content
+        guard HeaderSection.value(named: "DKIM-Signature", in: content.headerBlock) != nil else { return [] }
+        let headerBlock = Array(content.headerBlock)
+        if let observed = message.observation as? DKIMObservation {
+            return await backend.dkim.verify(
+                headerBlock: headerBlock, bodyHashes: observed.bodyHashes ?? DKIMBodyHashes(),
+                headerBlockComplete: content.headerBlockComplete, now: now
+            )
+        }
+        guard !content.isSpilled, let whole = try? content.bytes() else {
+            return await backend.dkim.verify(headerBlock: headerBlock, bodyHashes: DKIMBodyHashes(), headerBlockComplete: false, now: now)
+        }
+        return await backend.dkim.verify(message: whole, now: now)
     }
 
     /// The message, its body, one delivery per recipient in `accepted` and
@@ -107,7 +129,7 @@ extension IngressSession {
             authUser: context.authUser,
             spf: SpooledSPF(result: spf.result.rawValue, domain: spf.domain.isEmpty ? nil : spf.domain),
             dkim: dkim.map { SpooledDKIM(domain: $0.domain, selector: $0.selector, result: $0.result.rawValue) },
-            size: message.content.readableBytes,
+            size: message.content.count,
             recipients: accepted.map {
                 SpooledRecipient(rcptTo: $0.rcptTo, webhookID: $0.webhook.id, accountID: $0.webhook.accountID, tag: $0.tag)
             }
@@ -121,7 +143,7 @@ extension IngressSession {
             )
         }
         return SpoolEntry(
-            message: spooled, body: MessageBody(buffer: message.content), deliveries: deliveries,
+            message: spooled, body: MessageBody(content: message.content), deliveries: deliveries,
             logs: dkimLogs(refused, messageID: message.id, message: message, at: receivedAt),
             accountQuotaBytes: backend.settings.accountQuotaBytes
         )
@@ -129,7 +151,7 @@ extension IngressSession {
 
     /// A log row per recipient DKIM turned away.
     private func dkimLogs(_ refused: [(Recipient, String)], messageID: String, message: SMTPMessage, at receivedAt: Date) -> [DeliveryLog] {
-        let smtpMessageID = HeaderSection.value(named: "Message-ID", in: message.content).flatMap { $0.isEmpty ? nil : $0 }
+        let smtpMessageID = HeaderSection.value(named: "Message-ID", in: message.content.headerBlock).flatMap { $0.isEmpty ? nil : $0 }
         return refused.map { recipient, reason in
             DeliveryLog(
                 id: Identifier.generate().rawValue, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID,

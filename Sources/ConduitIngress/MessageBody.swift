@@ -1,15 +1,15 @@
+import ConduitSMTP
 import ConduitStore
-import NIOCore
 
-/// The message text as the spool writer reads it: straight from the SMTP
-/// handler's buffer into LMDB, no intermediate copy. (`ByteBuffer` is
-/// copy-on-write and Sendable, so the writer thread may read it.)
+/// The message text as the spool writer reads it: from the SMTP handler's
+/// `MessageContent` (memory, then the spill file) straight into the space
+/// LMDB reserved for it — one copy, on the writer thread.
 struct MessageBody: SpoolBody {
-    let buffer: ByteBuffer
+    let content: MessageContent
 
-    var count: Int { buffer.readableBytes }
+    var count: Int { content.count }
 
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try buffer.withUnsafeReadableBytes(body)
+    func write(into destination: UnsafeMutableRawBufferPointer) throws {
+        try content.write(into: destination)
     }
 }

@@ -29,6 +29,14 @@ public protocol SMTPBackendSession: Sendable {
     func tlsStarted() async
     /// The connection is gone; nothing more will be called.
     func close() async
+    /// An observer for the text of the next message, called on the event
+    /// loop as DATA arrives (e.g. DKIM body hashing); `nil` to watch nothing.
+    /// Its `finish()` value reaches `data` as `SMTPMessage.observation`.
+    func makeMessageObserver() -> (any SMTPMessageObserver)?
+}
+
+extension SMTPBackendSession {
+    public func makeMessageObserver() -> (any SMTPMessageObserver)? { nil }
 }
 
 /// Facts about a connection, fixed when it is accepted.
@@ -80,14 +88,29 @@ public struct SMTPMailParameters: Sendable, Equatable {
 public struct SMTPMessage: Sendable, Equatable {
     /// The queue id, also in the `Received:` header.
     public var id: String
-    /// The message bytes; the only copy the server holds.
-    public var content: ByteBuffer
+    /// The message bytes, in memory and perhaps a spill file; the only copy
+    /// the server holds.
+    public var content: MessageContent
     /// Recipients the backend accepted, in order.
     public var recipients: [SMTPMailbox]
+    /// What the backend's `SMTPMessageObserver` made of the text, if it
+    /// watched it.
+    public var observation: (any Sendable)?
 
-    public init(id: String, content: ByteBuffer, recipients: [SMTPMailbox]) {
+    public init(id: String, content: MessageContent, recipients: [SMTPMailbox], observation: (any Sendable)? = nil) {
         self.id = id
         self.content = content
         self.recipients = recipients
+        self.observation = observation
+    }
+
+    /// A message held in one buffer (tests).
+    public init(id: String, content: ByteBuffer, recipients: [SMTPMailbox]) {
+        self.init(id: id, content: MessageContent(content), recipients: recipients)
+    }
+
+    public static func == (lhs: SMTPMessage, rhs: SMTPMessage) -> Bool {
+        lhs.id == rhs.id && lhs.recipients == rhs.recipients
+            && (lhs.content === rhs.content || lhs.content.inMemory == rhs.content.inMemory && !lhs.content.isSpilled && !rhs.content.isSpilled)
     }
 }

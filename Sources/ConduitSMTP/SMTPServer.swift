@@ -96,6 +96,7 @@ public final class SMTPServer: Service {
             tls: configuration.tls,
             maxLineLength: configuration.maxLineLength,
             refusal: refusal,
+            data: configuration.data,
             logger: logger
         )
         try channel.pipeline.syncOperations.addHandlers([IdleStateHandler(readTimeout: timeout), handler])

@@ -19,6 +19,8 @@ public struct SMTPServerConfiguration: Sendable {
     public var commandTimeout: Duration
     /// STARTTLS certificate; `nil` = STARTTLS not offered.
     public var tls: SMTPTLSProvider?
+    /// How DATA is held: memory threshold, budget, spill directory.
+    public var data: SMTPDataSettings
 
     public init(
         host: String,
@@ -28,8 +30,10 @@ public struct SMTPServerConfiguration: Sendable {
         maxConnections: Int = 1000,
         maxConnectionsPerIP: Int = 50,
         commandTimeout: Duration = .seconds(300),
-        tls: SMTPTLSProvider? = nil
+        tls: SMTPTLSProvider? = nil,
+        data: SMTPDataSettings = .inMemory
     ) {
+        self.data = data
         self.host = host
         self.port = port
         self.session = session

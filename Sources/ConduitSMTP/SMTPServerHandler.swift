@@ -33,6 +33,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private var shutdownRequested = false
     /// A refusal (too many connections) sent instead of the banner.
     private let refusal: SMTPReply?
+    /// How message text is held (memory, spill file, budget).
+    private let dataSettings: SMTPDataSettings
+    /// The message being received: text streams into it batch by batch.
+    private var builder: MessageContentBuilder?
 
     init(
         session: SMTPSession,
@@ -40,8 +44,10 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         tls: SMTPTLSProvider?,
         maxLineLength: Int,
         refusal: SMTPReply? = nil,
+        data: SMTPDataSettings = .inMemory,
         logger: Logger
     ) {
+        self.dataSettings = data
         self.session = session
         self.decoder = SMTPLineDecoder(maxLineLength: maxLineLength)
         self.backend = backend
@@ -64,6 +70,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closing = true
+        builder?.discard()
+        builder = nil
         let backend = backend
         Task { await backend.close() }
         context.fireChannelInactive()
@@ -80,6 +88,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         // Backpressure: while the backend works, buffer up to a limit, then
         // leave the rest in the kernel until the session can take input.
         if session.isAwaitingBackend, buffer.readableBytes >= maxBufferedBytes {
+            readHeld = true
+            return
+        }
+        // Spill writes behind, or the DATA budget spent: the kernel holds the
+        // client's next bytes until a write lands (`MessageContentBuilder`).
+        if builder?.mustPauseReading == true {
             readHeld = true
             return
         }
@@ -123,6 +137,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         while !closing, !session.isAwaitingBackend, let frame = decoder.nextMessage(&buffer) {
             wrote = perform(session.receive(frame), context: context) || wrote
         }
+        streamText(context: context)
         if wrote, !closing { context.flush() }
         buffer.discardReadBytes()
     }
@@ -149,6 +164,42 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Moves the message text the session gathered from this batch into the
+    /// message's builder (memory or spill file).
+    private func streamText(context: ChannelHandlerContext) {
+        guard session.isReceivingText else { return }
+        if session.isDroppingText {
+            builder?.discard()
+            builder = nil
+            return
+        }
+        messageBuilder(context: context).append(session.takeText())
+    }
+
+    /// The builder of the message the session is receiving, made on first use.
+    private func messageBuilder(context: ChannelHandlerContext) -> MessageContentBuilder {
+        if let builder, builder.messageID == session.currentMessageID { return builder }
+        builder?.discard()
+        let made = MessageContentBuilder(
+            messageID: session.currentMessageID, settings: dataSettings, observer: backend.makeMessageObserver(),
+            eventLoop: context.eventLoop
+        )
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        made.onProgress = {
+            let (handler, context) = bound.value
+            handler.resumeReadingIfHeld(context: context)
+        }
+        builder = made
+        return made
+    }
+
+    /// Reads again when nothing holds input back any more.
+    private func resumeReadingIfHeld(context: ChannelHandlerContext) {
+        guard readHeld, !closing, !session.isAwaitingBackend, builder?.mustPauseReading != true else { return }
+        readHeld = false
+        context.read()
+    }
+
     private func startTLS(_ reply: SMTPReply, context: ChannelHandlerContext) {
         guard let sslContext = tls?.current else {
             // The certificate vanished since EHLO (failed reload): say so.
@@ -173,6 +224,9 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     private func callBackend(_ call: SMTPSession.BackendCall, context: ChannelHandlerContext) {
+        if case let .data(message) = call {
+            return deliverMessage(message, context: context)
+        }
         let backend = backend
         let future = context.eventLoop.makeFutureWithTask { () async -> SMTPReply in
             switch call {
@@ -199,6 +253,31 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         }
     }
 
+    /// End of DATA: the builder takes the last text and waits for its spill
+    /// writes; then the backend gets the message. A spill file that cannot
+    /// be written answers `451` (the client keeps the message).
+    private func deliverMessage(_ message: SMTPMessage, context: ChannelHandlerContext) {
+        let builder = messageBuilder(context: context)
+        self.builder = nil
+        let finished = builder.finish(tail: message.content.inMemory)
+        let backend = backend
+        let logger = logger
+        let eventLoop = context.eventLoop
+        let id = message.id
+        let replied = finished.flatMap { content, observation in
+            let complete = SMTPMessage(id: message.id, content: content, recipients: message.recipients, observation: observation)
+            return eventLoop.makeFutureWithTask { () async -> SMTPReply in await backend.data(complete) }
+        }.flatMapErrorWithEventLoop { error, eventLoop in
+            logger.error("SMTP message text could not be kept", metadata: ["id": "\(id)", "error": "\(error)"])
+            return eventLoop.makeSucceededFuture(SMTPReply(451, "4.3.0", "Temporary local problem, try again later"))
+        }
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        replied.whenSuccess { reply in
+            let (handler, context) = bound.value
+            handler.backendReplied(reply, context: context)
+        }
+    }
+
     private func backendReplied(_ reply: SMTPReply, context: ChannelHandlerContext) {
         guard !closing else { return }
         if perform(session.backendReplied(reply), context: context), !closing { context.flush() }
@@ -208,10 +287,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             return
         }
         process(context: context)
-        if readHeld, !session.isAwaitingBackend {
-            readHeld = false
-            context.read()
-        }
+        resumeReadingIfHeld(context: context)
     }
 
     private func send(_ reply: SMTPReply, context: ChannelHandlerContext) {

@@ -1,5 +1,5 @@
 import ConduitCore
-import NIOCore
+public import NIOCore
 
 extension SMTPSession {
     mutating func mail(_ argument: String) -> Action {
@@ -128,11 +128,29 @@ extension SMTPSession {
             endTransaction()
             return .reply(SMTPReply(552, "5.3.4", "Message size exceeds fixed maximum message size of \(settings.maxMessageBytes) bytes"))
         }
-        let message = SMTPMessage(id: messageID, content: content, recipients: recipients)
+        // What the driver has not taken yet (`takeText`); all of it when it takes nothing.
+        let message = SMTPMessage(id: messageID, content: MessageContent(content), recipients: recipients)
         // The backend now holds the only reference to the text.
         content = ByteBuffer()
         phase = .awaiting(.data)
         return .backend(.data(message))
+    }
+
+    /// Whether the input is message text (between `354` and the final `.`).
+    public var isReceivingText: Bool { phase == .data }
+
+    /// Whether the message in progress went over the size limit: its text is dropped.
+    public var isDroppingText: Bool { phase == .data && oversize }
+
+    /// The queue id of the message being received.
+    public var currentMessageID: String { messageID }
+
+    /// Hands over the message text gathered since the last call (the
+    /// driver streams it out, so the session never holds more than one
+    /// batch of input).
+    public mutating func takeText() -> ByteBuffer {
+        defer { content = ByteBuffer() }
+        return content
     }
 
     mutating func beginTransaction(sender: SMTPMailbox?, parameters: SMTPMailParameters) {

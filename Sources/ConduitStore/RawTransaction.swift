@@ -60,6 +60,23 @@ struct RawTransaction {
         try check(rc)
     }
 
+    /// Stores `count` bytes at `key` that `fill` writes straight into the
+    /// map (`MDB_RESERVE`: one `mdb_put` reserves the space, large values on
+    /// overflow pages), so a body read in pieces — memory, then a spill
+    /// file — is copied once, into its place. When `fill` throws, the value
+    /// holds garbage: the caller must let the error end the transaction.
+    func put(_ database: String, key: [UInt8], reserving count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let dbi = try dbi(database)
+        try Self.validate(key)
+        var mval = MDB_val(mv_size: count, mv_data: nil)
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var mkey = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_put(txn, dbi, &mkey, &mval, UInt32(MDB_RESERVE))
+        }
+        try check(rc)
+        try fill(UnsafeMutableRawBufferPointer(start: mval.mv_data, count: count))
+    }
+
     /// Calls `body` with the value at `key` where it lies in the map (no
     /// copy), or returns `nil` when there is none. The pointer is valid only
     /// during the call.

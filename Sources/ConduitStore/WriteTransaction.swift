@@ -53,9 +53,13 @@ public struct WriteTransaction {
         try raw.put(database, key: try RecordCodec.checkedKey(key), bytes: bytes)
     }
 
-    /// `putRaw` from any contiguous byte container (`[UInt8]`, a NIO `ByteBuffer` conformed by its user).
+    /// `putRaw` of a body that writes itself in pieces (`SpoolBody`): the
+    /// space is reserved in the map (`MDB_RESERVE`) and the body copies its
+    /// bytes straight into it, so it is never gathered in one heap buffer.
+    /// A body that fails to write throws; let the error end the transaction.
     public func putRaw(database: String, key: String, bytes: some SpoolBody) throws {
-        try bytes.withUnsafeBytes { try putRaw(database: database, key: key, bytes: $0) }
+        try raw.checkRaw(database)
+        try raw.put(database, key: try RecordCodec.checkedKey(key), reserving: bytes.count) { try bytes.write(into: $0) }
     }
 
     /// Removes `key` from a raw database; `false` when it was not there.

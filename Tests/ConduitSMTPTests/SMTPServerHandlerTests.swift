@@ -89,7 +89,7 @@ import Testing
         let after = try await Self.replies(channel, count: 2)
         #expect(Array(after.suffix(2)) == ["250 2.0.0 OK queued as Q1", "221 2.0.0 mx.test closing connection"])
         let message = try #require(backend.messages.withLock { $0.first })
-        let text = String(buffer: message.content)
+        let text = String(decoding: try message.content.bytes(), as: UTF8.self)
         #expect(text.hasPrefix("Received: from c.example ([192.0.2.1])\r\n\tby mx.test (Conduit) with ESMTP id Q1\r\n\tfor <hook@x.test>; "))
         #expect(text.hasSuffix("\r\nSubject: x\r\n\r\n.dot\r\n\(long)\r\n"))
         #expect(message.recipients == [SMTPMailbox(localPart: "hook", domain: "x.test")])

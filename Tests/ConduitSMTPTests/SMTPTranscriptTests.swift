@@ -77,7 +77,7 @@ import Testing
             while case let .backend(call) = action {
                 let (reply, message) = Self.script(call)
                 if let message {
-                    actual += String(decoding: message.content.readableBytesView, as: UTF8.self)
+                    actual += String(decoding: message.content.inMemory.readableBytesView, as: UTF8.self)
                         .split(separator: "\r\n", omittingEmptySubsequences: false).dropLast()
                         .map { "M: " + Self.escape(String($0)) }
                 }

@@ -53,6 +53,13 @@ public struct ConduitConfig: Sendable, Equatable {
         public var maxConnectionsPerIP = 50
         /// Seconds a client may stay silent between commands (RFC 5321 §4.5.3.2).
         public var commandTimeoutSeconds = 300
+        /// KiB of one message kept in memory while DATA arrives; the rest
+        /// goes to a spill file under `storage.path` (docs/SMTP.md, "Memory").
+        public var dataMemoryKB = 256
+        /// MiB of DATA held in memory by all connections together; past it
+        /// messages spill from their first body byte and connections with
+        /// spill writes behind stop reading.
+        public var dataBufferBudgetMB = 64
         /// PEM certificate and key; STARTTLS is offered when both are set.
         public var tlsCert = ""
         public var tlsKey = ""

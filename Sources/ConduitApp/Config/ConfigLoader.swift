@@ -99,6 +99,8 @@ public enum ConfigLoader {
         if let count = try s.int("max_connections", in: 1...100_000) { smtp.maxConnections = count }
         if let count = try s.int("max_connections_per_ip", in: 1...100_000) { smtp.maxConnectionsPerIP = count }
         if let seconds = try s.int("command_timeout_seconds", in: 1...3600) { smtp.commandTimeoutSeconds = seconds }
+        if let kib = try s.int("data_memory_kb", in: 0...1_048_576) { smtp.dataMemoryKB = kib }
+        if let mib = try s.int("data_buffer_budget_mb", in: 1...65_536) { smtp.dataBufferBudgetMB = mib }
         if let cert = try s.string("tls_cert") { smtp.tlsCert = cert }
         if let key = try s.string("tls_key") { smtp.tlsKey = key }
         if smtp.tlsCert.isEmpty != smtp.tlsKey.isEmpty {

@@ -1,23 +1,19 @@
 import ConduitCore
 
 /// The hashing half of verification (RFC 6376 §3.7, §6.1.3) for one
-/// message: body hashes, shared by signatures that ask for the same one,
+/// message: the body hashes (computed as the body arrived, `DKIMBodyHasher`)
 /// and the signed header data of each signature.
 struct DKIMHashes {
-    private struct BodyKey: Hashable {
-        let canonicalization: DKIMCanonicalization
-        let digest: MessageDigest
-        let length: Int?
-    }
-
     private let message: DKIMMessage
     /// Field positions by lower-case name, top to bottom.
     private let positions: [String: [Int]]
-    private var canonicalBodies: [DKIMCanonicalization: [UInt8]] = [:]
-    private var bodyHashes: [BodyKey: [UInt8]] = [:]
+    private let bodyHashes: DKIMBodyHashes
 
-    init(message: DKIMMessage) {
+    /// `message` is the header block (its body, if any, is ignored);
+    /// `bodyHashes` were computed from the body as it arrived.
+    init(message: DKIMMessage, bodyHashes: DKIMBodyHashes) {
         self.message = message
+        self.bodyHashes = bodyHashes
         var positions: [String: [Int]] = [:]
         for (position, field) in message.fields.enumerated() { positions[field.name, default: []].append(position) }
         self.positions = positions
@@ -25,7 +21,7 @@ struct DKIMHashes {
 
     /// Checks the body hash, then the signature over the headers; throws
     /// `fail` on a mismatch.
-    mutating func check(_ signature: DKIMSignature, field: DKIMMessage.Field, key: DKIMKeyRecord) throws(DKIMFailure) {
+    func check(_ signature: DKIMSignature, field: DKIMMessage.Field, key: DKIMKeyRecord) throws(DKIMFailure) {
         let bodyHash = try self.bodyHash(signature)
         guard bodyHash == signature.bodyHash else { throw .fail("body hash mismatch") }
         let data = headerData(signature, field: field)
@@ -40,20 +36,16 @@ struct DKIMHashes {
 
     /// The hash of the canonical body, cut to `l=` (§3.4.5); `l=` past the
     /// end of the body is an error (§3.5: it "MUST NOT be larger").
-    private mutating func bodyHash(_ signature: DKIMSignature) throws(DKIMFailure) -> [UInt8] {
-        let key = BodyKey(canonicalization: signature.bodyCanonicalization, digest: signature.algorithm.digest, length: signature.bodyLength)
-        if let cached = bodyHashes[key] { return cached }
-        let canonical = canonicalBodies[key.canonicalization] ?? key.canonicalization.body(message.body)
-        canonicalBodies[key.canonicalization] = canonical
-        var signed = canonical
-        if let length = key.length {
-            guard length <= canonical.count else {
-                throw .permerror("l=\(length) is longer than the body (\(canonical.count) bytes)")
-            }
-            signed = Array(canonical.prefix(length))
+    private func bodyHash(_ signature: DKIMSignature) throws(DKIMFailure) -> [UInt8] {
+        let key = DKIMBodyKey(canonicalization: signature.bodyCanonicalization, digest: signature.algorithm.digest, length: signature.bodyLength)
+        guard let hash = bodyHashes.hashes[key] else {
+            // Every signature among the first `maxSignatures` with usable c=, a=, l= is hashed.
+            throw .permerror("body was not hashed for this signature")
         }
-        let hash = key.digest.hash(signed)
-        bodyHashes[key] = hash
+        let canonicalLength = bodyHashes.canonicalLengths[key.canonicalization] ?? 0
+        if let length = key.length, length > canonicalLength {
+            throw .permerror("l=\(length) is longer than the body (\(canonicalLength) bytes)")
+        }
         return hash
     }
 

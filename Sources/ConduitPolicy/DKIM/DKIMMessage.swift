@@ -61,6 +61,25 @@ struct DKIMMessage {
         self.malformation = malformation
     }
 
+    /// The length of the header block of a raw message: every byte up to
+    /// and including the line feed of the first empty line (a line ending
+    /// in LF that holds nothing but, perhaps, one CR) — where `init` finds
+    /// the body once bare LFs are read as CRLF. The whole message when it
+    /// has no empty line.
+    static func headerBlockLength(_ message: [UInt8]) -> Int {
+        var lineStart = 0
+        var index = 0
+        while index < message.count {
+            if message[index] == DKIMASCII.lf {
+                let content = index - lineStart
+                if content == 0 || (content == 1 && message[lineStart] == DKIMASCII.cr) { return index + 1 }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        return message.count
+    }
+
     /// An mbox separator line (`From sender date`) some stored messages
     /// begin with; skipped wherever it is in the header block, as dkimpy
     /// does (a signature added on top puts it below the first field).

@@ -81,15 +81,7 @@ struct DKIMSignature {
         guard signedHeaders.contains("from") else { throw .permerror("From is not signed (h=)") }
         identityDomain = try Self.identityDomain(tags["i"], domain: domain)
 
-        if let length = tags["l"] {
-            guard length.utf8.count <= 76, Self.isDigits(length) else {
-                throw .permerror("l= is not a number")
-            }
-            // Longer than any message: §3.5 forbids l= past the body, checked later.
-            bodyLength = Int(length) ?? Int.max
-        } else {
-            bodyLength = nil
-        }
+        bodyLength = try tags["l"].map { text throws(DKIMFailure) in try Self.bodyLength(text) }
         if let query = tags["q"], !DKIMTagList.colonList(query).contains("dns/txt") {
             throw .permerror("unsupported query method q=\(query)")
         }
@@ -97,7 +89,7 @@ struct DKIMSignature {
     }
 
     /// `c=`: `header/body`, body `simple` when omitted, `simple/simple` when absent.
-    private static func canonicalizations(_ value: String?) throws(DKIMFailure) -> (DKIMCanonicalization, DKIMCanonicalization) {
+    static func canonicalizations(_ value: String?) throws(DKIMFailure) -> (DKIMCanonicalization, DKIMCanonicalization) {
         guard let value else { return (.simple, .simple) }
         let parts = value.lowercased().split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2,
@@ -106,6 +98,13 @@ struct DKIMSignature {
             throw .permerror("unsupported canonicalization c=\(value)")
         }
         return (header, body)
+    }
+
+    /// `l=`: digits; a value longer than any message is `Int.max` (§3.5
+    /// forbids `l=` past the body, checked against the body later).
+    static func bodyLength(_ text: String) throws(DKIMFailure) -> Int {
+        guard text.utf8.count <= 76, isDigits(text) else { throw .permerror("l= is not a number") }
+        return Int(text) ?? Int.max
     }
 
     /// `i=`'s domain, which must be `d=` or below it (§3.5).

@@ -25,18 +25,40 @@ public struct DKIMVerifier: Sendable {
     /// empty when the message is not signed. `message` is the message as
     /// received (CRLF line ends; bare LF is read as CRLF). `now` decides
     /// `t=` and `x=`. A DNS failure is `temperror`, never `fail`.
+    ///
+    /// The one-shot form (`conduit dkim`, tests): the body goes through the
+    /// same streaming hasher the SMTP ingress feeds as DATA arrives.
     public func verify(message: [UInt8], now: Date = Date()) async -> [DKIMVerdict] {
-        let parsed = DKIMMessage(message)
+        let headerLength = DKIMMessage.headerBlockLength(message)
+        let headerBlock = Array(message[..<headerLength])
+        let hasher = DKIMBodyHasher(headerBlock: headerBlock)
+        message[headerLength...].withUnsafeBytes { hasher.update($0) }
+        return await verify(headerBlock: headerBlock, bodyHashes: hasher.finish(), now: now)
+    }
+
+    /// The verdicts from the header block (every byte up to and including
+    /// the empty line that ends it, as given to `DKIMBodyHasher`) and the
+    /// body hashes that hasher computed while the body streamed past.
+    ///
+    /// `headerBlockComplete` false says the header section was longer than
+    /// what was kept (the SMTP ingress keeps 256 KiB): every signature is
+    /// then `permerror`, with no DNS query.
+    public func verify(
+        headerBlock: [UInt8], bodyHashes: DKIMBodyHashes, headerBlockComplete: Bool = true, now: Date = Date()
+    ) async -> [DKIMVerdict] {
+        let parsed = DKIMMessage(headerBlock)
         let fields = parsed.fields.filter { $0.name == "dkim-signature" }
         guard !fields.isEmpty else { return [] }
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
-        let malformed = parsed.malformation.map { DKIMFailure.permerror("malformed header block: \($0)") }
+        let malformed = headerBlockComplete
+            ? parsed.malformation.map { DKIMFailure.permerror("malformed header block: \($0)") }
+            : DKIMFailure.permerror("header section longer than the \(headerBlock.count) bytes kept")
         let tooMany = DKIMFailure(result: .policy, reason: "more than \(Self.maxSignatures) signatures; not checked")
         let candidates = fields.enumerated().map { position, field in
             DKIMCandidate(field: field, refusal: position < Self.maxSignatures ? malformed : tooMany, now: seconds)
         }
         let keys = await lookUpKeys(Set(candidates.compactMap { try? $0.signature.get().keyName.lowercased() }))
-        var hashes = DKIMHashes(message: parsed)
+        let hashes = DKIMHashes(message: parsed, bodyHashes: bodyHashes)
         var verdicts: [DKIMVerdict] = []
         for candidate in candidates {
             let outcome: DKIMFailure?

@@ -1,13 +1,22 @@
-/// Bytes of a raw message, readable as one contiguous buffer.
+/// The bytes of a raw message as the spool writes them: `count`, then
+/// every byte copied once into space reserved in the map (`MDB_RESERVE`).
 ///
-/// The spool writes a body with a single `mdb_put` from this buffer, so the
-/// ingress can hand over the buffer it received DATA into (e.g. a NIO
-/// `ByteBuffer`, conformed where NIO is imported) without copying it.
-/// `withUnsafeBytes` must pass exactly `count` bytes, and may be called on the
-/// spool's writer thread, so the value must be safe to read from another thread.
+/// The body may come from memory, a file or both (the SMTP ingress keeps
+/// the start of a large message in memory and the rest in a spill file),
+/// so it is never gathered into one buffer first. `write(into:)` runs on
+/// the spool's writer thread (so the value must be safe to read from
+/// another thread; blocking file reads are fine there), must fill exactly
+/// `count` bytes, and throws when it cannot (a spill file that cannot be
+/// read): that entry then fails alone.
 public protocol SpoolBody: Sendable {
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
     var count: Int { get }
+    /// Copies the body into `destination`, which holds exactly `count` bytes.
+    func write(into destination: UnsafeMutableRawBufferPointer) throws
 }
 
-extension Array: SpoolBody where Element == UInt8 {}
+extension Array: SpoolBody where Element == UInt8 {
+    public func write(into destination: UnsafeMutableRawBufferPointer) throws {
+        precondition(destination.count == count, "destination must hold the whole body")
+        destination.copyBytes(from: self)
+    }
+}
