@@ -113,6 +113,9 @@ final class MessageContentBuilder {
     /// Ends the message with `tail` (text not yet appended); the content
     /// once every spill write has landed, or the write error.
     func finish(tail: ByteBuffer) -> EventLoopFuture<(MessageContent, (any Sendable)?)> {
+        guard !discarded, completion == nil else {
+            return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        }
         append(tail)
         if headerBlockLength == nil {
             // No empty line: the message is all header (as DKIM reads it).

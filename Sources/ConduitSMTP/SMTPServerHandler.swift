@@ -103,8 +103,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
-            // The client waiting for our backend is not idle.
-            guard !session.isAwaitingBackend, !closing else { return }
+            // The client waiting for our backend, or for our spill writes, is not idle.
+            guard !session.isAwaitingBackend, builder?.mustPauseReading != true, !closing else { return }
             send(session.timedOut(), context: context)
             close(context: context)
         case is ShutdownEvent:
@@ -167,8 +167,9 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// Moves the message text the session gathered from this batch into the
     /// message's builder (memory or spill file).
     private func streamText(context: ChannelHandlerContext) {
-        guard session.isReceivingText else { return }
-        if session.isDroppingText {
+        // Over the size limit (the text is dropped) or ended with a refusal:
+        // the builder's memory and file go now, not at the next message.
+        if !session.isReceivingText || session.isDroppingText {
             builder?.discard()
             builder = nil
             return
