@@ -77,6 +77,20 @@ import Testing
         #expect(!DKIMBodyHasher(headerBlock: Array("From: a@e.com\r\n\r\n".utf8)).isNeeded)
     }
 
+    @Test func aHeaderSectionCutShortMakesEverySignaturePermerrorWithoutDNS() async throws {
+        let resolver = DKIMFakeResolver()
+        resolver.publish("sel._domainkey.example.com", DKIMKeys.rsa.record)
+        let signed = try DKIMTestSigner.sign(dkimSampleMessage, key: DKIMKeys.rsa)
+        let bytes = Array(signed.utf8)
+        let headerLength = DKIMMessage.headerBlockLength(bytes)
+        let verifier = DKIMVerifier(resolver: resolver, logger: Logger(label: "dkim-test"))
+        let whole = DKIMBodyHashes(headerBlock: Array(bytes[..<headerLength]), body: bytes[headerLength...])
+        #expect(await verifier.verify(headerBlock: Array(bytes[..<headerLength]), bodyHashes: whole).map(\.result) == [.pass])
+        let cut = await verifier.verify(headerBlock: Array(bytes[..<headerLength]), bodyHashes: whole, headerBlockComplete: false)
+        #expect(cut.map(\.result) == [.permerror])
+        #expect(cut.first?.reason?.contains("header section longer") == true)
+    }
+
     /// dkimpy signs a 2.4 MiB body full of WSP runs and trailing empty lines;
     /// the streaming verifier, fed in uneven chunks, agrees.
     @Test(arguments: ["simple/simple", "relaxed/relaxed"])

@@ -158,6 +158,27 @@ import Testing
         #expect(backend.messages.withLock { $0.isEmpty })
     }
 
+    @Test func anOverlongHeaderSectionIsStoredWholeButOnly256KiBCountAsHeaderBlock() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = SMTPDataSettings(memoryThreshold: 4096, budget: DataBufferBudget(limit: 8 << 20), spillDirectory: directory)
+        let backend = SMTPServerHandlerTests.RecordingBackend()
+        let channel = try await Self.channel(backend, data: data)
+        try await channel.writeInbound(ByteBuffer(string: "EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<hook@x.test>\r\nDATA\r\n"))
+        _ = try await SMTPServerHandlerTests.replies(channel, count: 4)
+        let header = (0..<4000).map { "X-Filler-\($0): " + String(repeating: "h", count: 80) + "\r\n" }.joined()
+        let text = header + "\r\nbody\r\n"
+        try await channel.writeInbound(ByteBuffer(string: text + ".\r\n"))
+        let lines = try await SMTPServerHandlerTests.replies(channel, count: 5)
+        #expect(lines.last == "250 2.0.0 OK queued as Q1")
+        let message = try #require(backend.messages.withLock { $0.first })
+        #expect(!message.content.headerBlockComplete)
+        #expect(message.content.headerBlockLength == SMTPDataSettings.maxHeaderBlockBytes)
+        #expect(message.content.isSpilled)
+        #expect(String(decoding: try message.content.bytes(), as: UTF8.self).hasSuffix(text))
+        try await channel.close()
+    }
+
     @Test func leftoversOfAnEarlierProcessAreRemovedAtStart() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
