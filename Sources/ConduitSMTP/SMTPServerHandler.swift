@@ -256,7 +256,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     /// End of DATA: the builder takes the last text and waits for its spill
     /// writes; then the backend gets the message. A spill file that cannot
-    /// be written answers `451` (the client keeps the message).
+    /// be written answers `452 4.3.1` when the disk is full, else `451`
+    /// (either way the client keeps the message).
     private func deliverMessage(_ message: SMTPMessage, context: ChannelHandlerContext) {
         let builder = messageBuilder(context: context)
         self.builder = nil
@@ -270,6 +271,9 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             return eventLoop.makeFutureWithTask { () async -> SMTPReply in await backend.data(complete) }
         }.flatMapErrorWithEventLoop { error, eventLoop in
             logger.error("SMTP message text could not be kept", metadata: ["id": "\(id)", "error": "\(error)"])
+            if let spill = error as? SpillFileError, spill.isDiskFull {
+                return eventLoop.makeSucceededFuture(SMTPReply(452, "4.3.1", "Insufficient system storage, try again later"))
+            }
             return eventLoop.makeSucceededFuture(SMTPReply(451, "4.3.0", "Temporary local problem, try again later"))
         }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)

@@ -76,4 +76,7 @@ public struct SpillFileError: Error, CustomStringConvertible {
     public let code: Int32
 
     public var description: String { "spill file \(operation): \(String(cString: strerror(code)))" }
+
+    /// The disk (or the user's quota on it) is full.
+    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 }

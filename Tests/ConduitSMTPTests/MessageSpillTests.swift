@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -104,34 +105,34 @@ import Testing
     @Test func theSpentBudgetHoldsReadsUntilTheSpillWriteLands() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        // One spill thread, kept busy until the test lets it go: the write
+        // stays in flight as long as the test wants.
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let gate = DispatchSemaphore(value: 0)
+        pool.submit { _ in gate.wait() }
         // No budget at all: every body byte spills and waits for the disk.
         let budget = DataBufferBudget(limit: 0)
-        let data = SMTPDataSettings(memoryThreshold: 1 << 20, budget: budget, spillDirectory: directory)
+        let data = SMTPDataSettings(memoryThreshold: 1 << 20, budget: budget, spillDirectory: directory, threadPool: pool)
         let backend = SMTPServerHandlerTests.RecordingBackend()
         let counter = ReadCounter()
         let channel = try await Self.channel(backend, data: data, counter: counter)
         try await channel.writeInbound(ByteBuffer(string: "EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<hook@x.test>\r\nDATA\r\n"))
         _ = try await SMTPServerHandlerTests.replies(channel, count: 4)
 
-        var sawHeld = false
-        var sawResumed = false
-        let chunk = ByteBuffer(string: "Subject: x\r\n\r\n" + String(repeating: "0123456789abcdef\r\n", count: 8000))
-        for _ in 0..<20 where !(sawHeld && sawResumed) {
-            try await channel.writeInbound(chunk)
-            let before = counter.reads.load(ordering: .relaxed)
-            channel.pipeline.read()
-            try await Task.sleep(for: .milliseconds(1))
-            if counter.reads.load(ordering: .relaxed) == before {
-                sawHeld = true
-                // The write lands on the thread pool; the handler reads again by itself.
-                for _ in 0..<500 where counter.reads.load(ordering: .relaxed) == before {
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                sawResumed = counter.reads.load(ordering: .relaxed) > before
-            }
+        try await channel.writeInbound(ByteBuffer(string: "Subject: x\r\n\r\n" + String(repeating: "0123456789abcdef\r\n", count: 8000)))
+        let before = counter.reads.load(ordering: .relaxed)
+        channel.pipeline.read()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(counter.reads.load(ordering: .relaxed) == before, "read while the spill write is behind")
+        #expect(budget.inUse > 0)
+
+        gate.signal()  // the write lands; the handler reads again by itself
+        for _ in 0..<500 where counter.reads.load(ordering: .relaxed) == before {
+            try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(sawHeld)
-        #expect(sawResumed)
+        #expect(counter.reads.load(ordering: .relaxed) > before, "reading did not resume")
+
         try await channel.writeInbound(ByteBuffer(string: ".\r\n"))
         let lines = try await SMTPServerHandlerTests.replies(channel, count: 5)
         #expect(lines.last == "250 2.0.0 OK queued as Q1")
@@ -139,6 +140,7 @@ import Testing
         backend.messages.withLock { $0.removeAll() }
         #expect(budget.inUse == 0)
         try await channel.close()
+        try await pool.shutdownGracefully()
     }
 
     @Test func anOversizeMessageAndADroppedConnectionGiveTheirBytesBack() async throws {
@@ -176,6 +178,21 @@ import Testing
         #expect(message.content.headerBlockLength == SMTPDataSettings.maxHeaderBlockBytes)
         #expect(message.content.isSpilled)
         #expect(String(decoding: try message.content.bytes(), as: UTF8.self).hasSuffix(text))
+        try await channel.close()
+    }
+
+    @Test func aSpillFileThatCannotBeWrittenAnswers451AndFreesTheBudget() async throws {
+        let budget = DataBufferBudget(limit: 8 << 20)
+        let data = SMTPDataSettings(memoryThreshold: 1024, budget: budget, spillDirectory: "/nonexistent/conduit-spill")
+        let backend = SMTPServerHandlerTests.RecordingBackend()
+        let channel = try await Self.channel(backend, data: data)
+        try await channel.writeInbound(ByteBuffer(string: "EHLO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<hook@x.test>\r\nDATA\r\n"))
+        _ = try await SMTPServerHandlerTests.replies(channel, count: 4)
+        try await channel.writeInbound(ByteBuffer(string: Self.text(size: 300_000) + ".\r\nNOOP\r\n"))
+        let lines = try await SMTPServerHandlerTests.replies(channel, count: 6)
+        #expect(Array(lines.suffix(2)) == ["451 4.3.0 Temporary local problem, try again later", "250 2.0.0 OK"])
+        #expect(backend.messages.withLock { $0.isEmpty })
+        #expect(budget.inUse == 0)
         try await channel.close()
     }
 
