@@ -129,7 +129,7 @@ import Testing
 
     /// The same table as `Widget`, with only an id: writing one over a
     /// widget leaves bytes that no longer decode as a `Widget`.
-    struct WidgetShell: StoreRecord {
+    struct WidgetShell: IDOnlyRecord {
         static let tableName = Widget.tableName
         var id: String
     }
@@ -182,7 +182,7 @@ import Testing
 
     @Test func undeclaredRecordTypeIsAnError() throws {
         defer { directory.cleanup() }
-        struct Stray: StoreRecord { static let tableName = "stray"; var id: String }
+        struct Stray: IDOnlyRecord { static let tableName = "stray"; var id: String }
         let store = try openStore()
         #expect(throws: StoreError.unknownDatabase("stray")) { try store.write { try $0.insert(Stray(id: "x")) } }
     }

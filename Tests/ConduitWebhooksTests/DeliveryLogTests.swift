@@ -64,7 +64,10 @@ import Testing
     /// longer decodes, so a page that read it would fail.
     struct UnreadableLog: StoreRecord {
         static let tableName = DeliveryLog.tableName
+        static let layoutVersion: UInt8 = 1
         var id: String
+        func encode(to writer: inout RecordWriter) { writer.write(id) }
+        static func decode(from reader: inout RecordReader) throws(StoreError) -> UnreadableLog { UnreadableLog(id: try reader.string()) }
     }
 
     @Test func aFarPageReadsNoRowBeforeIt() throws {
