@@ -3,7 +3,7 @@ import ConduitStore
 import Foundation
 
 /// A record type with every kind of index the store supports.
-struct Widget: StoreRecord, Equatable {
+struct Widget: StoreRecord, Codable, Equatable {
     static let tableName = "widgets"
     static let indexes: [RecordIndex<Widget>] = [
         RecordIndex(.byName, unique: true, key: { $0.name }),

@@ -1,0 +1,374 @@
+import ConduitCore
+import Foundation
+import Testing
+@testable import ConduitStore
+
+/// The binary record format (format 2): every record type reads back equal,
+/// edge values included; damaged bytes throw `StoreError.corrupted` and never
+/// trap; a value of an older layout still decodes; format-1 JSON values are
+/// converted only by `convertLegacyRecords`.
+@Suite struct RecordCodecTests {
+    static let epoch = Date(timeIntervalSince1970: 0)
+    /// Dates that a millisecond round trip would not keep: sub-millisecond,
+    /// before 1970, far past and future.
+    static let dates = [
+        Date(timeIntervalSince1970: 1_796_530_626.748_615_5), Date(timeIntervalSince1970: -12_345_678_901.000_1),
+        Date.distantPast, Date.distantFuture, epoch,
+    ]
+    static let strings = ["", "plain", "ünïcode ✓ 🚀 e\u{301}", "nul\u{0}inside", String(repeating: "long ", count: 2_000)]
+
+    // MARK: Samples of every record type
+
+    static func accounts() -> [Account] {
+        var plain = Account(id: "a1", email: "", passwordHash: "", timezone: "", createdAt: dates[1])
+        plain.updatedAt = dates[0]
+        var full = Account(id: "a2", email: strings[2], passwordHash: strings[4], timezone: "Europe/Zürich", createdAt: dates[2])
+        full.totp = TOTPSettings(secret: "JBSWY3DPEHPK3PXP", lastUsedStep: Int64.min, backupCodeHashes: ["", strings[2]])
+        full.pendingTOTPSecret = strings[3]
+        var noStep = full
+        noStep.id = "a3"
+        noStep.email = "other@example.org"
+        noStep.totp = TOTPSettings(secret: "", lastUsedStep: nil, backupCodeHashes: [])
+        noStep.pendingTOTPSecret = nil
+        return [plain, full, noStep]
+    }
+
+    static func sessions() -> [Session] {
+        [Session(id: "s", accountID: strings[2], accessTokenHash: "h", accessExpiresAt: dates[3], refreshTokenHash: strings[4],
+                 refreshExpiresAt: dates[2], createdAt: dates[1])]
+    }
+
+    static func apiTokens() -> [APIToken] {
+        var used = APIToken(id: "t", accountID: "a", name: strings[2], tokenHash: "h", allowedIPs: ["127.0.0.0/8", "::1/128"],
+                            expiresAt: dates[1], createdAt: dates[0])
+        used.lastUsedAt = dates[3]
+        return [used, APIToken(id: "t2", accountID: "", name: "", tokenHash: "", allowedIPs: [], expiresAt: nil, createdAt: dates[4])]
+    }
+
+    static func challenges() -> [LoginChallenge] {
+        var challenge = LoginChallenge(id: "c", accountID: "a", tokenHash: strings[2], expiresAt: dates[1])
+        challenge.failedAttempts = Int.max
+        return [challenge, LoginChallenge(id: "c2", accountID: "", tokenHash: "", expiresAt: dates[2])]
+    }
+
+    static func resets() -> [PasswordReset] {
+        [PasswordReset(id: "r", accountID: "a", tokenHash: "rh", expiresAt: dates[0]),
+         PasswordReset(id: "r2", accountID: "a", tokenHash: strings[3], expiresAt: dates[1])]
+    }
+
+    static func failures() -> [SignInFailures] {
+        [SignInFailures(id: "f", failures: []), SignInFailures(id: "f2", failures: dates)]
+    }
+
+    static func domains() -> [Domain] {
+        var claimed = Domain(id: "d", accountID: "a", name: "xn--bcher-kva.example", verificationToken: strings[2], verified: false,
+                             isPublic: false, createdAt: dates[1])
+        claimed.updatedAt = dates[0]
+        return [claimed, Domain(id: "d2", accountID: nil, name: "", verificationToken: nil, verified: true, isPublic: true, createdAt: dates[4])]
+    }
+
+    static func webhooks() -> [Webhook] {
+        var full = Webhook(id: "w", accountID: "a", address: "*@example.org", targetURL: "https://receiver.example/ü",
+                           secret: "whsec_x", customHeaders: ["X-Tenant": "acme", "X-Empty": "", "X-Note": strings[2]],
+                           payloadTemplate: strings[4], rateLimit: Int.min, active: true, smtpSecurityPolicyID: "p", createdAt: dates[1])
+        full.updatedAt = dates[3]
+        let bare = Webhook(id: "w2", accountID: "", address: "", targetURL: "", secret: "", customHeaders: [:], payloadTemplate: nil,
+                           rateLimit: 0, active: false, smtpSecurityPolicyID: nil, createdAt: dates[0])
+        return [full, bare]
+    }
+
+    static func policies() -> [SMTPSecurityPolicy] {
+        var full = SMTPSecurityPolicy(id: "p", accountID: "a", name: strings[2], createdAt: dates[1])
+        full.allowedSourceIPs = ["10.0.0.0/8", ""]
+        full.allowedSPFDomains = ["example.org"]
+        full.allowedDKIMDomains = [strings[2]]
+        full.requireSPF = true
+        full.requireDKIM = false
+        full.requireSMTPAuth = true
+        full.credentials = [SMTPCredential(username: "relay", passwordHash: strings[4]), SMTPCredential(username: "x", passwordHash: "")]
+        full.updatedAt = dates[2]
+        return [full, SMTPSecurityPolicy(id: "p2", accountID: "", name: "", createdAt: dates[4])]
+    }
+
+    static func messages() -> [SpooledMessage] {
+        let full = SpooledMessage(
+            id: "m", receivedAt: dates[0], mailFrom: "", remoteIP: "::ffff:127.0.0.1", helo: strings[2], tls: true, authUser: strings[3],
+            spf: SpooledSPF(result: "pass", domain: "example.org"),
+            dkim: [SpooledDKIM(domain: "example.org", selector: "s1", result: "pass"), SpooledDKIM(domain: "", selector: "", result: "")],
+            size: Int.max,
+            recipients: [SpooledRecipient(rcptTo: "a+tag@example.org", webhookID: "w", accountID: "a", tag: "tag"),
+                         SpooledRecipient(rcptTo: strings[2], webhookID: "", accountID: "", tag: nil)])
+        let bare = SpooledMessage(id: "m2", receivedAt: dates[1], mailFrom: "", remoteIP: "", helo: "", tls: false, authUser: nil,
+                                  spf: SpooledSPF(result: "", domain: nil), dkim: [], size: 0, recipients: [])
+        let noSPF = SpooledMessage(id: "m3", receivedAt: dates[2], mailFrom: "x@y", remoteIP: "1.2.3.4", helo: "h", tls: false,
+                                   authUser: nil, spf: nil, dkim: [], size: -1, recipients: [])
+        return [full, bare, noSPF]
+    }
+
+    static func deliveries() -> [Delivery] {
+        var leased = Delivery(id: "d", messageID: "m", webhookID: "w", accountID: "a", rcptTo: strings[2], tag: "", state: .pending,
+                              attempts: 3, nextAttemptAt: dates[0], createdAt: dates[1], updatedAt: dates[3])
+        leased.leasedUntil = dates[0]
+        let states: [Delivery.State] = [.pending, .delivered, .failed, .dead]
+        return [leased] + states.map {
+            Delivery(id: "d-\($0)", messageID: "", webhookID: "", accountID: "", rcptTo: "", tag: nil, state: $0,
+                     attempts: Int.max, nextAttemptAt: dates[2], createdAt: dates[4])
+        }
+    }
+
+    static func logs() -> [DeliveryLog] {
+        [DeliveryLog(id: "l", webhookID: "w", accountID: "a", deliveryID: "d", messageID: "m", smtpMessageID: "<x@y>", sender: "",
+                     attemptedAt: dates[0], durationMs: 1_234, httpStatus: 503, error: strings[2], simulated: true),
+         DeliveryLog(id: "l2", webhookID: "", accountID: "", deliveryID: nil, messageID: "", smtpMessageID: nil, sender: strings[3],
+                     attemptedAt: dates[1], durationMs: Int.min, httpStatus: nil, error: nil, simulated: false)]
+    }
+
+    /// Runs `check` over every sample of every record type, with a test of
+    /// equality to the sample.
+    static func forEachSample(_ check: (any StoreRecord, @escaping (any StoreRecord) -> Bool) throws -> Void) throws {
+        func each<R: StoreRecord & Equatable>(_ records: [R]) throws {
+            for record in records { try check(record, { ($0 as? R) == record }) }
+        }
+        try each(accounts()); try each(sessions()); try each(apiTokens()); try each(challenges()); try each(resets())
+        try each(failures()); try each(domains()); try each(webhooks()); try each(policies()); try each(messages())
+        try each(deliveries()); try each(logs())
+    }
+
+    static func encode(_ record: any StoreRecord) -> [UInt8] {
+        RecordCodec.encode(record)
+    }
+
+    /// `bytes` decoded as the type of `sample`.
+    static func decode<R: StoreRecord>(like sample: R, _ bytes: [UInt8]) throws(StoreError) -> any StoreRecord {
+        try RecordCodec.decode(R.self, from: bytes)
+    }
+
+    static func reread<R: StoreRecord>(_ record: R, in txn: ReadTransaction) throws -> (any StoreRecord)? {
+        try txn.get(R.self, id: record.id)
+    }
+
+    static func isCorrupted(_ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch StoreError.corrupted {
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: Tests
+
+    @Test func everyRecordTypeReadsBackEqual() throws {
+        var count = 0
+        try Self.forEachSample { record, equals in
+            let bytes = Self.encode(record)
+            #expect(bytes[0] == 2)
+            #expect(bytes[1] == type(of: record).layoutVersion)
+            let decoded = try Self.decode(like: record, bytes)
+            #expect(equals(decoded), "\(type(of: record)) \(record.id)")
+            // Equal records encode to equal bytes (maps are written in key order).
+            #expect(Self.encode(decoded) == bytes)
+            count += 1
+        }
+        #expect(count >= 24)
+    }
+
+    @Test func everyRecordTypeRoundTripsThroughAStore() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let types: [any StoreRecord.Type] = [Account.self, Session.self, APIToken.self, LoginChallenge.self, PasswordReset.self,
+                                             SignInFailures.self, Domain.self, Webhook.self, SMTPSecurityPolicy.self,
+                                             SpooledMessage.self, Delivery.self, DeliveryLog.self]
+        let store = try Store(path: directory.path, mapSizeBytes: 64 << 20, schema: Schema(version: 1, records: types))
+        defer { store.close() }
+        var written: [(any StoreRecord, (any StoreRecord) -> Bool)] = []
+        try Self.forEachSample { record, equals in written.append((record, equals)) }
+        // Samples with an empty indexed field are refused (index keys are
+        // never empty); every type has samples that are stored.
+        var stored: [(any StoreRecord, (any StoreRecord) -> Bool)] = []
+        try store.write { txn in
+            for (record, equals) in written where (try? txn.insert(record)) != nil { stored.append((record, equals)) }
+        }
+        let storedTables = Set(stored.map { type(of: $0.0).tableName })
+        #expect(types.filter { !storedTables.contains($0.tableName) }.map { $0.tableName } == [])
+        try store.read { txn in
+            for (record, equals) in stored {
+                let read = try Self.reread(record, in: txn)
+                #expect(read.map(equals) == true, "\(type(of: record)) \(record.id)")
+            }
+        }
+    }
+
+    @Test func everyTruncationAndTrailingByteIsCorruption() throws {
+        try Self.forEachSample { record, _ in
+            let bytes = Self.encode(record)
+            for length in 0..<bytes.count {
+                #expect(Self.isCorrupted { _ = try Self.decode(like: record, Array(bytes.prefix(length))) }, "\(type(of: record)) cut at \(length)")
+            }
+            #expect(Self.isCorrupted { _ = try Self.decode(like: record, bytes + [0]) })
+        }
+    }
+
+    @Test func damagedBytesThrowAndNeverTrap() throws {
+        // A fixed-seed generator: the same damage on every run.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        var decodedAnyway = 0
+        var refused = 0
+        try Self.forEachSample { record, _ in
+            let bytes = Self.encode(record)
+            for _ in 0..<300 {
+                var damaged = bytes
+                for _ in 0...(next() % 3) {
+                    damaged[Int(next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: next())
+                }
+                do {
+                    _ = try Self.decode(like: record, damaged)
+                    decodedAnyway += 1
+                } catch StoreError.corrupted {
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused > 0)
+        #expect(refused + decodedAnyway >= 24 * 300)
+    }
+
+    @Test func hostileLengthsCountsAndValuesAreCorruption() throws {
+        func value(_ build: (inout RecordWriter) -> Void) -> [UInt8] {
+            var writer = RecordWriter(format: 2, layout: 1)
+            build(&writer)
+            return writer.bytes
+        }
+        let cases: [(String, [UInt8])] = [
+            ("empty", []),
+            ("format byte only", [2]),
+            ("JSON format", [1] + Array(#"{"id":"x","label":"y"}"#.utf8)),
+            ("unknown format", [9, 1]),
+            ("layout 0", [2, 0]),
+            ("newer layout", [2, 2] + value { $0.write("x"); $0.write("y") }.dropFirst(2)),
+            ("string longer than the value", value { $0.write(UInt64(1) << 40) }),
+            ("length near UInt64.max", value { $0.write(UInt64.max) }),
+            ("varint of eleven bytes", [2, 1] + [UInt8](repeating: 0xFF, count: 10) + [0x01]),
+            ("invalid UTF-8", value { $0.write(UInt64(2)); $0.writeByte(0xC3); $0.writeByte(0x28); $0.write("y") }),
+        ]
+        for (name, bytes) in cases {
+            #expect(Self.isCorrupted { _ = try RecordCodec.decode(Gadget.self, from: bytes) }, "\(name)")
+        }
+        // Field-level damage in real record types.
+        let delivery = Self.deliveries()[1]
+        var badState = RecordCodec.encode(delivery)
+        // Back from the end: updatedAt, createdAt, leasedUntil (absent), nextAttemptAt, attempts (Int.max: 10 bytes).
+        let stateOffset = badState.count - 8 - 8 - 1 - 8 - 10 - 1
+        #expect(badState[stateOffset] == 0)
+        badState[stateOffset] = 9
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(Delivery.self, from: badState) })
+        var badFlag = RecordCodec.encode(Self.logs()[1])
+        badFlag[badFlag.count - 1] = 2
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(DeliveryLog.self, from: badFlag) })
+        var notFinite = RecordCodec.encode(Self.resets()[0])
+        notFinite.replaceSubrange(notFinite.count - 8..<notFinite.count, with: withUnsafeBytes(of: Double.nan.bitPattern.littleEndian, Array.init))
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(PasswordReset.self, from: notFinite) })
+        let repeatedKey = value { w in
+            for field in ["w", "a", "x@y", "u", "s"] { w.write(field) }
+            w.write(UInt64(2)); w.write("K"); w.write("1"); w.write("K"); w.write("2")
+            w.write(nil as String?); w.write(0); w.write(true); w.write(nil as String?); w.write(Self.epoch); w.write(Self.epoch)
+        }
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(Webhook.self, from: repeatedKey) })
+        let countTooLarge = value { w in w.write("f"); w.write(UInt64(3)); w.write(Self.epoch) }
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(SignInFailures.self, from: countTooLarge) })
+    }
+
+    /// A record type that gained a field in layout 2: values written with
+    /// layout 1 decode with the field's default.
+    struct Note: StoreRecord, Equatable {
+        static let tableName = "notes"
+        static let layoutVersion: UInt8 = 2
+        var id: String
+        var text: String
+        var pinned = false
+
+        func encode(to writer: inout RecordWriter) {
+            writer.write(id)
+            writer.write(text)
+            writer.write(pinned)
+        }
+
+        static func decode(from reader: inout RecordReader) throws(StoreError) -> Note {
+            let id = try reader.string()
+            let text = try reader.string()
+            // Layout 2 added `pinned`.
+            let pinned = reader.layout >= 2 ? try reader.bool() : false
+            return Note(id: id, text: text, pinned: pinned)
+        }
+    }
+
+    @Test func anOlderLayoutStillDecodes() throws {
+        var layoutOne = RecordWriter(format: 2, layout: 1)
+        layoutOne.write("n1")
+        layoutOne.write("written by an older build")
+        #expect(try RecordCodec.decode(Note.self, from: layoutOne.bytes) == Note(id: "n1", text: "written by an older build"))
+        // Layout 1 has no `pinned`: a layout-1 value with a third field is damaged.
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(Note.self, from: layoutOne.bytes + [1]) })
+
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try Store(path: directory.path, mapSizeBytes: 16 << 20, schema: Schema(version: 1, records: [Note.self]))
+        defer { store.close() }
+        _ = try store.write { txn in try txn.raw.put(Note.tableName, key: Array("n1".utf8), value: layoutOne.bytes) }
+        var note = try #require(try store.read { try $0.get(Note.self, id: "n1") })
+        #expect(note == Note(id: "n1", text: "written by an older build", pinned: false))
+        note.pinned = true
+        try store.write { try $0.update(note) }
+        #expect(try store.read { try $0.get(Note.self, id: "n1") } == note)
+        #expect(try store.read { try $0.raw.get(Note.tableName, key: Array("n1".utf8)) }?.prefix(2) == [2, 2])
+    }
+
+    @Test func jsonRecordsAreReadOnlyByTheConversion() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try Store(path: directory.path, mapSizeBytes: 64 << 20, schema: testSchema)
+        defer { store.close() }
+        let widgets = (0..<1_300).map { Widget(name: "w\($0)", owner: $0 % 2 == 0 ? "even" : "odd", tags: ["t\($0 % 7)"], payload: "ü\($0)") }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        // Format-1 values as schema 3 wrote them, beside format-2 values, with their index entries.
+        try store.write { txn in
+            for (n, widget) in widgets.enumerated() {
+                try txn.insert(widget)
+                if n % 3 != 0 {
+                    try txn.raw.put(Widget.tableName, key: Array(widget.id.utf8), value: [1] + Array(try encoder.encode(widget)))
+                }
+            }
+        }
+        let legacy = widgets.indices.filter { $0 % 3 != 0 }.count
+        #expect(Self.isCorrupted { _ = try store.read { try $0.get(Widget.self, id: widgets[1].id) } })
+
+        #expect(try store.write { try $0.convertLegacyRecords([Widget.self, Gadget.self]) } == legacy)
+        #expect(try store.write { try $0.convertLegacyRecords([Widget.self, Gadget.self]) } == 0)
+        let read = try store.read { try $0.scan(Widget.self, newestFirst: false) }
+        #expect(read == widgets)
+        #expect(try store.read { try $0.list(Widget.self, index: .byOwner, key: "odd") }.count == 650)
+        #expect(try store.read { try $0.lookup(Widget.self, index: .byName, key: "w1299") } == widgets[1_299])
+        try store.read { txn in
+            try txn.raw.scan(Widget.tableName) { _, value in
+                #expect(value.first == 2)
+                return true
+            }
+        }
+    }
+
+    @Test func aDamagedJSONRecordFailsTheConversion() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try Store(path: directory.path, mapSizeBytes: 16 << 20, schema: testSchema)
+        defer { store.close() }
+        _ = try store.write { txn in try txn.raw.put(Gadget.tableName, key: Array("g".utf8), value: [1] + Array(#"{"id":"g""#.utf8)) }
+        #expect(Self.isCorrupted { _ = try store.write { try $0.convertLegacyRecords([Gadget.self]) } })
+    }
+}
