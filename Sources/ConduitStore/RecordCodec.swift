@@ -7,6 +7,8 @@
 /// value anywhere else is an error.
 enum RecordCodec {
     static let binaryFormat: UInt8 = 2
+    /// Format 1, JSON: read only by `LegacyRecordFormat`.
+    static let jsonFormat: UInt8 = 1
 
     static func encode<R: BinaryRecord>(_ record: R) -> [UInt8] {
         var writer = RecordWriter(format: binaryFormat, layout: R.layoutVersion)
@@ -16,6 +18,10 @@ enum RecordCodec {
 
     static func decode<R: BinaryRecord>(_ type: R.Type, from bytes: [UInt8]) throws(StoreError) -> R {
         guard bytes.count >= 2, bytes[0] == binaryFormat else {
+            if bytes.first == jsonFormat {
+                // A read-only open (`conduit spool list`) does not migrate.
+                throw StoreError.corrupted("\(R.self) record is JSON (format 1, schema 3 or older): start `conduit serve` once to migrate the store")
+            }
             let format = bytes.first.map(String.init) ?? "none"
             throw StoreError.corrupted("\(R.self) record has format byte \(format), expected \(binaryFormat)")
         }

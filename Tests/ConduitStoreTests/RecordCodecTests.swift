@@ -175,6 +175,49 @@ import Testing
         #expect(count >= 24)
     }
 
+    /// The stored properties each layout writes. A property added to a model
+    /// type fails this test until its layout (`Records/*Layouts.swift`)
+    /// writes and reads it, with a new layout version.
+    static let layoutFields: [String: [String]] = [
+        "Account": ["id", "email", "passwordHash", "timezone", "createdAt", "updatedAt", "totp", "pendingTOTPSecret"],
+        "Session": ["id", "accountID", "accessTokenHash", "accessExpiresAt", "refreshTokenHash", "refreshExpiresAt", "createdAt"],
+        "APIToken": ["id", "accountID", "name", "tokenHash", "allowedIPs", "expiresAt", "lastUsedAt", "createdAt"],
+        "LoginChallenge": ["id", "accountID", "tokenHash", "expiresAt", "failedAttempts"],
+        "PasswordReset": ["id", "accountID", "tokenHash", "expiresAt"],
+        "SignInFailures": ["id", "failures"],
+        "Domain": ["id", "accountID", "name", "verificationToken", "verified", "isPublic", "createdAt", "updatedAt"],
+        "Webhook": ["id", "accountID", "address", "targetURL", "secret", "customHeaders", "payloadTemplate", "rateLimit", "active",
+                    "smtpSecurityPolicyID", "createdAt", "updatedAt"],
+        "SMTPSecurityPolicy": ["id", "accountID", "name", "allowedSourceIPs", "allowedSPFDomains", "allowedDKIMDomains", "requireSPF",
+                               "requireDKIM", "requireSMTPAuth", "credentials", "createdAt", "updatedAt"],
+        "SpooledMessage": ["id", "receivedAt", "mailFrom", "remoteIP", "helo", "tls", "authUser", "spf", "dkim", "size", "recipients"],
+        "Delivery": ["id", "messageID", "webhookID", "accountID", "rcptTo", "tag", "state", "attempts", "nextAttemptAt", "leasedUntil",
+                     "createdAt", "updatedAt"],
+        "DeliveryLog": ["id", "webhookID", "accountID", "deliveryID", "messageID", "smtpMessageID", "sender", "attemptedAt", "durationMs",
+                        "httpStatus", "error", "simulated"],
+        "TOTPSettings": ["secret", "lastUsedStep", "backupCodeHashes"],
+        "SMTPCredential": ["username", "passwordHash"],
+        "SpooledSPF": ["result", "domain"],
+        "SpooledDKIM": ["domain", "selector", "result"],
+        "SpooledRecipient": ["rcptTo", "webhookID", "accountID", "tag"],
+    ]
+
+    @Test func everyStoredPropertyIsInItsLayout() throws {
+        let message = Self.messages()[0]
+        let values: [Any] = [
+            Self.accounts()[1], Self.sessions()[0], Self.apiTokens()[0], Self.challenges()[0], Self.resets()[0], Self.failures()[0],
+            Self.domains()[0], Self.webhooks()[0], Self.policies()[0], message, Self.deliveries()[0], Self.logs()[0],
+            try #require(Self.accounts()[1].totp), Self.policies()[0].credentials[0], try #require(message.spf), message.dkim[0],
+            message.recipients[0],
+        ]
+        for value in values {
+            let name = String(describing: type(of: value))
+            let properties = Mirror(reflecting: value).children.compactMap(\.label)
+            #expect(properties == Self.layoutFields[name], "\(name): a property changed; update its layout in Records/*Layouts.swift")
+        }
+        #expect(Set(values.map { String(describing: type(of: $0)) }) == Set(Self.layoutFields.keys))
+    }
+
     @Test func everyRecordTypeRoundTripsThroughAStore() throws {
         let directory = TemporaryDirectory()
         defer { directory.cleanup() }

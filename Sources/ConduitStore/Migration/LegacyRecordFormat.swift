@@ -5,7 +5,7 @@ import FoundationEssentials
 /// read records before it runs) call `WriteTransaction.convertLegacyRecords`.
 /// Nothing else reads JSON from the store.
 enum LegacyRecordFormat {
-    static let jsonFormat: UInt8 = 1
+    static let jsonFormat = RecordCodec.jsonFormat
 
     /// Values converted per pass over a table: each pass holds at most this
     /// many re-encoded values in memory before writing them.
