@@ -7,7 +7,7 @@ import Testing
 /// `AppSchema.current` upgrades a version-1 store: SMTP AUTH user names
 /// become unique, the oldest policy keeping a shared name (issue 12, item 6).
 @Suite struct AppSchemaMigrationTests {
-    /// A version-1 policy table: the same table and JSON, without the
+    /// A version-1 policy table: the same table and values, without the
     /// `by_username` index, so it can hold duplicate user names.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName

@@ -127,4 +127,37 @@ import Testing
         try store.write { try $0.update(delivery) }
         #expect(try store.read { try $0.get(Delivery.self, id: delivery.id) } == delivery)
     }
+
+    /// Migration 3 reads the spool to compute charges: on a JSON store of
+    /// version 2 it converts the records first, then computes.
+    @Test func aVersion2JSONStoreIsConvertedBeforeMigration3ReadsIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conduit-v2-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let message = SpooledMessage(
+            id: Identifier.generate().rawValue, receivedAt: Date(timeIntervalSince1970: 1_796_530_626.748), mailFrom: "a@example.org",
+            remoteIP: "192.0.2.1", helo: "mx.example.org", tls: false, authUser: nil, spf: nil, dkim: [], size: 5000,
+            recipients: [SpooledRecipient(rcptTo: "in@example.com", webhookID: "wh1", accountID: "acc1", tag: nil)])
+        let delivery = Delivery(id: Identifier.generate().rawValue, messageID: message.id, webhookID: "wh1", accountID: "acc1",
+                                rcptTo: "in@example.com", tag: nil, nextAttemptAt: message.receivedAt, createdAt: message.receivedAt)
+        let body = [UInt8](repeating: 65, count: 5000)
+        let v2 = Schema(version: 2, records: AppSchema.current.records, rawDatabases: AppSchema.current.rawDatabases)
+        let old = try Store(path: directory, mapSizeBytes: 16 << 20, schema: v2)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        try old.write { txn in
+            try txn.insert(SpoolEntry(message: message, body: body, deliveries: [delivery]))
+            // As version 2 wrote them: JSON, and no charges.
+            try txn.raw.put(SpooledMessage.tableName, key: Array(message.id.utf8), value: [1] + Array(try encoder.encode(message)))
+            try txn.raw.put(Delivery.tableName, key: Array(delivery.id.utf8), value: [1] + Array(try encoder.encode(delivery)))
+            #expect(try txn.deleteRaw(database: SpoolUsage.database, key: "acc1"))
+        }
+        old.close()
+
+        let store = try Store(path: directory, mapSizeBytes: 16 << 20, schema: AppSchema.current)
+        defer { store.close() }
+        #expect(store.schemaVersion == 4)
+        #expect(try store.read { try $0.spoolUsage(accountID: "acc1") } == SpoolUsage.charge(bodySize: body.count))
+        #expect(try store.read { try $0.get(SpooledMessage.self, id: message.id) } == message)
+        #expect(try store.read { try $0.list(Delivery.self, index: .byMessage, key: message.id) }.map(\.id) == [delivery.id])
+    }
 }

@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    /// A version-1 policy table: same table and JSON, no `by_username` index,
+    /// A version-1 policy table: same table and values, no `by_username` index,
     /// so it can hold the duplicates stores from before schema 2 may have.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName
