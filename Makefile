@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench-memory install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench-memory bench-record-codec install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -63,6 +63,11 @@ release: deps
 # running (docs/PERFORMANCE.md); uses ../shared/bench's generator.
 bench-memory: release
 	$(PYTHON) scripts/bench-memory.py --binary .build/release/conduit $(if $(CASES),--cases $(CASES))
+
+# JSON (format 1) against binary (format 2) LMDB records: encode + decode of
+# a Delivery and a SpooledMessage (docs/PERFORMANCE.md, "Record encoding").
+bench-record-codec:
+	scripts/bench-record-codec.sh
 
 # debian/rules runs the Swift release build itself; dpkg-buildpackage writes
 # to the parent directory, so the results are moved here.

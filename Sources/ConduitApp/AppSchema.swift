@@ -22,17 +22,30 @@ public enum AppSchema {
     // Version 3 added `spool_usage` (each account's spool charge, for
     // `[storage] account_quota_mb`); its migration computes the charges of
     // the mail already spooled.
+    //
+    // Version 4 stores every record in the binary format 2 instead of JSON
+    // (format 1); its migration rewrites each table in place, keys and
+    // indexes unchanged. Migrations 2 and 3 read records, so on an older
+    // store they convert first (the conversion skips values already binary).
     public static let current = Schema(
-        version: 3,
-        records: IdentityService.recordTypes + [Domain.self, SMTPSecurityPolicy.self, Webhook.self] + Spool.recordTypes,
+        version: 4,
+        records: recordTypes,
         rawDatabases: Spool.rawDatabases,
         migrations: [
             2: { txn in
+                try txn.convertLegacyRecords(recordTypes)
                 var logger = Logger(label: "conduit")
                 logger[metadataKey: "service"] = "store"
                 try PolicyUsernameMigration.run(in: txn, logger: logger)
             },
-            3: { txn in try txn.rebuildSpoolUsage() },
+            3: { txn in
+                try txn.convertLegacyRecords(recordTypes)
+                try txn.rebuildSpoolUsage()
+            },
+            4: { txn in try txn.convertLegacyRecords(recordTypes) },
         ]
     )
+
+    static let recordTypes: [any StoreRecord.Type] =
+        IdentityService.recordTypes + [Domain.self, SMTPSecurityPolicy.self, Webhook.self] + Spool.recordTypes
 }

@@ -14,6 +14,8 @@ public final class IngressBackend: SMTPBackend {
     let spf: SPFChecker
     let dkim: DKIMVerifier
     let credentials: CredentialChecker
+    /// The policy checks run at each SMTP stage, in order (`IngressChecks`).
+    let checks: [any IngressCheck]
     let settings: IngressSettings
     /// The reserve new mail may not eat into (`settings.storageReserveBytes`).
     let headroom: StorageHeadroom
@@ -29,6 +31,7 @@ public final class IngressBackend: SMTPBackend {
         resolver: any DNSResolving,
         settings: IngressSettings,
         logger: Logger,
+        checks: [any IngressCheck] = IngressChecks.standard,
         afterSpool: @escaping @Sendable (_ messageID: String) async -> AfterSpoolVerdict = { _ in .accept }
     ) {
         self.store = store
@@ -36,6 +39,7 @@ public final class IngressBackend: SMTPBackend {
         self.spf = SPFChecker(resolver: resolver, logger: logger, receiver: settings.hostname)
         self.dkim = DKIMVerifier(resolver: resolver, logger: logger)
         self.credentials = CredentialChecker(store: store)
+        self.checks = checks
         self.settings = settings
         self.headroom = StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: settings.storageReserveBytes))
         self.logger = logger

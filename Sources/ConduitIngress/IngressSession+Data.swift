@@ -14,8 +14,9 @@ extension IngressSession {
         DKIMStreamObserver()
     }
 
-    /// End of DATA: DKIM per recipient, then one spool commit of the message,
-    /// its deliveries and the log rows of recipients DKIM turned away.
+    /// End of DATA: the checks' end-of-DATA stage per recipient (DKIM), then
+    /// one spool commit of the message, its deliveries and the log rows of
+    /// the recipients the checks turned away.
     func data(_ message: SMTPMessage) async -> SMTPReply {
         defer { recipients = [] }
         let receivedAt = Date()
@@ -24,16 +25,22 @@ extension IngressSession {
 
         var accepted: [Recipient] = []
         var refused: [(Recipient, String)] = []
+        var firstRefusal: CheckReason?
+        let facts = MessageFacts(transaction: transactionFacts(), dkim: dkim)
         for recipient in recipients {
-            guard let policy = recipient.policy else { accepted.append(recipient); continue }
-            switch SMTPPolicyEvaluator.checkDKIM(policy, verdicts: dkim) {
+            guard let policy = recipient.policy, let (check, decision) = await endOfDataDecision(policy, facts) else {
+                accepted.append(recipient)
+                continue
+            }
+            switch decision {
             case .accept:
                 accepted.append(recipient)
             case let .defer(reason):
-                logger.info("message deferred by DKIM", metadata: ["rcpt": "\(recipient.rcptTo)", "reason": "\(reason)"])
-                return SMTPReply(451, "4.7.5", "DKIM temporary error, try again later")
+                logger.info("message deferred by a check", metadata: ["check": "\(check)", "rcpt": "\(recipient.rcptTo)", "reason": "\(reason.detail)"])
+                return IngressRefusal.check(reason).reply(recipient: nil)
             case let .reject(reason):
-                refused.append((recipient, reason))
+                refused.append((recipient, reason.detail))
+                firstRefusal = firstRefusal ?? reason
             }
         }
 
@@ -44,11 +51,11 @@ extension IngressSession {
             } catch {
                 return storageFailure(error, messageID: message.id)
             }
-            return SMTPReply(550, "5.7.20", "No passing DKIM signature found")
+            return IngressRefusal.check(firstRefusal ?? CheckReason(.dkimFailed, "")).reply(recipient: nil)
         }
         if !refused.isEmpty {
             backend.metrics.dkimRejected.increment(by: refused.count)
-            logger.info("recipients refused by DKIM", metadata: [
+            logger.info("recipients refused at end of DATA", metadata: [
                 "id": "\(message.id)", "rcpts": "\(refused.map(\.0.rcptTo))", "reasons": "\(refused.map(\.1))",
             ])
         }
@@ -61,7 +68,7 @@ extension IngressSession {
         // between the check above and the spool writer's own check.
         for _ in 0..<2 where !committed {
             noteQuotaRefusals(over, messageID: message.id)
-            guard !within.isEmpty else { return SMTPReply(452, "4.2.2", "Mailbox storage quota exceeded, try again later") }
+            guard !within.isEmpty else { return IngressRefusal.accountQuotaExceeded.reply(recipient: nil) }
             do {
                 try await backend.spool.commit(spoolEntry(
                     for: within, refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
@@ -74,7 +81,7 @@ extension IngressSession {
                 return storageFailure(error, messageID: message.id)
             }
         }
-        guard committed else { return SMTPReply(452, "4.2.2", "Mailbox storage quota exceeded, try again later") }
+        guard committed else { return IngressRefusal.accountQuotaExceeded.reply(recipient: nil) }
         accepted = within
         FaultInjection.point("after-spool-commit")
         backend.metrics.accepted.increment()
@@ -166,8 +173,7 @@ extension IngressSession {
     private func storageFailure(_ error: any Error, messageID: String) -> SMTPReply {
         backend.metrics.spoolFailures.increment()
         logger.error("spool commit failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
-        if StoreError.isStorageFull(error) { return .insufficientStorage }
-        return SMTPReply(451, "4.3.0", "Temporary storage failure, try again later")
+        return (StoreError.isStorageFull(error) ? IngressRefusal.storageFull : .storageFailure).reply(recipient: nil)
     }
 }
 

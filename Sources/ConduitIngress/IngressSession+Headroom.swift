@@ -5,7 +5,7 @@ import Logging
 extension SMTPReply {
     /// `452 4.3.1` (RFC 3463 "mail system full"): the one SMTP answer to a
     /// full store, whether the reserve refused the mail or a write failed.
-    static let insufficientStorage = SMTPReply(452, "4.3.1", "Insufficient system storage, try again later")
+    static let insufficientStorage = IngressRefusal.storageFull.reply(recipient: nil)
 }
 
 extension IngressSession {

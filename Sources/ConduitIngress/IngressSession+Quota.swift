@@ -10,10 +10,6 @@ import Metrics
 /// affected. The spool writer checks the quota again inside its write
 /// transaction, so concurrent sessions cannot overshoot it together.
 extension IngressSession {
-    static func overQuotaReply(_ recipient: String) -> SMTPReply {
-        SMTPReply(452, "4.2.2", "<\(recipient)>: Mailbox storage quota exceeded, try again later")
-    }
-
     /// `452 4.2.2` at RCPT when the account has no room left for even an
     /// empty message, or when a message of the size MAIL FROM declared
     /// would take it past its quota; `nil`
@@ -28,7 +24,7 @@ extension IngressSession {
         logger.notice("recipient refused: account over its storage quota", metadata: [
             "rcpt": "\(recipient)", "account": "\(accountID)", "usage": "\(usage)", "quota": "\(quota)",
         ])
-        return Self.overQuotaReply("\(recipient)")
+        return IngressRefusal.accountQuotaExceeded.reply(recipient: "\(recipient)")
     }
 
     /// Splits recipients into those whose accounts can take a message of

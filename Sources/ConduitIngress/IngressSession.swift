@@ -37,6 +37,9 @@ actor IngressSession: SMTPBackendSession {
     /// overlap the RCPT and DATA exchanges instead of delaying the reply.
     var spfCheck: Task<SPFVerdict, Never>?
     var recipients: [Recipient] = []
+    /// The connection-stage checks' decision, made at the first MAIL FROM
+    /// and kept for the connection.
+    var connectDecision: (check: String, decision: CheckDecision)?
 
     init(backend: IngressBackend, connection: SMTPConnectionInfo, logger: Logger) {
         self.backend = backend
@@ -87,6 +90,12 @@ actor IngressSession: SMTPBackendSession {
         spfCheck?.cancel()
         spfCheck = startSPFCheck()
         recipients = []
+        if let refusal = await mailStageRefusal() {
+            mailFrom = ""
+            spfCheck?.cancel()
+            spfCheck = nil
+            return refusal
+        }
         return SMTPReply(250, "2.1.0", "Sender OK")
     }
 
@@ -98,17 +107,17 @@ actor IngressSession: SMTPBackendSession {
             }
         } catch {
             logger.error("recipient lookup failed", metadata: ["error": "\(error)"])
-            return SMTPReply(451, "4.3.0", "Temporary lookup failure, try again later")
+            return IngressRefusal.lookupFailure.reply(recipient: nil)
         }
         switch resolution {
         case .unknown:
             backend.metrics.recipientsRejected.increment()
-            return SMTPReply(550, "5.1.1", "<\(recipient)>: Recipient address rejected: no such mailbox")
+            return IngressRefusal.unknownRecipient.reply(recipient: "\(recipient)")
         case .inactive:
             backend.metrics.recipientsRejected.increment()
-            return SMTPReply(550, "5.2.1", "<\(recipient)>: Mailbox disabled, not accepting messages")
+            return IngressRefusal.mailboxDisabled.reply(recipient: "\(recipient)")
         case let .found(webhook, policy, tag):
-            if let policy, let reply = await check(policy, for: recipient) {
+            if let policy, let reply = await rcptStageRefusal(policy, recipient: "\(recipient)") {
                 backend.metrics.recipientsRejected.increment()
                 return reply
             }
@@ -125,32 +134,6 @@ actor IngressSession: SMTPBackendSession {
         }
     }
 
-    /// The RCPT-time checks of a recipient's policy, in docs/SMTP.md's order ("Security policies");
-    /// `nil` when they pass.
-    private func check(_ policy: SMTPSecurityPolicy, for recipient: SMTPMailbox) async -> SMTPReply? {
-        if case let .reject(reason) = SMTPPolicyEvaluator.checkSource(policy, ip: clientIP) {
-            logger.info("recipient refused by policy", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
-            return SMTPReply(550, "5.7.1", "<\(recipient)>: Client address not permitted")
-        }
-        if case .reject = SMTPPolicyEvaluator.checkAuth(policy, authenticatedPolicyIDs: authenticatedPolicyIDs) {
-            return SMTPReply(530, "5.7.0", "<\(recipient)>: Authentication required")
-        }
-        if SMTPPolicyEvaluator.needsSPF(policy) {
-            let verdict = await spf()
-            switch SMTPPolicyEvaluator.checkSPF(policy, verdict: verdict) {
-            case .accept:
-                break
-            case let .defer(reason):
-                logger.info("recipient deferred by SPF", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
-                return SMTPReply(451, "4.7.24", "<\(recipient)>: SPF temporary error, try again later")
-            case let .reject(reason):
-                logger.info("recipient refused by SPF", metadata: ["rcpt": "\(recipient)", "reason": "\(reason)"])
-                return SMTPReply(550, "5.7.23", "<\(recipient)>: SPF validation failed (\(reason))")
-            }
-        }
-        return nil
-    }
-
     /// The transaction's SPF verdict (MAIL FROM, or HELO for the null
     /// sender), computed once per transaction.
     func spf() async -> SPFVerdict {
@@ -159,7 +142,7 @@ actor IngressSession: SMTPBackendSession {
         return await check.value
     }
 
-    private func startSPFCheck() -> Task<SPFVerdict, Never> {
+    func startSPFCheck() -> Task<SPFVerdict, Never> {
         let (checker, ip, mailFrom, helo) = (backend.spf, clientIP, mailFrom, context.helo)
         return Task {
             guard let ip else { return SPFVerdict(result: .none, domain: helo) }

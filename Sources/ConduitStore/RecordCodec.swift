@@ -1,31 +1,42 @@
-import FoundationEssentials
-
 /// How records are laid out as LMDB values: one format byte, then the body.
-/// Format 1 is JSON, which keeps records readable with `mdb_dump` and lets
-/// fields be added without a migration (absent optionals decode as nil).
+///
+/// Format 2 (schema 4 on) is binary: the record type's layout version (one
+/// byte), then its fields as `BinaryRecord.encode(to:)` writes them
+/// (docs/ARCHITECTURE.md, "Storage layout"). Format 1 was JSON; the schema-4
+/// migration rewrites it (`LegacyRecordFormat`), and reading a format-1
+/// value anywhere else is an error.
 enum RecordCodec {
+    static let binaryFormat: UInt8 = 2
+    /// Format 1, JSON: read only by `LegacyRecordFormat`.
     static let jsonFormat: UInt8 = 1
 
-    static func encode<R: Encodable>(_ record: R) throws(StoreError) -> [UInt8] {
-        do {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .millisecondsSince1970
-            return [jsonFormat] + Array(try encoder.encode(record))
-        } catch {
-            throw StoreError.encoding("\(R.self): \(error)")
-        }
+    static func encode<R: BinaryRecord>(_ record: R) -> [UInt8] {
+        var writer = RecordWriter(format: binaryFormat, layout: R.layoutVersion)
+        record.encode(to: &writer)
+        return writer.bytes
     }
 
-    static func decode<R: Decodable>(_ type: R.Type, from bytes: [UInt8]) throws(StoreError) -> R {
-        guard bytes.first == jsonFormat else {
-            throw StoreError.corrupted("\(R.self) record has unknown format byte \(bytes.first.map(String.init) ?? "none")")
+    static func decode<R: BinaryRecord>(_ type: R.Type, from bytes: [UInt8]) throws(StoreError) -> R {
+        guard bytes.count >= 2, bytes[0] == binaryFormat else {
+            if bytes.first == jsonFormat {
+                // A read-only open (`conduit spool list`) does not migrate.
+                throw StoreError.corrupted("\(R.self) record is JSON (format 1, schema 3 or older): start `conduit serve` once to migrate the store")
+            }
+            let format = bytes.first.map(String.init) ?? "none"
+            throw StoreError.corrupted("\(R.self) record has format byte \(format), expected \(binaryFormat)")
         }
-        do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .millisecondsSince1970
-            return try decoder.decode(R.self, from: Data(bytes.dropFirst()))
+        let layout = bytes[1]
+        guard layout >= 1, layout <= R.layoutVersion else {
+            throw StoreError.corrupted("\(R.self) record has layout \(layout); this build reads 1...\(R.layoutVersion)")
+        }
+        var reader = RecordReader(bytes: bytes, start: 2, layout: layout)
+        do throws(StoreError) {
+            let record = try R.decode(from: &reader)
+            guard reader.isAtEnd else { throw StoreError.corrupted("\(reader.remaining) bytes after the value") }
+            return record
         } catch {
-            throw StoreError.corrupted("\(R.self) record does not decode: \(error)")
+            guard case let .corrupted(what) = error else { throw error }
+            throw StoreError.corrupted("\(R.self) record does not decode: \(what)")
         }
     }
 

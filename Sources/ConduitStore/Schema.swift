@@ -10,7 +10,7 @@ public struct Schema: Sendable {
     /// Every record type kept in the store.
     public var records: [any StoreRecord.Type]
     /// Databases of opaque bytes under string keys (`WriteTransaction.putRaw`),
-    /// for values that are not records, such as raw message bodies: no JSON,
+    /// for values that are not records, such as raw message bodies: no record encoding,
     /// no format byte, no indexes.
     public var rawDatabases: [String]
     /// Upgrades from `version - 1` to each key's version, run in one write transaction.

@@ -3,7 +3,10 @@
 /// Each record type is one LMDB database named `tableName`; each of its
 /// `indexes` is another database named `<tableName>.<index name>` that the
 /// store keeps in step with the records inside the same write transaction.
-public protocol StoreRecord: Codable, Sendable {
+///
+/// Values are stored in the binary format 2 (`BinaryRecord`). `Decodable`
+/// is only for the schema-4 migration, which reads the JSON of format 1.
+public protocol StoreRecord: BinaryRecord, Decodable, Sendable {
     /// The database name, e.g. `"accounts"`. Stable: it is part of the on-disk layout.
     static var tableName: String { get }
     /// Secondary indexes over this record type.

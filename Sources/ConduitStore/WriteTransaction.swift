@@ -15,7 +15,7 @@ public struct WriteTransaction {
         }
         try checkUniqueKeys(of: record)
         try addIndexEntries(for: record, skipping: nil)
-        try raw.put(R.tableName, key: key, value: try RecordCodec.encode(record))
+        try raw.put(R.tableName, key: key, value: RecordCodec.encode(record))
     }
 
     /// Replaces an existing record; `StoreError.notFound` when there is none.
@@ -26,7 +26,7 @@ public struct WriteTransaction {
         try checkUniqueKeys(of: record)
         try removeIndexEntries(for: old, keeping: record)
         try addIndexEntries(for: record, skipping: old)
-        try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: try RecordCodec.encode(record))
+        try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: RecordCodec.encode(record))
     }
 
     /// Inserts or replaces.

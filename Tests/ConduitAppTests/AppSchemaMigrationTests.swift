@@ -7,7 +7,7 @@ import Testing
 /// `AppSchema.current` upgrades a version-1 store: SMTP AUTH user names
 /// become unique, the oldest policy keeping a shared name (issue 12, item 6).
 @Suite struct AppSchemaMigrationTests {
-    /// A version-1 policy table: the same table and JSON, without the
+    /// A version-1 policy table: the same table and values, without the
     /// `by_username` index, so it can hold duplicate user names.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName
@@ -17,6 +17,9 @@ import Testing
         init(_ policy: SMTPSecurityPolicy) { self.policy = policy }
         init(from decoder: any Decoder) throws { policy = try SMTPSecurityPolicy(from: decoder) }
         func encode(to encoder: any Encoder) throws { try policy.encode(to: encoder) }
+        static let layoutVersion = SMTPSecurityPolicy.layoutVersion
+        func encode(to writer: inout RecordWriter) { policy.encode(to: &writer) }
+        static func decode(from reader: inout RecordReader) throws(StoreError) -> VersionOnePolicy { VersionOnePolicy(try SMTPSecurityPolicy.decode(from: &reader)) }
     }
 
     @Test func versionOneStoresGetUniqueUserNames() throws {

@@ -22,7 +22,7 @@ import Testing
         let spool: SpoolWriter
         let backend: IngressBackend
 
-        init(accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0) throws {
+        init(accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0, checks: [any IngressCheck] = IngressChecks.standard) throws {
             var template = Array("/tmp/conduit-ingress-test-XXXXXX".utf8CString)
             let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
             precondition(made != nil, "mkdtemp failed")
@@ -36,7 +36,7 @@ import Testing
             backend = IngressBackend(store: store, spool: spool, resolver: EmptyDNS(),
                                      settings: IngressSettings(hostname: "mx.test", accountQuotaBytes: accountQuotaBytes,
                                                                storageReserveBytes: storageReserveBytes),
-                                     logger: Logger(label: "test"))
+                                     logger: Logger(label: "test"), checks: checks)
         }
 
         deinit {

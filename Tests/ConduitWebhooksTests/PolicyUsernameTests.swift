@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    /// A version-1 policy table: same table and JSON, no `by_username` index,
+    /// A version-1 policy table: same table and values, no `by_username` index,
     /// so it can hold the duplicates stores from before schema 2 may have.
     struct VersionOnePolicy: StoreRecord {
         static let tableName = SMTPSecurityPolicy.tableName
@@ -94,6 +94,9 @@ import Testing
         init(_ policy: SMTPSecurityPolicy) { self.policy = policy }
         init(from decoder: any Decoder) throws { policy = try SMTPSecurityPolicy(from: decoder) }
         func encode(to encoder: any Encoder) throws { try policy.encode(to: encoder) }
+        static let layoutVersion = SMTPSecurityPolicy.layoutVersion
+        func encode(to writer: inout RecordWriter) { policy.encode(to: &writer) }
+        static func decode(from reader: inout RecordReader) throws(StoreError) -> VersionOnePolicy { VersionOnePolicy(try SMTPSecurityPolicy.decode(from: &reader)) }
     }
 
     @Test func theMigrationLeavesEachNameWithItsOldestPolicy() throws {

@@ -14,7 +14,7 @@ from payload_schema import default_payload_errors
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, port=0):
         self.requests = []  # dicts: path, headers (lower-case names), body, at, schema_errors
         self.unreported = []  # schema mismatches no test has been shown yet
         self.scripts = {}  # path -> [(status, headers, delay)]
@@ -65,7 +65,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
