@@ -1,4 +1,5 @@
 import ConduitCore
+public import ConduitMIME
 import Foundation
 
 /// The default webhook body (docs/PAYLOAD.md, docs/webhook-payload.schema.json): every key always present, absent
