@@ -1,5 +1,3 @@
-public import Foundation
-
 /// What the ingress needs beyond its collaborators.
 public struct IngressSettings: Sendable {
     /// This host's name, for SPF explanations (`%{r}`).
