@@ -71,7 +71,8 @@ let package = Package(
             dependencies: ["ConduitCore", "ConduitDNS", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        // RFC 5322/MIME parsing (RFC 2045-2049, 2047, 2231; charsets through glibc's iconv) and the webhook payload JSON.
+        // RFC 5322/MIME parsing (RFC 2045-2049, 2047, 2231; charsets through glibc's iconv). Parsing only:
+        // the webhook payload is ConduitDelivery's.
         .target(
             name: "ConduitMIME",
             dependencies: ["ConduitCore"],
@@ -107,11 +108,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The SMTP backend: recipient resolution, policy checks, spool writes.
+        // The SMTP backend: recipient resolution, policy checks, the hand-over to
+        // delivery's spool intake (MessageSpool).
         .target(
             name: "ConduitIngress",
             dependencies: [
-                "ConduitCore", "ConduitSMTP", "ConduitPolicy", "ConduitStore", "ConduitDNS",
+                "ConduitCore", "ConduitSMTP", "ConduitPolicy", "ConduitStore", "ConduitDNS", "ConduitDelivery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -190,6 +192,7 @@ let package = Package(
                 "ConduitDNS",
                 "ConduitPolicy",
                 "ConduitMIME",
+                "ConduitDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -242,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "ConduitIngressTests",
             dependencies: [
-                "ConduitIngress", "ConduitStore", "ConduitCore", "ConduitSMTP", "ConduitDNS",
+                "ConduitIngress", "ConduitStore", "ConduitCore", "ConduitSMTP", "ConduitDNS", "ConduitDelivery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -265,7 +268,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConduitMIMETests",
-            dependencies: ["ConduitMIME", "ConduitCore"],
+            // ConduitDelivery: the golden files are payloads, and the payload is delivery's.
+            dependencies: ["ConduitMIME", "ConduitCore", "ConduitDelivery"],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

@@ -138,28 +138,24 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
-        let spool = SpoolWriter(store: store)
-        defer { spool.shutdown() }
+        let spoolWriter = SpoolWriter(store: store)
+        defer { spoolWriter.shutdown() }
+        let quotaBytes = config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil
+        let spool = MessageSpool(
+            store: store, writer: spoolWriter,
+            settings: MessageSpool.Settings(accountQuotaBytes: quotaBytes, inlineTimeout: .milliseconds(inlineTimeout)),
+            engine: engine
+        )
         let ingress = IngressBackend(
             store: store,
             spool: spool,
             resolver: resolver,
             settings: IngressSettings(
                 hostname: config.smtp.hostname,
-                accountQuotaBytes: config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil,
+                accountQuotaBytes: quotaBytes,
                 storageReserveBytes: config.storage.reserveBytes
             ),
-            logger: logger.with(service: "ingress"),
-            afterSpool: { messageID in
-                guard inlineTimeout > 0 else {
-                    engine.notifySpooled()
-                    return .accept
-                }
-                switch await engine.deliverInline(messageID: messageID, timeout: .milliseconds(inlineTimeout)) {
-                case .accepted: return .accept
-                case let .rejected(_, reason): return .reject(reason: reason)
-                }
-            }
+            logger: logger.with(service: "ingress")
         )
         let smtp = SMTPServer(
             configuration: SMTPServerConfiguration(

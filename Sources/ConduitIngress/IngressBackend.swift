@@ -1,3 +1,4 @@
+public import ConduitDelivery
 public import ConduitDNS
 public import ConduitSMTP
 public import ConduitStore
@@ -5,12 +6,14 @@ public import Logging
 import ConduitCore
 import ConduitPolicy
 
-/// The SMTP backend: recipients, policies and the spool behind the SMTP
-/// protocol (Postfix's smtpd → cleanup → queue, as one step: the 250 after
-/// DATA is sent only once the spool commit returned).
+/// The SMTP backend: recipients and policies behind the SMTP protocol, and
+/// the hand-over to the spool (Postfix's smtpd → cleanup → queue, as one
+/// step: the 250 after DATA is sent only once `MessageSpool.accept` returned).
 public final class IngressBackend: SMTPBackend {
     let store: Store
-    let spool: SpoolWriter
+    /// Delivery's intake: builds the records, commits, wakes the engine or
+    /// runs the inline first attempt.
+    let spool: MessageSpool
     let spf: SPFChecker
     let dkim: DKIMVerifier
     let credentials: CredentialChecker
@@ -21,18 +24,14 @@ public final class IngressBackend: SMTPBackend {
     let headroom: StorageHeadroom
     let logger: Logger
     let metrics = IngressMetrics()
-    /// Called after each spool commit, before the reply: wakes the delivery
-    /// engine, or runs the inline first attempt (docs/DELIVERY.md, "The inline first attempt").
-    let afterSpool: @Sendable (_ messageID: String) async -> AfterSpoolVerdict
 
     public init(
         store: Store,
-        spool: SpoolWriter,
+        spool: MessageSpool,
         resolver: any DNSResolving,
         settings: IngressSettings,
         logger: Logger,
-        checks: [any IngressCheck] = IngressChecks.standard,
-        afterSpool: @escaping @Sendable (_ messageID: String) async -> AfterSpoolVerdict = { _ in .accept }
+        checks: [any IngressCheck] = IngressChecks.standard
     ) {
         self.store = store
         self.spool = spool
@@ -43,7 +42,6 @@ public final class IngressBackend: SMTPBackend {
         self.settings = settings
         self.headroom = StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: settings.storageReserveBytes))
         self.logger = logger
-        self.afterSpool = afterSpool
     }
 
     public func makeSession(for connection: SMTPConnectionInfo) -> any SMTPBackendSession {
@@ -51,14 +49,4 @@ public final class IngressBackend: SMTPBackend {
         logger[metadataKey: "peer"] = "\(connection.remoteIP)"
         return IngressSession(backend: self, connection: connection, logger: logger)
     }
-}
-
-/// What the SMTP client hears about a message that is already spooled.
-public enum AfterSpoolVerdict: Sendable, Equatable {
-    /// `250`: delivered or queued for delivery.
-    case accept
-    /// `550`: the inline first attempt failed permanently for every
-    /// recipient (the endpoint's answer is in `reason`), so the sender gets a
-    /// bounce instead of a silent loss.
-    case reject(reason: String)
 }

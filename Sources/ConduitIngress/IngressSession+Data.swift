@@ -1,9 +1,9 @@
 import ConduitCore
+import ConduitDelivery
 import ConduitPolicy
 import ConduitSMTP
 import ConduitStore
 import Foundation
-import Glibc
 import Logging
 import Metrics
 import NIOCore
@@ -15,12 +15,15 @@ extension IngressSession {
     }
 
     /// End of DATA: the checks' end-of-DATA stage per recipient (DKIM), then
-    /// one spool commit of the message, its deliveries and the log rows of
-    /// the recipients the checks turned away.
+    /// the message goes to the spool (`MessageSpool`, delivery's side) with
+    /// the recipients the checks turned away; its verdict and errors become
+    /// the reply.
     func data(_ message: SMTPMessage) async -> SMTPReply {
         defer { recipients = [] }
         let receivedAt = Date()
         let spf = await spf()
+        // The verifier works on its own copy of the text: make it only when
+        // there is a signature to check.
         let dkim = await dkimVerdicts(message, now: receivedAt)
 
         var accepted: [Recipient] = []
@@ -47,7 +50,9 @@ extension IngressSession {
         if accepted.isEmpty {
             // Nothing to deliver: only the log rows saying why.
             do {
-                try backend.store.write { txn in for log in dkimLogs(refused, messageID: message.id, message: message, at: receivedAt) { try txn.insert(log) } }
+                try await backend.spool.recordRefusals(of: submission(
+                    for: [], refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
+                ))
             } catch {
                 return storageFailure(error, messageID: message.id)
             }
@@ -63,17 +68,18 @@ extension IngressSession {
         // Re-checked here: the store may have filled since MAIL FROM.
         if let refusal = headroomRefusal(stage: "end of DATA") { return refusal }
         var (within, over) = splitByQuota(accepted, size: message.content.count)
-        var committed = false
+        var verdict: SpoolVerdict?
         // A second round only when a concurrent session filled an account
         // between the check above and the spool writer's own check.
-        for _ in 0..<2 where !committed {
+        for _ in 0..<2 where verdict == nil {
             noteQuotaRefusals(over, messageID: message.id)
             guard !within.isEmpty else { return IngressRefusal.accountQuotaExceeded.reply(recipient: nil) }
             do {
-                try await backend.spool.commit(spoolEntry(
+                // Returns once the message is fsynced and, with an inline
+                // timeout, after the first attempt (docs/DELIVERY.md).
+                verdict = try await backend.spool.accept(submission(
                     for: within, refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
                 ))
-                committed = true
             } catch let StoreError.quotaExceeded(accountIDs) {
                 over = within.filter { accountIDs.contains($0.webhook.accountID) }
                 within = within.filter { !accountIDs.contains($0.webhook.accountID) }
@@ -81,19 +87,17 @@ extension IngressSession {
                 return storageFailure(error, messageID: message.id)
             }
         }
-        guard committed else { return IngressRefusal.accountQuotaExceeded.reply(recipient: nil) }
-        accepted = within
-        FaultInjection.point("after-spool-commit")
+        guard let verdict else { return IngressRefusal.accountQuotaExceeded.reply(recipient: nil) }
         backend.metrics.accepted.increment()
         backend.metrics.acceptedBytes.increment(by: message.content.count)
         logger.info("message spooled", metadata: [
-            "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(accepted.map(\.rcptTo))",
+            "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(within.map(\.rcptTo))",
             "size": "\(message.content.count)", "spilled": "\(message.content.spilledBytes)", "spf": "\(spf.result.rawValue)",
         ])
-        switch await backend.afterSpool(message.id) {
-        case .accept:
+        switch verdict {
+        case .accepted:
             return SMTPReply(250, "2.0.0", "OK queued as \(message.id)")
-        case let .reject(reason):
+        case let .rejected(_, reason):
             let oneLine = String(reason.map { $0.isNewline ? " " : $0 }.prefix(200))
             logger.info("message refused by the webhook", metadata: ["id": "\(message.id)", "reason": "\(oneLine)"])
             return SMTPReply(550, "5.0.0", "The webhook refused the message: \(oneLine)")
@@ -120,53 +124,25 @@ extension IngressSession {
         return await backend.dkim.verify(message: whole, now: now)
     }
 
-    /// The message, its body, one delivery per recipient in `accepted` and
-    /// the log rows of the recipients DKIM turned away: one spool commit.
-    private func spoolEntry(
+    /// What the spool is handed: the envelope and check results, the
+    /// recipients in `accepted`, those the checks turned away with the reason, the body.
+    private func submission(
         for accepted: [Recipient], refused: [(Recipient, String)], message: SMTPMessage, spf: SPFVerdict,
         dkim: [DKIMVerdict], receivedAt: Date
-    ) -> SpoolEntry {
-        let spooled = SpooledMessage(
-            id: message.id,
-            receivedAt: receivedAt,
-            mailFrom: mailFrom,
-            remoteIP: connection.remoteIP,
-            helo: context.helo,
-            tls: context.tls,
-            authUser: context.authUser,
+    ) -> SpoolSubmission {
+        func spooled(_ recipient: Recipient) -> SpooledRecipient {
+            SpooledRecipient(rcptTo: recipient.rcptTo, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID, tag: recipient.tag)
+        }
+        return SpoolSubmission(
+            id: message.id, receivedAt: receivedAt, mailFrom: mailFrom, remoteIP: connection.remoteIP,
+            helo: context.helo, tls: context.tls, authUser: context.authUser,
             spf: SpooledSPF(result: spf.result.rawValue, domain: spf.domain.isEmpty ? nil : spf.domain),
             dkim: dkim.map { SpooledDKIM(domain: $0.domain, selector: $0.selector, result: $0.result.rawValue) },
-            size: message.content.count,
-            recipients: accepted.map {
-                SpooledRecipient(rcptTo: $0.rcptTo, webhookID: $0.webhook.id, accountID: $0.webhook.accountID, tag: $0.tag)
-            }
+            smtpMessageID: refused.isEmpty ? nil : HeaderSection.value(named: "Message-ID", in: message.content.headerBlock).flatMap { $0.isEmpty ? nil : $0 },
+            recipients: accepted.map(spooled),
+            refused: refused.map { SpoolSubmission.Refusal(recipient: spooled($0.0), reason: $0.1) },
+            body: MessageBody(content: message.content)
         )
-        let firstAttempt = receivedAt.addingTimeInterval(backend.settings.firstAttemptDelay)
-        let deliveries = accepted.map { recipient in
-            Delivery(
-                id: Identifier.generate().rawValue, messageID: message.id, webhookID: recipient.webhook.id,
-                accountID: recipient.webhook.accountID, rcptTo: recipient.rcptTo, tag: recipient.tag,
-                state: .pending, attempts: 0, nextAttemptAt: firstAttempt, createdAt: receivedAt, updatedAt: receivedAt
-            )
-        }
-        return SpoolEntry(
-            message: spooled, body: MessageBody(content: message.content), deliveries: deliveries,
-            logs: dkimLogs(refused, messageID: message.id, message: message, at: receivedAt),
-            accountQuotaBytes: backend.settings.accountQuotaBytes
-        )
-    }
-
-    /// A log row per recipient DKIM turned away.
-    private func dkimLogs(_ refused: [(Recipient, String)], messageID: String, message: SMTPMessage, at receivedAt: Date) -> [DeliveryLog] {
-        let smtpMessageID = HeaderSection.value(named: "Message-ID", in: message.content.headerBlock).flatMap { $0.isEmpty ? nil : $0 }
-        return refused.map { recipient, reason in
-            DeliveryLog(
-                id: Identifier.generate().rawValue, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID,
-                deliveryID: nil, messageID: messageID, smtpMessageID: smtpMessageID, sender: mailFrom,
-                attemptedAt: receivedAt, durationMs: 0, httpStatus: nil,
-                error: "not delivered: \(reason)", simulated: false
-            )
-        }
     }
 
     /// `452 4.3.1` when the store is out of space (map or disk), `451` for any other failure.
@@ -174,17 +150,5 @@ extension IngressSession {
         backend.metrics.spoolFailures.increment()
         logger.error("spool commit failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
         return (StoreError.isStorageFull(error) ? IngressRefusal.storageFull : .storageFailure).reply(recipient: nil)
-    }
-}
-
-/// Crash points for durability tests: with `CONDUIT_FAULT=<name>` in the
-/// environment the process kills itself (SIGKILL, no cleanup) when it
-/// reaches the point of that name. Unset in production: one getenv per call.
-enum FaultInjection {
-    static let armed = ProcessInfo.processInfo.environment["CONDUIT_FAULT"]
-
-    static func point(_ name: String) {
-        guard let armed, armed == name else { return }
-        kill(getpid(), SIGKILL)
     }
 }

@@ -7,7 +7,7 @@ struct HeaderBlock {
     /// Where the body starts.
     var bodyStart: Int
 
-    init(_ bytes: [UInt8], range: Range<Int>, limits: MIMELimits, defects: inout [String]) {
+    init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, limits: MIMELimits, defects: inout [String]) {
         var index = range.lowerBound
         let end = range.upperBound
         var keptBytes = 0
@@ -77,7 +77,7 @@ struct HeaderBlock {
     }
 
     /// The end of the line's content (before CR LF or LF) and the start of the next line.
-    static func lineEnd(_ bytes: [UInt8], from start: Int, end: Int) -> (content: Int, next: Int) {
+    static func lineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int, end: Int) -> (content: Int, next: Int) {
         var index = start
         while index < end, bytes[index] != UInt8(ascii: "\n") { index += 1 }
         if index == end { return (end, end) }
@@ -86,7 +86,7 @@ struct HeaderBlock {
     }
 
     /// The colon after a valid field name (printable ASCII, no space inside), or `nil`.
-    private static func fieldNameEnd(_ bytes: [UInt8], from start: Int, end: Int) -> Int? {
+    private static func fieldNameEnd(_ bytes: UnsafeRawBufferPointer, from start: Int, end: Int) -> Int? {
         var index = start
         var sawSpace = false
         while index < end {
@@ -102,7 +102,7 @@ struct HeaderBlock {
         return nil
     }
 
-    private static func hasPrefix(_ bytes: [UInt8], at start: Int, end: Int, _ prefix: String) -> Bool {
+    private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, at start: Int, end: Int, _ prefix: String) -> Bool {
         let prefix = Array(prefix.utf8)
         guard end - start >= prefix.count else { return false }
         return bytes[start..<start + prefix.count].elementsEqual(prefix)

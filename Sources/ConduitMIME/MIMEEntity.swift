@@ -30,15 +30,17 @@ struct MIMEEntity: Sendable {
         fields.first(named: "content-id").map { $0.decoded }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The Content-Transfer-Encoding as written, or `nil`.
+    var transferEncoding: String? { fields.first(named: "content-transfer-encoding")?.text }
+
     /// The body with its transfer encoding removed.
-    func decodedBody(_ bytes: [UInt8], defects: inout [String]) -> [UInt8] {
-        let encoding = fields.first(named: "content-transfer-encoding")?.text
-        return TransferEncoding.decode(bytes[body], name: encoding, defects: &defects)
+    func decodedBody(_ bytes: UnsafeRawBufferPointer, defects: inout [String]) -> [UInt8] {
+        TransferEncoding.decode(bytes[body], name: transferEncoding, defects: &defects)
     }
 
     /// The body as text: transfer encoding removed, charset converted,
     /// line ends made `\n`.
-    func text(_ bytes: [UInt8], defects: inout [String]) -> String {
+    func text(_ bytes: UnsafeRawBufferPointer, defects: inout [String]) -> String {
         let charset = contentType.parameters["charset"]
         if let charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset.lowercased()), !Charset.isKnown(charset) {
             defects.append("unknown charset \(charset); read as UTF-8")

@@ -3,8 +3,25 @@
 /// problems become `defects`, and `MIMELimits` bounds depth, part count and
 /// header sizes so hostile input costs time and memory linear in its size.
 public enum MIMEParser {
+    /// What becomes of attachment content.
+    public enum AttachmentContent: Sendable {
+        /// Decoded into `MessageAttachment.content`.
+        case decoded
+        /// Left in the message: `content` stays empty and `source` says where
+        /// the encoded bytes are and how to decode them (`AttachmentSource`),
+        /// so a reader can stream them later; `size` is still the decoded size.
+        case byReference
+    }
+
     /// Parses `bytes` (CRLF or LF line ends).
     public static func parse(_ bytes: [UInt8], limits: MIMELimits = .default) -> ParsedMessage {
+        bytes.withUnsafeBytes { parse(buffer: $0, limits: limits) }
+    }
+
+    /// Parses the message in `buffer`, which is only read during the call
+    /// (e.g. a pointer into the store's memory map inside a read
+    /// transaction): the result holds no pointer into it.
+    public static func parse(buffer bytes: UnsafeRawBufferPointer, limits: MIMELimits = .default, attachments: AttachmentContent = .decoded) -> ParsedMessage {
         var reader = MIMETreeReader(bytes: bytes, limits: limits)
         let root = reader.entity(in: 0..<bytes.count, depth: 0, defaultType: "text/plain")
         var message = ParsedMessage(size: bytes.count)
@@ -33,10 +50,20 @@ public enum MIMEParser {
         let rootIsBody = textPath == [] || htmlPath == []
         if !rootIsBody {
             for (path, leaf) in root.leaves() where path != textPath && path != htmlPath {
-                message.attachments.append(MessageAttachment(
+                var attachment = MessageAttachment(
                     filename: leaf.filename, contentType: leaf.mimeType, contentID: leaf.contentID,
-                    disposition: leaf.disposition?.value, content: leaf.decodedBody(bytes, defects: &defects)
-                ))
+                    disposition: leaf.disposition?.value, content: []
+                )
+                switch attachments {
+                case .decoded:
+                    attachment.content = leaf.decodedBody(bytes, defects: &defects)
+                    attachment.size = attachment.content.count
+                case .byReference:
+                    let source = AttachmentSource(range: leaf.body, encoding: TransferDecoder.Encoding(name: leaf.transferEncoding))
+                    attachment.source = source
+                    attachment.size = source.decodedSize(in: bytes)
+                }
+                message.attachments.append(attachment)
             }
         }
         message.defects = defects

@@ -3,14 +3,15 @@
 /// a line that is `--boundary`, optionally `--`, then only blanks.
 /// Recursion is bounded by `maxDepth`, entities by `maxParts`.
 struct MIMETreeReader {
-    let bytes: [UInt8]
+    /// The message; valid for the reader's life (the caller's buffer).
+    let bytes: UnsafeRawBufferPointer
     let limits: MIMELimits
     var defects: [String] = []
     private var parts = 0
     private var reportedPartLimit = false
     private var reportedDepthLimit = false
 
-    init(bytes: [UInt8], limits: MIMELimits) {
+    init(bytes: UnsafeRawBufferPointer, limits: MIMELimits) {
         self.bytes = bytes
         self.limits = limits
     }

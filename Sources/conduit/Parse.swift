@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConduitDelivery
 import ConduitMIME
 import Foundation
 

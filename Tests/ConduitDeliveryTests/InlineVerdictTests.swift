@@ -15,21 +15,21 @@ import Testing
                                         response: WebhookResponse(status: 503, error: nil, durationMs: 3))
 
     @Test func rejectedOnlyWhenEveryDeliveryIsOverForGood() {
-        #expect(InlineVerdict.of(reports: [Self.refused], states: [.failed]) == .rejected(status: 400, reason: "HTTP 400"))
-        #expect(InlineVerdict.of(reports: [Self.refused, Self.refused], states: [.failed, .failed])
+        #expect(SpoolVerdict.of(reports: [Self.refused], states: [.failed]) == .rejected(status: 400, reason: "HTTP 400"))
+        #expect(SpoolVerdict.of(reports: [Self.refused, Self.refused], states: [.failed, .failed])
             == .rejected(status: 400, reason: "HTTP 400"))
         // A sibling the inline pass did not claim (rate limit, busy webhook) is pending.
-        #expect(InlineVerdict.of(reports: [Self.refused], states: [.failed, .pending]) == .accepted)
+        #expect(SpoolVerdict.of(reports: [Self.refused], states: [.failed, .pending]) == .accepted)
         // Retrying, or its outcome not recorded: pending.
-        #expect(InlineVerdict.of(reports: [Self.refused, Self.retrying], states: [.failed, .pending]) == .accepted)
-        #expect(InlineVerdict.of(reports: [Self.refused], states: [.pending]) == .accepted)
+        #expect(SpoolVerdict.of(reports: [Self.refused, Self.retrying], states: [.failed, .pending]) == .accepted)
+        #expect(SpoolVerdict.of(reports: [Self.refused], states: [.pending]) == .accepted)
         // Delivered to one recipient: no bounce for the others.
-        #expect(InlineVerdict.of(reports: [Self.refused], states: [.failed, .delivered]) == .accepted)
+        #expect(SpoolVerdict.of(reports: [Self.refused], states: [.failed, .delivered]) == .accepted)
         // Nothing left in the spool: everything was delivered.
-        #expect(InlineVerdict.of(reports: [Self.refused], states: []) == .accepted)
+        #expect(SpoolVerdict.of(reports: [Self.refused], states: []) == .accepted)
         // A retry that outlived max_age_hours is over for good too.
-        #expect(InlineVerdict.of(reports: [Self.retrying], states: [.dead]) == .rejected(status: 503, reason: "HTTP 503"))
-        #expect(InlineVerdict.of(reports: [Self.retrying, Self.refused], states: [.dead, .failed])
+        #expect(SpoolVerdict.of(reports: [Self.retrying], states: [.dead]) == .rejected(status: 503, reason: "HTTP 503"))
+        #expect(SpoolVerdict.of(reports: [Self.retrying, Self.refused], states: [.dead, .failed])
             == .rejected(status: 400, reason: "HTTP 400"))
     }
 

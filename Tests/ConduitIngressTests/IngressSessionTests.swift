@@ -1,4 +1,5 @@
 import ConduitCore
+import ConduitDelivery
 import ConduitDNS
 import ConduitSMTP
 import ConduitStore
@@ -33,7 +34,8 @@ import Testing
                                rawDatabases: Spool.rawDatabases)
             )
             spool = SpoolWriter(store: store)
-            backend = IngressBackend(store: store, spool: spool, resolver: EmptyDNS(),
+            let intake = MessageSpool(store: store, writer: spool, settings: .init(accountQuotaBytes: accountQuotaBytes), engine: nil)
+            backend = IngressBackend(store: store, spool: intake, resolver: EmptyDNS(),
                                      settings: IngressSettings(hostname: "mx.test", accountQuotaBytes: accountQuotaBytes,
                                                                storageReserveBytes: storageReserveBytes),
                                      logger: Logger(label: "test"), checks: checks)

@@ -1,3 +1,4 @@
+import ConduitDelivery
 import ConduitMIME
 import Foundation
 import Testing

@@ -40,27 +40,48 @@ extension DeliveryEngine {
         return AttemptReport(outcome: outcome, response: response)
     }
 
-    /// Reads and parses the message, renders and signs the body.
+    /// Reads and parses the message, lays out or renders the body, signs it.
+    /// Parsing, rendering and signing run on the render threads.
     private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
-        // A read transaction is a snapshot of the memory map: no I/O wait
-        // worth moving off this thread, and no queueing behind the writes.
-        guard let raw = try store.spooledBody(id: claim.message.id) else {
-            throw EgressRefusal(reason: "the message body is missing from the spool")
-        }
-        let parsed = MIMEParser.parse(raw)
         let message = claim.message
         let context = PayloadContext(
             id: message.id, webhookID: claim.webhook.id, receivedAt: message.receivedAt, mailFrom: message.mailFrom,
             rcptTo: claim.delivery.rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
             authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag
         )
-        // A template past its render budget throws: a permanent failure below.
-        let body = try await PayloadRenderer.render(message: parsed, context: context, template: claim.webhook.payloadTemplate)
-        let request = try WebhookRequest.signed(
-            webhook: claim.webhook, messageID: claim.delivery.id, timestamp: Int(Date().timeIntervalSince1970),
-            body: body, userAgent: settings.userAgent
+        let store = store
+        let timestamp = Int(Date().timeIntervalSince1970)
+        if let template = claim.webhook.payloadTemplate, !template.isEmpty {
+            // A template sees the whole payload: it is rendered in memory,
+            // within its RenderBudget (docs/PAYLOAD.md, "Templates").
+            let parsed = try await PayloadRenderer.renderThreads.run { () throws -> ParsedMessage? in
+                try store.withSpooledBody(id: message.id) { MIMEParser.parse(buffer: $0) }
+            }
+            guard let parsed else { throw EgressRefusal(reason: "the message body is missing from the spool") }
+            // A template past its render budget throws: a permanent failure below.
+            let body = try await PayloadRenderer.render(message: parsed, context: context, template: template)
+            let request = try WebhookRequest.signed(
+                webhook: claim.webhook, messageID: claim.delivery.id, timestamp: timestamp, body: body, userAgent: settings.userAgent
+            )
+            return (request, parsed.messageID)
+        }
+        // The default payload is streamed (docs/DELIVERY.md, "Memory"): pass 1
+        // here signs and measures it, pass 2 is the POST itself.
+        let key = try WebhookRequest.key(of: claim.webhook)
+        let deliveryID = claim.delivery.id
+        let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (PayloadStream, String?, String, Int)? in
+            guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context) else { return nil }
+            let (signature, length) = try stream.signature(key: key, id: deliveryID, timestamp: timestamp)
+            return (stream, messageIDHeader, signature, length)
+        }
+        guard let (stream, messageIDHeader, signature, length) = prepared else {
+            throw EgressRefusal(reason: "the message body is missing from the spool")
+        }
+        let request = WebhookRequest(
+            webhook: claim.webhook, messageID: deliveryID, timestamp: timestamp, signature: signature,
+            body: .stream(stream, length: length), userAgent: settings.userAgent
         )
-        return (request, parsed.messageID)
+        return (request, messageIDHeader)
     }
 
     /// Writes the outcome; returns the delivery's resulting state.

@@ -4,44 +4,11 @@ import Foundation
 import Logging
 import Synchronization
 
-/// What the inline first attempt means for the SMTP reply (docs/DELIVERY.md, "The inline first attempt").
-public enum InlineVerdict: Sendable, Equatable {
-    /// Answer 250: delivered, or retries go on from the spool.
-    case accepted
-    /// Answer 550: every delivery of the message failed permanently.
-    case rejected(status: Int?, reason: String)
-
-    /// The verdict once the inline attempts are over: 550 only when every
-    /// delivery the message still has (`states`, read from the store after
-    /// the attempts) is over for good, failed or dead. Any delivery still
-    /// pending — one the inline pass did not claim (rate limit, busy webhook),
-    /// one retrying, one whose outcome could not be recorded — may yet be
-    /// delivered, so the message is accepted. No deliveries left means all
-    /// were delivered (the message left the spool). The reason is the first
-    /// permanent failure among the inline `reports`.
-    static func of(reports: [AttemptReport?], states: [Delivery.State]) -> InlineVerdict {
-        guard !states.isEmpty, states.allSatisfy({ $0 == .failed || $0 == .dead }) else { return .accepted }
-        var rejection: InlineVerdict?
-        for case let report? in reports {
-            switch report.outcome {
-            case let .failed(status, reason, _):
-                return .rejected(status: status, reason: reason)
-            case let .retry(status, reason, _):
-                // Retryable, yet over for good: it outlived max_age_hours.
-                rejection = rejection ?? .rejected(status: status, reason: reason)
-            case .delivered:
-                continue
-            }
-        }
-        return rejection ?? .accepted
-    }
-}
-
 extension DeliveryEngine {
     /// Runs the first attempt of a just-spooled message's deliveries while
     /// the SMTP client waits, up to `timeout`. Attempts that take longer go
     /// on in the background and the message counts as accepted.
-    public func deliverInline(messageID: String, timeout: Duration) async -> InlineVerdict {
+    public func deliverInline(messageID: String, timeout: Duration) async -> SpoolVerdict {
         let claims: [DeliveryClaim]
         do {
             claims = try await io.run { try self.claimMessage(messageID, now: Date()) }
@@ -64,7 +31,7 @@ extension DeliveryEngine {
             logger.error("inline delivery: reading the outcome failed", metadata: ["message": "\(messageID)", "error": "\(error)"])
             return .accepted
         }
-        return InlineVerdict.of(reports: reports, states: states)
+        return SpoolVerdict.of(reports: reports, states: states)
     }
 
     /// The tasks' results, or `nil` when they are not all done within `timeout`

@@ -43,7 +43,14 @@ public final class WebhookHTTPClient: Sendable {
         var http = HTTPClientRequest(url: request.url)
         http.method = .POST
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
-        http.body = .bytes(ByteBuffer(bytes: request.body))
+        switch request.body {
+        case let .bytes(bytes):
+            http.body = .bytes(ByteBuffer(bytes: bytes))
+        case let .stream(stream, length):
+            // Pass 2: the same chunks again, pulled as the connection takes
+            // them (AsyncHTTPClient asks for the next one when the last is written).
+            http.body = .stream(PayloadChunks(stream: stream), length: .known(Int64(length)))
+        }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout / .milliseconds(1)))
         do {
             let response = try await client.execute(http, deadline: deadline, logger: logger)

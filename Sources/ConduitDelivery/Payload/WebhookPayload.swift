@@ -1,4 +1,5 @@
 import ConduitCore
+public import ConduitMIME
 import Foundation
 
 /// The default webhook body (docs/PAYLOAD.md, docs/webhook-payload.schema.json): every key always present, absent
@@ -22,6 +23,25 @@ public struct WebhookPayload: Sendable {
 
     /// The payload tree (serialise with `serialized()`, or hand `anyValue` to a template).
     public func jsonValue() -> JSONValue {
+        .object(members(attachments: .array(message.attachments.map { attachment in
+            .object(Self.attachmentMembers(attachment) + [("content_base64", .string(Data(attachment.content).base64EncodedString()))])
+        })))
+    }
+
+    /// An attachment's members before `content_base64`, which is always last
+    /// (`PayloadStream` writes it from the message as it goes).
+    static func attachmentMembers(_ attachment: MessageAttachment) -> [(String, JSONValue)] {
+        [
+            ("filename", .nullable(attachment.filename)),
+            ("content_type", .nullable(attachment.contentType)),
+            ("size", .int(attachment.size)),
+            ("content_id", .nullable(attachment.contentID)),
+            ("disposition", .nullable(attachment.disposition)),
+        ]
+    }
+
+    /// The top-level members in the documented order, with `attachments` as given.
+    func members(attachments: JSONValue) -> [(String, JSONValue)] {
         let message = message
         let context = context
         func address(_ value: MailAddress) -> JSONValue {
@@ -39,17 +59,7 @@ public struct WebhookPayload: Sendable {
             ("spf", .object([("result", .nullable(context.spf?.result)), ("domain", .nullable(context.spf?.domain))])),
             ("dkim", .array(context.dkim.map { .object([("domain", .nullable($0.domain)), ("selector", .nullable($0.selector)), ("result", .nullable($0.result))]) })),
         ])
-        let attachments: [JSONValue] = message.attachments.map { attachment in
-            .object([
-                ("filename", .nullable(attachment.filename)),
-                ("content_type", .nullable(attachment.contentType)),
-                ("size", .int(attachment.size)),
-                ("content_id", .nullable(attachment.contentID)),
-                ("disposition", .nullable(attachment.disposition)),
-                ("content_base64", .nullable(Data(attachment.content).base64EncodedString())),
-            ])
-        }
-        return .object([
+        return [
             ("id", .nullable(context.id)),
             ("webhook_id", .nullable(context.webhookID)),
             ("received_at", .nullable(context.receivedAt.map(MailDate.rfc3339))),
@@ -67,8 +77,8 @@ public struct WebhookPayload: Sendable {
             ("text", .nullable(message.text)),
             ("html", .nullable(message.html)),
             ("reply_text", .nullable(message.text.map(ReplyText.extract))),
-            ("attachments", .array(attachments)),
+            ("attachments", attachments),
             ("size", .int(message.size)),
-        ])
+        ]
     }
 }

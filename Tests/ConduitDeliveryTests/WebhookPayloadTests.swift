@@ -1,4 +1,5 @@
 import ConduitCore
+import ConduitDelivery
 import ConduitMIME
 import Foundation
 import Testing

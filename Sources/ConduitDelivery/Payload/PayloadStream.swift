@@ -1,0 +1,247 @@
+import ConduitCore
+import ConduitMIME
+import ConduitStore
+import Foundation
+import NIOCore
+
+/// The default webhook body (docs/PAYLOAD.md) of one delivery as a sequence
+/// of chunks, byte for byte the compact serialization of
+/// `WebhookPayload.jsonValue()`, without ever holding an attachment: the
+/// message was parsed `byReference`, and each attachment's `content_base64`
+/// is decoded from the spooled message and base64-encoded as it is read.
+///
+/// Between chunks nothing points into LMDB: the stream keeps the message id
+/// and size, and each chunk that needs attachment bytes opens its own short
+/// read transaction (`Store.withSpooledBody`), checks the message is still
+/// there with the same size, and decodes on from the position the cursor
+/// kept. So a POST to a slow receiver pins no snapshot of the map.
+///
+/// Memory per delivery: the JSON text of the other fields (headers, text,
+/// HTML — about the size of those parts) plus one chunk of `chunkBytes`.
+public struct PayloadStream: Sendable {
+    /// A piece of the body: JSON text, or an attachment's content in base64.
+    enum Segment: Sendable {
+        case text([UInt8])
+        case attachment(AttachmentSource)
+    }
+
+    /// Where the next chunk starts.
+    struct Cursor: Sendable {
+        var segment = 0
+        /// Bytes of a text segment already produced.
+        var offset = 0
+        /// The attachment being read, where it stopped.
+        var decoder: TransferDecoder?
+        /// Decoded bytes not yet encoded (fewer than 3: base64 works in groups of 3).
+        var carry: [UInt8] = []
+    }
+
+    /// 48 KiB of content per chunk, 64 KiB of base64.
+    public static let defaultChunkBytes = 64 * 1024
+
+    let segments: [Segment]
+    let store: Store
+    let messageID: String
+    let messageSize: Int
+    let chunkBytes: Int
+
+    /// Parses the spooled message `messageID` inside one read transaction
+    /// (attachments by reference) and lays out the body for `context`.
+    /// Blocks for the parse: call it off Swift's cooperative pool.
+    /// - Returns: the stream and the message's `Message-ID`; `nil` when
+    ///   the message is not in the spool.
+    static func open(
+        store: Store, messageID: String, context: PayloadContext, chunkBytes: Int = defaultChunkBytes
+    ) throws -> (stream: PayloadStream, messageIDHeader: String?)? {
+        let parsed = try store.withSpooledBody(id: messageID) { body in
+            MIMEParser.parse(buffer: body, attachments: .byReference)
+        }
+        guard let parsed else { return nil }
+        let stream = PayloadStream(
+            segments: layout(WebhookPayload(message: parsed, context: context)),
+            store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
+        )
+        return (stream, parsed.messageID)
+    }
+
+    /// The segments of the compact serialization, attachments left open:
+    /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
+    static func layout(_ payload: WebhookPayload) -> [Segment] {
+        var segments: [Segment] = []
+        var text = "{"
+        let members = payload.members(attachments: .array([]))
+        for (index, (key, value)) in members.enumerated() {
+            if index > 0 { text += "," }
+            text += JSONValue.string(key).serialized() + ":"
+            guard key == "attachments" else {
+                text += value.serialized()
+                continue
+            }
+            text += "["
+            for (number, attachment) in payload.message.attachments.enumerated() {
+                if number > 0 { text += "," }
+                text += "{"
+                for (key, value) in WebhookPayload.attachmentMembers(attachment) {
+                    text += JSONValue.string(key).serialized() + ":" + value.serialized() + ","
+                }
+                text += #""content_base64":""#
+                if let source = attachment.source {
+                    segments.append(.text(Array(text.utf8)))
+                    segments.append(.attachment(source))
+                    text = ""
+                } else {
+                    text += Base64Chunk.encode(attachment.content)
+                }
+                text += #""}"#
+            }
+            text += "]"
+        }
+        text += "}"
+        segments.append(.text(Array(text.utf8)))
+        return segments
+    }
+
+    func makeCursor() -> Cursor { Cursor() }
+
+    /// The next chunk (at most `chunkBytes` + 4 bytes), or `nil` after the
+    /// last. Blocks while it decodes: call it off the cooperative pool.
+    /// - Throws: `PayloadStreamError` when the message left the spool or changed size.
+    func next(_ cursor: inout Cursor) throws -> [UInt8]? {
+        guard cursor.segment < segments.count else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chunkBytes + 4)
+        while cursor.segment < segments.count, out.count < chunkBytes {
+            switch segments[cursor.segment] {
+            case let .text(bytes):
+                let count = min(bytes.count - cursor.offset, chunkBytes - out.count)
+                out += bytes[cursor.offset..<cursor.offset + count]
+                cursor.offset += count
+                if cursor.offset == bytes.count {
+                    cursor.segment += 1
+                    cursor.offset = 0
+                }
+            case let .attachment(source):
+                try readAttachment(source, cursor: &cursor, into: &out)
+            }
+        }
+        return out
+    }
+
+    /// Decodes the next piece of an attachment in a read transaction of its
+    /// own and appends its base64; moves past the attachment at its end.
+    private func readAttachment(_ source: AttachmentSource, cursor: inout Cursor, into out: inout [UInt8]) throws {
+        var decoder = cursor.decoder ?? source.decoder()
+        var decoded = cursor.carry
+        // Room for `space` base64 characters is room for 3/4 as many bytes.
+        let limit = max(3, (chunkBytes - out.count) / 4 * 3) - decoded.count
+        let found = try store.withSpooledBody(id: messageID) { body -> Bool in
+            guard body.count == messageSize else { return false }
+            decoder.decode(from: body, limit: limit, into: &decoded)
+            return true
+        }
+        guard found == true else { throw PayloadStreamError.messageGone(messageID) }
+        let whole = decoder.isFinished ? decoded.count : decoded.count / 3 * 3
+        Base64Chunk.append(decoded[..<whole], to: &out)
+        cursor.carry = Array(decoded[whole...])
+        if decoder.isFinished {
+            cursor.decoder = nil
+            cursor.segment += 1
+        } else {
+            cursor.decoder = decoder
+        }
+    }
+
+    /// Pass 1 of a streamed POST: the whole body through the Standard
+    /// Webhooks HMAC and counted, nothing kept (the signature header must
+    /// go out before the body). Blocks: call it off the cooperative pool.
+    func signature(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int) {
+        let signer = WebhookSignature.Signer(key: key, id: id, timestamp: timestamp)
+        var cursor = makeCursor()
+        var length = 0
+        while let chunk = try next(&cursor) {
+            signer.update(chunk)
+            length += chunk.count
+        }
+        return (signer.signature(), length)
+    }
+
+    /// Every chunk joined (tests; `conduit parse` does not stream).
+    func collect() throws -> [UInt8] {
+        var cursor = makeCursor()
+        var all: [UInt8] = []
+        while let chunk = try next(&cursor) { all += chunk }
+        return all
+    }
+}
+
+/// The spooled message a stream reads went away or changed mid-POST.
+public enum PayloadStreamError: Error, CustomStringConvertible {
+    case messageGone(String)
+
+    public var description: String {
+        switch self {
+        case let .messageGone(id): "the message \(id) left the spool while its body was being sent"
+        }
+    }
+}
+
+/// Standard base64 (RFC 4648 §4, with padding, no line breaks) appended to
+/// a byte buffer: a run of whole 3-byte groups encodes to the same text
+/// alone or as part of a longer input, so chunks join up exactly.
+enum Base64Chunk {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func append<C: Collection<UInt8>>(_ bytes: C, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        var iterator = bytes.makeIterator()
+        while let first = iterator.next() {
+            let second = iterator.next()
+            let third = iterator.next()
+            let group = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
+            out.append(alphabet[Int(group >> 18 & 63)])
+            out.append(alphabet[Int(group >> 12 & 63)])
+            out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(group >> 6 & 63)])
+            out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(group & 63)])
+        }
+    }
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        append(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A `PayloadStream` as the `AsyncSequence` of buffers AsyncHTTPClient
+/// sends: each chunk is made on the render threads (it decodes and may read
+/// the store), never on the cooperative pool, one at a time per POST.
+struct PayloadChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    let stream: PayloadStream
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let stream: PayloadStream
+        var cursor: PayloadStream.Cursor?
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let current = cursor else { return nil }
+            let stream = stream
+            let (chunk, after) = try await PayloadRenderer.renderThreads.run { () throws -> ([UInt8]?, PayloadStream.Cursor) in
+                var cursor = current
+                let chunk = try stream.next(&cursor)
+                return (chunk, cursor)
+            }
+            guard let chunk else {
+                cursor = nil
+                return nil
+            }
+            cursor = after
+            return ByteBuffer(bytes: chunk)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(stream: stream, cursor: stream.makeCursor())
+    }
+}
