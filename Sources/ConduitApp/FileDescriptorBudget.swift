@@ -14,9 +14,13 @@ public enum FileDescriptorBudget {
     /// egress proxy, up to three descriptors each), outbound mail and logs.
     public static let reserved = 1024
 
+    /// Descriptors one SMTP connection may hold: its socket and, while a
+    /// message's DATA spills past `smtp.data_memory_kb`, its spill file.
+    public static let perSMTPConnection = 2
+
     /// Descriptors the configuration may use at most.
     public static func needed(by config: ConduitConfig) -> Int {
-        config.api.maxConnections + config.smtp.maxConnections + reserved
+        config.api.maxConnections + perSMTPConnection * config.smtp.maxConnections + reserved
     }
 
     /// Fails when `config` needs more descriptors than `limit`.
@@ -25,7 +29,8 @@ public enum FileDescriptorBudget {
         guard needed > limit else { return }
         throw ConfigError.invalidValue(
             path: path, key: "api.max_connections",
-            reason: "api.max_connections (\(config.api.maxConnections)) + smtp.max_connections (\(config.smtp.maxConnections)) "
+            reason: "api.max_connections (\(config.api.maxConnections)) + 2 × smtp.max_connections (\(config.smtp.maxConnections), "
+                + "a socket and a spill file each) "
                 + "+ \(reserved) reserved descriptors = \(needed) exceeds the open-file limit \(limit) (RLIMIT_NOFILE); "
                 + "lower them or raise LimitNOFILE"
         )

@@ -40,7 +40,7 @@ import Testing
     @Test func defaultsFitTheUnitsOpenFileLimit() throws {
         // systemd/conduit.service sets LimitNOFILE=65536.
         try FileDescriptorBudget.check(ConduitConfig(), limit: 65536, path: "test.toml")
-        #expect(FileDescriptorBudget.needed(by: ConduitConfig()) == 1000 + 1000 + FileDescriptorBudget.reserved)
+        #expect(FileDescriptorBudget.needed(by: ConduitConfig()) == 1000 + 2 * 1000 + FileDescriptorBudget.reserved)
     }
 
     @Test func connectionCapsBeyondTheOpenFileLimitAreRefused() throws {

@@ -334,7 +334,7 @@ def run_with_nofile(config, soft, hard, timeout=60):
 
 def test_caps_beyond_the_open_file_limit_refuse_to_start():
     with tempfile.TemporaryDirectory(prefix="conduit-nofile-") as tmp:
-        config = write_config(Path(tmp))  # default caps: 1000 + 1000 + 1024 reserved
+        config = write_config(Path(tmp))  # default caps: 1000 + 2 × 1000 + 1024 reserved
         proc, log = run_with_nofile(config, 1024, 2048)
         assert proc.wait(timeout=60) == 78
         text = log.read_text()
