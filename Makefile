@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench-memory bench-record-codec install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-memory bench-record-codec install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -58,6 +58,12 @@ integration-test:
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
+
+# Delivered msg/s at 1 KiB × 20 connections with Conduit pinned to one core,
+# through ../shared/bench's harness (docs/PERFORMANCE.md); PEERS=aiosmtpd runs
+# that peer in the same pass for a ratio.
+bench: release
+	$(PYTHON) scripts/bench-delivery.py --binary .build/release/conduit $(if $(PEERS),--peers $(PEERS))
 
 # Peak RssAnon under 100 × 1 MiB and 40 × 25 MiB SMTP load with delivery
 # running (docs/PERFORMANCE.md); uses ../shared/bench's generator.
