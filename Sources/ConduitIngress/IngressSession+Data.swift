@@ -22,8 +22,6 @@ extension IngressSession {
         defer { recipients = [] }
         let receivedAt = Date()
         let spf = await spf()
-        // The verifier works on its own copy of the text: make it only when
-        // there is a signature to check.
         let dkim = await dkimVerdicts(message, now: receivedAt)
 
         var accepted: [Recipient] = []
