@@ -68,36 +68,40 @@ public struct PayloadStream: Sendable {
     /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
     static func layout(_ payload: WebhookPayload) -> [Segment] {
         var segments: [Segment] = []
-        var text = "{"
+        var text: [UInt8] = [UInt8(ascii: "{")]
         let members = payload.members(attachments: .array([]))
         for (index, (key, value)) in members.enumerated() {
-            if index > 0 { text += "," }
-            text += JSONValue.string(key).serialized() + ":"
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, to: &text)
+            text.append(UInt8(ascii: ":"))
             guard key == "attachments" else {
-                text += value.serialized()
+                value.writeCompact(to: &text)
                 continue
             }
-            text += "["
+            text.append(UInt8(ascii: "["))
             for (number, attachment) in payload.message.attachments.enumerated() {
-                if number > 0 { text += "," }
-                text += "{"
+                if number > 0 { text.append(UInt8(ascii: ",")) }
+                text.append(UInt8(ascii: "{"))
                 for (key, value) in WebhookPayload.attachmentMembers(attachment) {
-                    text += JSONValue.string(key).serialized() + ":" + value.serialized() + ","
+                    JSONValue.writeString(key, to: &text)
+                    text.append(UInt8(ascii: ":"))
+                    value.writeCompact(to: &text)
+                    text.append(UInt8(ascii: ","))
                 }
-                text += #""content_base64":""#
+                text.append(contentsOf: #""content_base64":""#.utf8)
                 if let source = attachment.source {
-                    segments.append(.text(Array(text.utf8)))
+                    segments.append(.text(text))
                     segments.append(.attachment(source))
-                    text = ""
+                    text = []
                 } else {
-                    text += Base64Chunk.encode(attachment.content)
+                    Base64Chunk.append(attachment.content, to: &text)
                 }
-                text += #""}"#
+                text.append(contentsOf: #""}"#.utf8)
             }
-            text += "]"
+            text.append(UInt8(ascii: "]"))
         }
-        text += "}"
-        segments.append(.text(Array(text.utf8)))
+        text.append(UInt8(ascii: "}"))
+        segments.append(.text(text))
         return segments
     }
 
@@ -205,11 +209,6 @@ enum Base64Chunk {
         }
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        append(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// A `PayloadStream` as the `AsyncSequence` of buffers AsyncHTTPClient
