@@ -159,14 +159,26 @@ public struct PayloadStream: Sendable {
     /// Webhooks HMAC and counted, nothing kept (the signature header must
     /// go out before the body). Blocks: call it off the cooperative pool.
     func signature(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int) {
+        let signed = try sign(key: key, id: id, timestamp: timestamp)
+        return (signed.signature, signed.length)
+    }
+
+    /// Pass 1, and for a body that is one chunk (at most `chunkBytes` + 4
+    /// bytes) the body itself, so the POST can send it as bytes instead of
+    /// making it again in a second pass. A longer body keeps no chunk.
+    func sign(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
         let signer = WebhookSignature.Signer(key: key, id: id, timestamp: timestamp)
         var cursor = makeCursor()
         var length = 0
+        var first: [UInt8]?
+        var chunks = 0
         while let chunk = try next(&cursor) {
             signer.update(chunk)
             length += chunk.count
+            chunks += 1
+            first = chunks == 1 ? chunk : nil
         }
-        return (signer.signature(), length)
+        return (signer.signature(), length, first)
     }
 
     /// Every chunk joined (tests; `conduit parse` does not stream).
