@@ -77,15 +77,21 @@ import Testing
             let (stream, _) = try #require(try PayloadStream.open(store: f.store, messageID: id, context: context, chunkBytes: chunkBytes))
             var cursor = stream.makeCursor()
             var streamed: [UInt8] = []
+            var chunks = 0
             while let chunk = try stream.next(&cursor) {
                 #expect(chunk.count <= max(16, chunkBytes) + 4)
                 streamed += chunk
+                chunks += 1
             }
             #expect(streamed == expected, "chunk size \(chunkBytes)")
             let key = Array("0123456789abcdef0123".utf8)
             let (signature, length) = try stream.signature(key: key, id: "d1", timestamp: 1_700_000_000)
             #expect(length == expected.count)
             #expect(signature == WebhookSignature.sign(key: key, id: "d1", timestamp: 1_700_000_000, body: expected))
+            // A body of one chunk comes back from the signing pass, to be sent as bytes.
+            let signed = try stream.sign(key: key, id: "d1", timestamp: 1_700_000_000)
+            #expect(signed.signature == signature && signed.length == length)
+            #expect(signed.whole == (chunks == 1 ? expected : nil))
         }
     }
 

@@ -50,6 +50,49 @@ import Testing
         #expect(decoded?["s"] == "q\"b\\n\n\u{0}\u{1F}é😀\u{2028}")
     }
 
+    /// The escaping works over UTF-8 bytes: every scalar up to U+FFFF (and
+    /// some beyond) escapes as the scalar-by-scalar rule says, alone and
+    /// between plain text, pretty or not.
+    @Test func byteEscapingMatchesTheScalarRule() {
+        func reference(_ value: String) -> String {
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{2028}": out += "\\u2028"
+                case "\u{2029}": out += "\\u2029"
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0x7F {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        var scalars = (0..<0xD800).compactMap(Unicode.Scalar.init)
+        scalars += (0xE000...0xFFFF).compactMap(Unicode.Scalar.init)
+        scalars += [Unicode.Scalar(0x1F600)!, Unicode.Scalar(0x10FFFF)!]
+        var mismatched: [UInt32] = []
+        for scalar in scalars {
+            let alone = String(Character(scalar))
+            let within = "a\u{E2}\(alone)\u{80}b"
+            if JSONValue.string(alone).serialized() != reference(alone) || JSONValue.string(within).serialized() != reference(within) {
+                mismatched.append(scalar.value)
+            }
+        }
+        #expect(mismatched.isEmpty)
+        let all = String(String.UnicodeScalarView(scalars))
+        #expect(JSONValue.string(all).serialized() == reference(all))
+        #expect(JSONValue.array([.string("\u{7F}\r\t\u{2029}")]).serialized(pretty: true) == "[\n  \"\\u007f\\r\\t\\u2029\"\n]")
+    }
+
     @Test func attachmentsAndReplyText() {
         let message = MIMEParser.parse(Array("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nYes.\n\nOn Mon, Jane <j@x.org> wrote:\n> q\n--b\nContent-Type: application/octet-stream\n\n\u{1}\u{2}\n--b--\n".utf8))
         let payload = WebhookPayload.payloadJSON(message: message)

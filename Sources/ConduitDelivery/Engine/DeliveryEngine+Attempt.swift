@@ -66,20 +66,22 @@ extension DeliveryEngine {
             return (request, parsed.messageID)
         }
         // The default payload is streamed (docs/DELIVERY.md, "Memory"): pass 1
-        // here signs and measures it, pass 2 is the POST itself.
+        // here signs and measures it, pass 2 is the POST itself. A body of
+        // one chunk is kept from pass 1 and sent as bytes: no second pass.
         let key = try WebhookRequest.key(of: claim.webhook)
         let deliveryID = claim.delivery.id
-        let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (PayloadStream, String?, String, Int)? in
+        let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
             guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context) else { return nil }
-            let (signature, length) = try stream.signature(key: key, id: deliveryID, timestamp: timestamp)
-            return (stream, messageIDHeader, signature, length)
+            let (signature, length, whole) = try stream.sign(key: key, id: deliveryID, timestamp: timestamp)
+            let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
+            return (body, messageIDHeader, signature)
         }
-        guard let (stream, messageIDHeader, signature, length) = prepared else {
+        guard let (body, messageIDHeader, signature) = prepared else {
             throw EgressRefusal(reason: "the message body is missing from the spool")
         }
         let request = WebhookRequest(
             webhook: claim.webhook, messageID: deliveryID, timestamp: timestamp, signature: signature,
-            body: .stream(stream, length: length), userAgent: settings.userAgent
+            body: body, userAgent: settings.userAgent
         )
         return (request, messageIDHeader)
     }

@@ -68,36 +68,40 @@ public struct PayloadStream: Sendable {
     /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
     static func layout(_ payload: WebhookPayload) -> [Segment] {
         var segments: [Segment] = []
-        var text = "{"
+        var text: [UInt8] = [UInt8(ascii: "{")]
         let members = payload.members(attachments: .array([]))
         for (index, (key, value)) in members.enumerated() {
-            if index > 0 { text += "," }
-            text += JSONValue.string(key).serialized() + ":"
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, to: &text)
+            text.append(UInt8(ascii: ":"))
             guard key == "attachments" else {
-                text += value.serialized()
+                value.writeCompact(to: &text)
                 continue
             }
-            text += "["
+            text.append(UInt8(ascii: "["))
             for (number, attachment) in payload.message.attachments.enumerated() {
-                if number > 0 { text += "," }
-                text += "{"
+                if number > 0 { text.append(UInt8(ascii: ",")) }
+                text.append(UInt8(ascii: "{"))
                 for (key, value) in WebhookPayload.attachmentMembers(attachment) {
-                    text += JSONValue.string(key).serialized() + ":" + value.serialized() + ","
+                    JSONValue.writeString(key, to: &text)
+                    text.append(UInt8(ascii: ":"))
+                    value.writeCompact(to: &text)
+                    text.append(UInt8(ascii: ","))
                 }
-                text += #""content_base64":""#
+                text.append(contentsOf: #""content_base64":""#.utf8)
                 if let source = attachment.source {
-                    segments.append(.text(Array(text.utf8)))
+                    segments.append(.text(text))
                     segments.append(.attachment(source))
-                    text = ""
+                    text = []
                 } else {
-                    text += Base64Chunk.encode(attachment.content)
+                    Base64Chunk.append(attachment.content, to: &text)
                 }
-                text += #""}"#
+                text.append(contentsOf: #""}"#.utf8)
             }
-            text += "]"
+            text.append(UInt8(ascii: "]"))
         }
-        text += "}"
-        segments.append(.text(Array(text.utf8)))
+        text.append(UInt8(ascii: "}"))
+        segments.append(.text(text))
         return segments
     }
 
@@ -155,14 +159,26 @@ public struct PayloadStream: Sendable {
     /// Webhooks HMAC and counted, nothing kept (the signature header must
     /// go out before the body). Blocks: call it off the cooperative pool.
     func signature(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int) {
+        let signed = try sign(key: key, id: id, timestamp: timestamp)
+        return (signed.signature, signed.length)
+    }
+
+    /// Pass 1, and for a body that is one chunk (at most `chunkBytes` + 4
+    /// bytes) the body itself, so the POST can send it as bytes instead of
+    /// making it again in a second pass. A longer body keeps no chunk.
+    func sign(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
         let signer = WebhookSignature.Signer(key: key, id: id, timestamp: timestamp)
         var cursor = makeCursor()
         var length = 0
+        var first: [UInt8]?
+        var chunks = 0
         while let chunk = try next(&cursor) {
             signer.update(chunk)
             length += chunk.count
+            chunks += 1
+            first = chunks == 1 ? chunk : nil
         }
-        return (signer.signature(), length)
+        return (signer.signature(), length, first)
     }
 
     /// Every chunk joined (tests; `conduit parse` does not stream).
@@ -205,11 +221,6 @@ enum Base64Chunk {
         }
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        append(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// A `PayloadStream` as the `AsyncSequence` of buffers AsyncHTTPClient
