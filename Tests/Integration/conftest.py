@@ -99,6 +99,17 @@ class RunningConduit:
         return self.proc.returncode
 
 
+@pytest.fixture(scope="module")
+def receiver():
+    """A webhook receiver per test module (webhook_receiver.Receiver): it
+    records every POST and validates every default-payload body."""
+    from webhook_receiver import Receiver
+
+    r = Receiver()
+    yield r
+    r.close()
+
+
 @pytest.fixture
 def workdir():
     with tempfile.TemporaryDirectory(prefix="conduit-it-") as d:

@@ -34,13 +34,6 @@ retry_max_ms = 2000
 """
 
 
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
-
-
 def start(prefix, delivery=DELIVERY, extra=""):
     handle, cleanup = start_conduit(prefix, extra=delivery + extra, smtp_settings=f'public_domains = ["{PUBLIC}"]\n')
     handle.api = Client(handle.server.api_url)

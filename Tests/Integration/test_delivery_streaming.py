@@ -20,20 +20,13 @@ import pytest
 from conftest import RunningConduit, write_config
 from identity_helpers import Client
 from smtp_helpers import PUBLIC, make_webhook, unique_local
-from webhook_receiver import Receiver, payload
+from webhook_receiver import payload
 
 EXTRA = """
 [delivery]
 allow_private_targets = true
 timeout_ms = 120000
 """
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture(scope="module")

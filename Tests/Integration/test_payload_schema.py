@@ -18,7 +18,7 @@ from dns_helpers import start_conduit
 from identity_helpers import Client
 from payload_schema import SCHEMA, SCHEMA_PATH, SCHEMA_TEXT, schema_errors
 from smtp_helpers import PUBLIC, make_webhook, unique_local
-from webhook_receiver import Receiver, payload
+from webhook_receiver import payload
 
 GOLDEN = REPO / "Tests" / "ConduitMIMETests" / "Golden"
 DELIVERY = """
@@ -26,13 +26,6 @@ DELIVERY = """
 allow_private_targets = true
 timeout_ms = 3000
 """
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture(scope="module")

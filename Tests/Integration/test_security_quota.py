@@ -14,7 +14,6 @@ import pytest
 from dns_helpers import start_conduit
 from identity_helpers import Client
 from smtp_helpers import PUBLIC, make_webhook, queued_id, spool_json, unique_local, wait_for
-from webhook_receiver import Receiver
 
 QUOTA_MB = 1
 OVERHEAD = 2048  # SpoolUsage.recordOverhead: charged per message on top of its body
@@ -23,13 +22,6 @@ DELIVERY = """
 allow_private_targets = true
 timeout_ms = 3000
 """
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture

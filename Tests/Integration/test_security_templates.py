@@ -19,7 +19,7 @@ import pytest
 from dns_helpers import start_conduit
 from identity_helpers import Client, assert_error, http
 from smtp_helpers import PUBLIC, make_webhook, queued_id, spooled, unique_local, wait_for
-from webhook_receiver import Receiver, payload
+from webhook_receiver import payload
 
 # Retries come quickly here, so a retry would show within the test.
 DELIVERY = """
@@ -29,13 +29,6 @@ timeout_ms = 3000
 retry_initial_ms = 500
 retry_max_ms = 1000
 """
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 @pytest.fixture(scope="module")
