@@ -27,7 +27,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: System libraries (module maps only)
@@ -121,13 +120,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Spool consumer: the delivery engine (leases, retries, rate limits), the
-        // signed webhook POST over one shared AsyncHTTPClient, and the SSRF-guarding
-        // egress proxy that client connects through.
+        // signed webhook POST over Conduit's own HTTP/1.1 client (NIO), which
+        // connects only to addresses the SSRF guard admitted.
         .target(
             name: "ConduitDelivery",
             dependencies: [
                 "ConduitCore", "ConduitStore", "ConduitDNS", "ConduitMIME", "ConduitWebhooks",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -257,6 +255,8 @@ let package = Package(
                 "ConduitDelivery", "ConduitStore", "ConduitCore", "ConduitDNS", "ConduitMIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

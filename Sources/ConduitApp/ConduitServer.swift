@@ -88,14 +88,9 @@ public enum ConduitServer {
         let webhooks = WebhookService(store: store, logger: logger.with(service: "webhooks"))
 
         let deliveryLogger = logger.with(service: "delivery")
-        let egress = try await EgressProxy.start(
+        let webhookClient = try WebhookHTTPClient(
             policy: EgressPolicy(allowPrivateTargets: config.delivery.allowPrivateTargets),
             resolver: TargetResolver(resolver: resolver),
-            connectTimeout: .milliseconds(config.delivery.timeoutMs),
-            logger: deliveryLogger
-        )
-        let webhookClient = WebhookHTTPClient(
-            proxy: egress, timeout: .milliseconds(config.delivery.timeoutMs),
             maxConnectionsPerHost: config.delivery.maxInFlightPerWebhook, logger: deliveryLogger
         )
         let engine = DeliveryEngine(
@@ -213,11 +208,9 @@ public enum ConduitServer {
             try await group.run()
         } catch {
             await webhookClient.shutdown()
-            await egress.close()
             throw error
         }
         await webhookClient.shutdown()
-        await egress.close()
         readiness.apiListening(false)
         readiness.smtpListening(false)
         logger.info("Conduit stopped")

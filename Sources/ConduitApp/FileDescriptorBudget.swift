@@ -10,8 +10,9 @@ import Glibc
 /// config error naming `api.max_connections`.
 public enum FileDescriptorBudget {
     /// Descriptors kept for everything that is not a client connection: the
-    /// store, the listeners, DNS sockets, webhook deliveries (through the
-    /// egress proxy, up to three descriptors each), outbound mail and logs.
+    /// store, the listeners, DNS sockets, webhook connections (one per
+    /// delivery in flight, at most 512, plus up to 128 idle ones), outbound
+    /// mail and logs.
     public static let reserved = 1024
 
     /// Descriptors one SMTP connection may hold: its socket and, while a

@@ -15,7 +15,6 @@ import Testing
     final class Fixture: @unchecked Sendable {  // used by one test at a time
         let directory: String
         let store: Store
-        let proxy: EgressProxy
         let client: WebhookHTTPClient
         let engine: DeliveryEngine
         let settings: DeliverySettings
@@ -31,9 +30,8 @@ import Testing
             store = try Store(path: directory, mapSizeBytes: mapSizeBytes,
                               schema: Schema(version: 1, records: [Webhook.self] + Spool.recordTypes, rawDatabases: Spool.rawDatabases))
             let logger = Logger(label: "test")
-            proxy = try await EgressProxy.start(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
-                                                connectTimeout: .seconds(1), logger: logger)
-            client = WebhookHTTPClient(proxy: proxy, timeout: .seconds(1), maxConnectionsPerHost: 2, logger: logger)
+            client = try WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
+                                           maxConnectionsPerHost: 2, logger: logger)
             settings = DeliverySettings(
                 timeout: .seconds(1),
                 schedule: RetrySchedule(initial: retryInitial, maximum: .seconds(3600), maxAge: maxAge),
@@ -44,7 +42,6 @@ import Testing
 
         func close() async {
             await client.shutdown()
-            await proxy.close()
             store.close()
             try? FileManager.default.removeItem(atPath: directory)
         }

@@ -40,45 +40,33 @@ import Testing
     }
 }
 
-@Suite struct ConnectRequestTests {
-    @Test func parsesHostPortAndCredential() {
-        let head = "CONNECT Hooks.Example.com:443 HTTP/1.1\r\nHost: hooks.example.com\r\nProxy-Authorization: Basic abc=\r\n\r\nextra"
-        guard case let .complete(request, length) = ConnectRequest.parse(Array(head.utf8)) else {
-            Issue.record("not parsed")
-            return
-        }
-        #expect(request == ConnectRequest(host: "hooks.example.com", port: 443, proxyAuthorization: "Basic abc="))
-        #expect(length == head.utf8.count - "extra".utf8.count)
-    }
-
-    @Test(arguments: [("[::1]:8080", "::1", 8080), ("::1:8080", "::1", 8080), ("10.0.0.1:80", "10.0.0.1", 80)])
-    func parsesIPTargets(target: String, host: String, port: Int) {
-        guard case let .complete(request, _) = ConnectRequest.parse(Array("CONNECT \(target) HTTP/1.1\r\n\r\n".utf8)) else {
-            Issue.record("not parsed: \(target)")
-            return
-        }
-        #expect(request.host == host && request.port == port)
-    }
-
-    @Test func waitsForTheBlankLine() {
-        #expect(ConnectRequest.parse(Array("CONNECT a.example:443 HTTP/1.1\r\nHost: a\r\n".utf8)) == .incomplete)
+@Suite struct WebhookTargetTests {
+    @Test func splitsOriginRequestTargetAndHost() throws {
+        let target = try #require(WebhookTarget(url: "https://Hooks.Example.com/in/bound?a=1#frag"))
+        #expect(target.origin == .init(tls: true, host: "hooks.example.com", port: 443))
+        #expect(target.requestTarget == "/in/bound?a=1")
+        #expect(target.hostHeader == "Hooks.Example.com")
     }
 
     @Test(arguments: [
-        "GET / HTTP/1.1\r\n\r\n", "CONNECT a.example HTTP/1.1\r\n\r\n", "CONNECT a.example:0 HTTP/1.1\r\n\r\n",
-        "CONNECT a.example:70000 HTTP/1.1\r\n\r\n", "CONNECT user@a.example:80 HTTP/1.1\r\n\r\n",
-        "CONNECT a.example:80 HTTP/1.1\r\nno colon here\r\n\r\n", "CONNECT :80 HTTP/1.1\r\n\r\n",
+        ("http://127.0.0.1:8080", "127.0.0.1", 8080, "/", "127.0.0.1:8080"),
+        ("http://[::1]:8080/x", "::1", 8080, "/x", "[::1]:8080"),
+        ("https://[2001:db8::1]/x", "2001:db8::1", 443, "/x", "[2001:db8::1]"),
+        ("http://a.example:80?q", "a.example", 80, "/?q", "a.example"),
     ])
-    func rejectsMalformedHeads(head: String) {
-        guard case .invalid = ConnectRequest.parse(Array(head.utf8)) else {
-            Issue.record("accepted: \(head.debugDescription)")
-            return
-        }
+    func parsesPortsAndIPLiterals(url: String, host: String, port: Int, path: String, hostHeader: String) throws {
+        let target = try #require(WebhookTarget(url: url))
+        #expect(target.origin.host == host && target.origin.port == port)
+        #expect(target.requestTarget == path && target.hostHeader == hostHeader)
     }
 
-    @Test func rejectsAnEndlessHead() {
-        let head = "CONNECT a.example:80 HTTP/1.1\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 500)
-        #expect(ConnectRequest.parse(Array(head.utf8)) == .invalid("request head too long"))
+    @Test(arguments: [
+        "ftp://a.example/", "a.example/x", "http://", "http://user@a.example/", "http://a.example:0/",
+        "http://a.example:70000/", "http://a.example:x/", "http://[::1/", "http://a b.example/", "http://a.example/x y",
+        "http://a.example/\r\nX: y",
+    ])
+    func refusesWhatItCannotRequest(url: String) {
+        #expect(WebhookTarget(url: url) == nil)
     }
 }
 

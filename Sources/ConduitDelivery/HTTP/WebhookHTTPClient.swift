@@ -1,113 +1,146 @@
-import AsyncHTTPClient
-import Foundation
+import ConduitCore
 public import Logging
 import NIOCore
 import NIOHTTP1
-import NIOSSL
+import NIOPosix
+public import NIOSSL
 
-/// The one shared HTTP client every webhook POST goes through
-/// (AsyncHTTPClient: a connection pool per target, keep-alive reuse). It
-/// never follows redirects (3xx is a failure, docs/DELIVERY.md), and it reaches
-/// targets only through the `EgressProxy`, which does the SSRF check.
+/// The one HTTP/1.1 client every webhook POST goes through: it connects
+/// straight to an address the SSRF guard admitted (`WebhookConnector`) and
+/// keeps idle connections per origin for the next POST
+/// (`WebhookConnectionPool`). It never follows redirects (3xx is a failure,
+/// docs/DELIVERY.md); a response body is read up to `maxDrainBytes` and thrown
+/// away so the connection can carry the next POST.
 public final class WebhookHTTPClient: Sendable {
-    private let client: HTTPClient
-    private let proxy: EgressProxy
+    private let connector: WebhookConnector
+    private let pool: WebhookConnectionPool
     private let logger: Logger
     /// How much of a response body is read (and thrown away) before the
     /// connection is dropped instead of reused.
     static let maxDrainBytes = 64 * 1024
 
-    public init(proxy: EgressProxy, timeout: Duration, maxConnectionsPerHost: Int, logger: Logger) {
-        let amount = TimeAmount.milliseconds(Int64(timeout / .milliseconds(1)))
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: amount, read: amount),
-            proxy: .server(host: "127.0.0.1", port: proxy.port, authorization: .basic(username: proxy.username, password: proxy.password))
+    /// - Parameters:
+    ///   - maxConnectionsPerHost: idle connections kept per origin.
+    ///   - tlsConfiguration: the system's trust roots with full verification;
+    ///     tests pass their own roots.
+    public init(
+        policy: EgressPolicy, resolver: TargetResolver, maxConnectionsPerHost: Int, logger: Logger,
+        tlsConfiguration: TLSConfiguration = .makeClientConfiguration()
+    ) throws {
+        self.connector = WebhookConnector(
+            policy: policy, resolver: resolver, group: MultiThreadedEventLoopGroup.singleton,
+            tls: try NIOSSLContext(configuration: tlsConfiguration), maxDrainBytes: Self.maxDrainBytes
         )
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maxConnectionsPerHost))
-        // A failed connect (refused, TLS, an SSRF refusal) ends the attempt
-        // at once with its reason; the delivery's own retry schedule decides
-        // when to try again, instead of the pool retrying until the deadline.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.decompression = .disabled
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.proxy = proxy
+        self.pool = WebhookConnectionPool(maxIdlePerOrigin: maxConnectionsPerHost)
         self.logger = logger
     }
 
-    /// POSTs `request`, giving up after `timeout`. Never throws: every
-    /// failure becomes a `WebhookResponse` without a status.
+    /// POSTs `request`, giving up after `timeout` (connect, send, and the
+    /// answer). Never throws: every failure becomes a `WebhookResponse`
+    /// without a status.
     public func post(_ request: WebhookRequest, timeout: Duration) async -> WebhookResponse {
         let start = ContinuousClock.now
         func elapsed() -> Int { Int((ContinuousClock.now - start) / .milliseconds(1)) }
-        var http = HTTPClientRequest(url: request.url)
-        http.method = .POST
-        for (name, value) in request.headers { http.headers.add(name: name, value: value) }
-        switch request.body {
-        case let .bytes(bytes):
-            http.body = .bytes(ByteBuffer(bytes: bytes))
-        case let .stream(stream, length):
-            // Pass 2: the same chunks again, pulled as the connection takes
-            // them (AsyncHTTPClient asks for the next one when the last is written).
-            http.body = .stream(PayloadChunks(stream: stream), length: .known(Int64(length)))
+        guard let target = WebhookTarget(url: request.url) else {
+            return WebhookResponse(status: nil, error: "invalid target URL", durationMs: elapsed())
         }
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeout / .milliseconds(1)))
+        let deadline = NIODeadline.now() + Self.timeAmount(timeout)
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.requestTarget)
+        head.headers.reserveCapacity(request.headers.count + 2)
+        head.headers.add(name: "host", value: target.hostHeader)
+        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+        head.headers.add(name: "content-length", value: String(request.body.count))
         do {
-            let response = try await client.execute(http, deadline: deadline, logger: logger)
-            let status = Int(response.status.code)
-            let retryAfter = response.headers.first(name: "retry-after")
-            // Read what is left so the connection can serve the next POST;
-            // a large answer is cut off (and its connection closed).
-            var drained = 0
-            for try await chunk in response.body {
-                drained += chunk.readableBytes
-                if drained > Self.maxDrainBytes { break }
+            if let idle = pool.take(target.origin) {
+                do {
+                    return respond(try await exchange(on: idle, head: head, body: request.body, deadline: deadline), elapsed())
+                } catch let error where Self.isStaleConnection(error) {
+                    // The receiver closed this idle connection as the POST
+                    // went out: once more on a new connection (the
+                    // `webhook-id` is the same, so a receiver that did see
+                    // it can tell).
+                }
             }
-            return WebhookResponse(status: status, retryAfter: retryAfter, durationMs: elapsed())
+            let connection = try await connect(target.origin, deadline: deadline)
+            return respond(try await exchange(on: connection, head: head, body: request.body, deadline: deadline), elapsed())
         } catch {
-            return WebhookResponse(status: nil, error: describe(error, url: request.url, timeout: timeout), durationMs: elapsed())
+            return WebhookResponse(status: nil, error: describe(error, origin: target.origin, timeout: timeout), durationMs: elapsed())
         }
     }
 
-    /// Closes the pool's connections.
+    /// Closes the idle connections.
     public func shutdown() async {
-        try? await client.shutdown()
+        pool.shutdown()
     }
 
-    private func describe(_ error: any Error, url: String, timeout: Duration) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .invalidProxyResponse:
-                return tunnelFailure(url) ?? "the egress proxy refused the connection"
-            case .remoteConnectionClosed:
-                return tunnelFailure(url) ?? "the endpoint closed the connection without an answer"
-            case .deadlineExceeded, .readTimeout, .connectTimeout:
-                return "timed out after \(Int(timeout / .milliseconds(1))) ms"
-            case .invalidURL:
-                return "invalid target URL"
-            default:
-                return "\(error)"
-            }
+    private func connect(_ origin: WebhookTarget.Origin, deadline: NIODeadline) async throws -> WebhookConnection {
+        do {
+            return try await connector.connect(to: origin, deadline: deadline)
+        } catch {
+            logger.info("webhook target not connected", metadata: ["target": "\(origin)", "reason": "\(describe(error, origin: origin, timeout: nil))"])
+            throw error
         }
-        if let error = error as? NIOSSLError {
+    }
+
+    private func exchange(
+        on connection: WebhookConnection, head: HTTPRequestHead, body: WebhookRequest.Body, deadline: NIODeadline
+    ) async throws -> ExchangeResult {
+        do {
+            let outcome = try await connection.exchange(head: head, body: body, deadline: deadline)
+            if outcome.result.reusable, outcome.sentAll { pool.put(connection) } else { connection.close() }
+            return outcome.result
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    private func respond(_ result: ExchangeResult, _ durationMs: Int) -> WebhookResponse {
+        WebhookResponse(status: result.status, retryAfter: result.retryAfter, durationMs: durationMs)
+    }
+
+    /// A pooled connection that the peer had closed: nothing of a response came.
+    private static func isStaleConnection(_ error: any Error) -> Bool {
+        switch error {
+        case ExchangeFailure.closedBeforeAnswer: true
+        case let error as IOError: error.errnoCode == ECONNRESET || error.errnoCode == EPIPE
+        case ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed: true
+        default: false
+        }
+    }
+
+    private func describe(_ error: any Error, origin: WebhookTarget.Origin, timeout: Duration?) -> String {
+        let timedOut = timeout.map { "timed out after \(Int($0 / .milliseconds(1))) ms" } ?? "timed out"
+        switch error {
+        case let refusal as EgressRefusal:
+            return refusal.reason
+        case ExchangeFailure.timedOut:
+            return timedOut
+        case let failure as ConnectFailure:
+            if case ChannelError.connectTimeout = failure.underlying { return timedOut }
+            return "connection to \(origin) failed: \(failure)"
+        case ExchangeFailure.closedBeforeAnswer, ChannelError.ioOnClosedChannel, ChannelError.alreadyClosed:
+            return "the endpoint closed the connection without an answer"
+        case let error as NIOSSLError:
             return "TLS with the endpoint failed: \(Self.tlsReason(error))"
+        case let error as NIOSSLExtraError:
+            return "TLS with the endpoint failed: \(error)"
+        case is CancellationError:
+            return "cancelled (shutting down)"
+        default:
+            return "\(error)"
         }
-        if error is CancellationError { return "cancelled (shutting down)" }
-        return "\(error)"
     }
 
     /// The OpenSSL reason of a handshake failure (`CERTIFICATE_VERIFY_FAILED`),
     /// else the error as NIOSSL describes it.
     private static func tlsReason(_ error: NIOSSLError) -> String {
         let text = "\(error)"
-        guard let range = text.range(of: "OPENSSL_internal:") else { return text }
+        guard let range = text.firstRange(of: "OPENSSL_internal:") else { return text }
         return String(text[range.upperBound...].prefix { $0.isLetter || $0 == "_" || $0.isNumber })
     }
 
-    /// The proxy's reason for refusing or failing the tunnel to `url`'s host.
-    private func tunnelFailure(_ url: String) -> String? {
-        guard let components = URLComponents(string: url), let host = components.host else { return nil }
-        let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
-        return proxy.failureReason(host: host, port: port)
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
