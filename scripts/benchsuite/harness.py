@@ -262,6 +262,8 @@ def source_cell(ctx, peer, size, conc, m, receiver=None, drain_cap=180.0, label=
     end_ns = max(t1, last or 0)
     cpu, rss = sampler.window("peer", t0, end_ns)
     rcpu, _ = sampler.window("receiver", t0, end_ns) if receiver else (0.0, None)
+    syscpu, _ = sampler.window("_system", t0, end_ns)
+    hcpu = (rcpu or 0.0) + 100.0 * gen_cpu / ((end_ns - t0) / 1e9)
     res = {
         "peer": peer.name, "size": size, "conc": conc, "n": m, "rate": 0, "generator": "smtp-source",
         "label": label or "%s %s×%d smtp-source" % (peer.name, size, conc),
@@ -269,7 +271,8 @@ def source_cell(ctx, peer, size, conc, m, receiver=None, drain_cap=180.0, label=
         "delivered": delivered, "delivered_per_s": delivered / ((last - t0) / 1e9) if last else None,
         "lost": (m - delivered) if delivered is not None else None,
         "peer_cpu_pct": cpu, "peer_rss_mb": rss / 2**20 if rss else None,
-        "harness_cpu_pct": (rcpu or 0.0) + 100.0 * gen_cpu / ((end_ns - t0) / 1e9), "window_s": (end_ns - t0) / 1e9,
+        "harness_cpu_pct": hcpu, "other_cpu_pct": syscpu - (cpu or 0) - hcpu if syscpu is not None else None,
+        "window_s": (end_ns - t0) / 1e9,
         "error": None if ok else (proc.stdout + proc.stderr).decode()[-300:],
     }
     with open(ctx.out / "cells.jsonl", "a") as f:

@@ -7,15 +7,15 @@ fmt = shared.fmt
 
 def figures_table(rows):
     out = ["| cell | generator | n | offered msg/s | accepted msg/s | delivered msg/s | lost | "
-           "DATA end→POST p50 / p99 ms | MAIL→POST p50 / p99 ms | peer CPU % | peer RSS MB | harness CPU % |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "DATA end→POST p50 / p99 ms | MAIL→POST p50 / p99 ms | peer CPU % | peer RSS MB | harness CPU % | other CPU % |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append("| %s | %s | %d | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %d | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %s | %s |" % (
             r["label"], r.get("generator", "smtpload.py"), r["n"], fmt(r.get("rate")) if r.get("rate") else "max",
             fmt(r.get("accepted_per_s")), fmt(r.get("delivered_per_s")), fmt(r.get("lost")),
             fmt(r.get("data_e2e_p50_ms")), fmt(r.get("data_e2e_p99_ms")), fmt(r.get("e2e_p50_ms")),
             fmt(r.get("e2e_p99_ms")), fmt(r.get("peer_cpu_pct")), fmt(r.get("peer_rss_mb")),
-            fmt(r.get("harness_cpu_pct"))))
+            fmt(r.get("harness_cpu_pct")), fmt(r.get("other_cpu_pct"))))
     return "\n".join(out)
 
 
@@ -39,6 +39,8 @@ def steady_table(cell):
 
 
 def targets_table(targets):
+    if not targets:
+        return ""
     out = ["| target | measured ratio | goal | met? | basis |", "|---|---|---|---|---|"]
     for t in targets:
         met = "–" if t["met"] is None else ("yes" if t["met"] else "NO")
