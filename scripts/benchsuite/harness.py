@@ -171,11 +171,12 @@ def cell(ctx, peer, size, conc, n, receivers=(), rate=0.0, rcpts=None, count_on=
         want = len([s for s in accepted if s % len(rcpts) in fast])
     if peer.webhook:
         drain(counted, run, want, idle_s=15.0, cap_s=drain_cap)
+    t_drained = time.monotonic_ns()
     if probe:
         probe.stop()
     recs = [rec for r in counted for rec in r.dump() if rec[2] == run and 200 <= rec[4] < 300] if peer.webhook else []
     sampler.stop()
-    res = analyse(peer, size, conc, n, rate, summary, smtp, accepted, recs, sampler, want)
+    res = analyse(peer, size, conc, n, rate, summary, smtp, accepted, recs, sampler, want, t_drained)
     res["label"] = label or "%s %s×%d%s" % (peer.name, size, conc, " @%g/s" % rate if rate else "")
     res["run"] = run
     if probe:
@@ -192,7 +193,11 @@ def cell(ctx, peer, size, conc, n, receivers=(), rate=0.0, rcpts=None, count_on=
     return res
 
 
-def analyse(peer, size, conc, n, rate, gen, smtp, accepted, recs, sampler, want):
+def analyse(peer, size, conc, n, rate, gen, smtp, accepted, recs, sampler, want, t_drained):
+    """The shared harness's figures, plus DATA end → arrival. A cell whose
+    expected messages did not all arrive before the drain gave up (15 s
+    without a POST, or its cap) counts its delivered msg/s up to the drain's
+    end instead of the last arrival, and is marked incomplete."""
     first_start = min(v[0] for v in smtp.values() if v[0])
     last_accept = max((v[2] for s, v in smtp.items() if v[3] == 250), default=first_start)
     first_arrival = {}
@@ -201,6 +206,8 @@ def analyse(peer, size, conc, n, rate, gen, smtp, accepted, recs, sampler, want)
     delivered = set(first_arrival) & accepted
     last_arrival = max(first_arrival.values(), default=None)
     end = max(last_accept, last_arrival or 0)
+    incomplete = bool(peer.webhook and len(delivered) < want)
+    delivered_end = t_drained if incomplete else last_arrival
     data_lat = [(first_arrival[s] - smtp[s][1]) / 1e6 for s in delivered]
     mail_lat = [(first_arrival[s] - smtp[s][0]) / 1e6 for s in delivered]
     cpu, rss = sampler.window("peer", first_start, end)
@@ -213,8 +220,8 @@ def analyse(peer, size, conc, n, rate, gen, smtp, accepted, recs, sampler, want)
         "peer": peer.name, "size": size, "conc": conc, "n": n, "rate": rate, "generator": "smtpload.py",
         "accepted": len(accepted), "accepted_per_s": len(accepted) / acc_s if acc_s > 0 else None,
         "delivered": len(delivered) if peer.webhook else None, "expected": want,
-        "delivered_per_s": len(delivered) / ((last_arrival - first_start) / 1e9) if peer.webhook and last_arrival else None,
-        "lost": (want - len(delivered)) if peer.webhook else None,
+        "delivered_per_s": len(delivered) / ((delivered_end - first_start) / 1e9) if peer.webhook and last_arrival else None,
+        "lost": (want - len(delivered)) if peer.webhook else None, "incomplete": incomplete,
         "data_e2e_p50_ms": shared.pct(data_lat, 50), "data_e2e_p99_ms": shared.pct(data_lat, 99),
         "e2e_p50_ms": shared.pct(mail_lat, 50), "e2e_p99_ms": shared.pct(mail_lat, 99),
         "peer_cpu_pct": cpu, "peer_rss_mb": rss / 2**20 if rss else None, "harness_cpu_pct": hcpu,
@@ -258,6 +265,8 @@ def source_cell(ctx, peer, size, conc, m, receiver=None, drain_cap=180.0, label=
             time.sleep(0.25)
         arrivals = [r[0] for r in receiver.dump() if 200 <= r[4] < 300]
         delivered, last = len(arrivals), max(arrivals, default=None)
+        if delivered < m:  # gave up waiting: count up to the drain's end (see analyse)
+            last = time.monotonic_ns()
     sampler.stop()
     end_ns = max(t1, last or 0)
     cpu, rss = sampler.window("peer", t0, end_ns)
@@ -270,6 +279,7 @@ def source_cell(ctx, peer, size, conc, m, receiver=None, drain_cap=180.0, label=
         "accepted": m if ok else 0, "accepted_per_s": m / ((t1 - t0) / 1e9) if ok else None,
         "delivered": delivered, "delivered_per_s": delivered / ((last - t0) / 1e9) if last else None,
         "lost": (m - delivered) if delivered is not None else None,
+        "incomplete": delivered is not None and delivered < m,
         "peer_cpu_pct": cpu, "peer_rss_mb": rss / 2**20 if rss else None,
         "harness_cpu_pct": hcpu, "other_cpu_pct": syscpu - (cpu or 0) - hcpu if syscpu is not None else None,
         "window_s": (end_ns - t0) / 1e9,
