@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,6 +70,18 @@ class Context:
             if time.monotonic() - t0 > self.quiet_wait:
                 log("machine still busy (%.0f%% of a core); running anyway" % busy)
                 return
+
+
+def provenance(binary):
+    """What was measured: the binary, its version and build time, the repository's commit."""
+    def out(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip() or "?"
+        except OSError:
+            return "?"
+    built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.stat(binary).st_mtime))
+    return "Conduit %s (%s, built %s), repository at %s" % (
+        out([binary, "version"]), binary, built, out(["git", "-C", str(harness.ROOT), "rev-parse", "--short", "HEAD"]))
 
 
 def preflight(a):
@@ -121,9 +134,10 @@ def main():
         ctx.procs.stop_all()
     took = time.monotonic() - started
     text = "\n\n".join(filter(None, [
-        "make bench, %s, %s mode, %.0f s; peers on CPU %s, harness on CPU %s%s." % (
+        "make bench, %s, %s mode, %.0f s; peers on CPU %s, harness on CPU %s%s. %s." % (
             time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "quick" if ctx.quick else "full", took,
-            a.peer_cpus, a.harness_cpus, "" if "aiosmtpd" in ctx.peers else "; aiosmtpd not run"),
+            a.peer_cpus, a.harness_cpus, "" if "aiosmtpd" in ctx.peers else "; aiosmtpd not run",
+            provenance(a.binary)),
         figures_table(ctx.rows), steady_table(ctx.steady), targets_table(ctx.targets)]))
     (ctx.out / "report.md").write_text(text + "\n")
     (ctx.out / "targets.json").write_text(json.dumps(ctx.targets, indent=1) + "\n")

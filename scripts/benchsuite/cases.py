@@ -94,7 +94,7 @@ def measure_max_rate(ctx):
         return ctx.rate
     if not ctx.max_rate:
         with peer(ctx, "conduit") as p:
-            ctx.max_rate = add(ctx, cell(ctx, p, "1k", 20, count(ctx, 5000, 2000)))["accepted_per_s"]
+            ctx.max_rate = add(ctx, cell(ctx, p, "1k", 20, count(ctx, 5000, 2000), receivers=[ctx.main]))["accepted_per_s"]
     return ctx.max_rate
 
 
