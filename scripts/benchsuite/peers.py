@@ -3,6 +3,7 @@
 on its own store, pinned to the peer CPU, with webhooks made through its API."""
 
 import importlib.util
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -43,6 +44,8 @@ class ConduitPeer:
 
     def __init__(self, ctx, hooks, max_bytes=4 << 20):
         self.bm = _bench_memory()
+        ctx.conduits = getattr(ctx, "conduits", 0) + 1
+        self.keep_log = ctx.logdir / ("conduit-%d.log" % ctx.conduits)
         self.tmp = tempfile.TemporaryDirectory(prefix="conduit-bench-suite-")
         self.proc, self.api_url, self.port = self.bm.start_conduit(ctx.binary, Path(self.tmp.name), max_bytes=max_bytes)
         self.host = "127.0.0.1"
@@ -76,4 +79,7 @@ class ConduitPeer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        log = Path(self.tmp.name) / "serve.log"
+        if log.exists():  # the store goes, its log stays with the results
+            shutil.copyfile(log, self.keep_log)
         self.tmp.cleanup()
