@@ -9,6 +9,7 @@ from .harness import cell, log, source_cell
 from .peers import ConduitPeer, shared_peer
 
 SLOW_MS = 2000
+STEADY_CONNS = 100
 
 
 def count(ctx, full, quick):
@@ -27,7 +28,8 @@ def peer(ctx, kind, hooks=None, max_bytes=4 << 20):
         p = shared_peer(ctx, kind, ctx.main.url())
     try:
         if ctx.warmup:
-            cell(ctx, p, "1k", 4, ctx.warmup, receivers=[ctx.main] if p.webhook else [], label="warm-up", record=False)
+            cell(ctx, p, "1k", 4, ctx.warmup, receivers=[ctx.main] if p.webhook else [], label="warm-up", record=False,
+                 rcpt=hooks[0][0] if hooks else None)
         yield p
     finally:
         p.stop()
@@ -105,13 +107,16 @@ def case_steady(ctx):
     secs = count(ctx, 60, 10)
     with peer(ctx, "conduit") as p:
         probe = harness.MetricsProbe(p.api_url)
-        c = add(ctx, cell(ctx, p, "1k", 20, int(rate * secs), receivers=[ctx.main], rate=rate, probe=probe,
-                          deadline=secs * 3 + 30, drain_cap=120))
+        # 100 connections, so that one transaction at a time per connection
+        # can still offer R when replies slow down; the deadline ends the
+        # send phase after `secs` (+5 s) whatever was sent by then.
+        c = add(ctx, cell(ctx, p, "1k", STEADY_CONNS, int(rate * secs), receivers=[ctx.main], rate=rate, probe=probe,
+                          deadline=secs + 5, drain_cap=120))
     send_end = c["accept_window_s"]
     during = [b for t, b in c["backlog"] if t <= send_end]
     peak = max(during, default=None)
     m_peak = max((b for t, b in c["metrics_backlog"] if t <= send_end), default=None)
-    c["steady"] = {"offered": rate, "seconds": secs, "peak_backlog": peak, "peak_metrics_backlog": m_peak,
+    c["steady"] = {"offered": rate, "seconds": secs, "conns": STEADY_CONNS, "peak_backlog": peak, "peak_metrics_backlog": m_peak,
                    "series": [(t, b) for t, b in c["backlog"] if t <= send_end + 1]}
     ctx.steady = c
     target(ctx, "%d s at the highest accepted rate: peak backlog" % secs, ratio(peak, c["accepted_per_s"]),

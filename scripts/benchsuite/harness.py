@@ -139,7 +139,7 @@ def drain(receivers, run, want, idle_s, cap_s):
 
 
 def cell(ctx, peer, size, conc, n, receivers=(), rate=0.0, rcpts=None, count_on=None, deadline=300.0,
-         drain_cap=180.0, probe=None, label=None, record=True):
+         drain_cap=180.0, probe=None, label=None, record=True, rcpt=None):
     """Shared generator → peer → receivers. `count_on`: the receivers whose
     deliveries are counted (default all); with `rcpts`, only messages sent to
     recipients whose webhook POSTs to one of them are expected there."""
@@ -153,7 +153,7 @@ def cell(ctx, peer, size, conc, n, receivers=(), rate=0.0, rcpts=None, count_on=
     argv = [VENV_PY, str(MULTIGEN if rcpts else BENCH / "smtpload.py"), "--host", peer.host, "--port", str(peer.port),
             "-n", str(n), "-c", str(conc), "--size", size, "--run", run, "--out", str(tsv),
             "--deadline", str(deadline), "--io-timeout", "120"]
-    argv += ["--rcpts", ",".join(rcpts)] if rcpts else ["--rcpt", ctx.rcpt]
+    argv += ["--rcpts", ",".join(rcpts)] if rcpts else ["--rcpt", rcpt or ctx.rcpt]
     if rate:
         argv += ["--rate", "%g" % rate]
     if probe:

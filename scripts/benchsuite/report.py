@@ -29,10 +29,10 @@ def steady_table(cell):
         return ""
     s = cell["steady"]
     metrics = dict((round(t), b) for t, b in cell.get("metrics_backlog", []))
-    lines = ["Steady state: offered %.0f msg/s for %d s (1k, 20 connections); accepted %s msg/s, delivered %s msg/s. "
+    lines = ["Steady state: offered %.0f msg/s for %d s (1k, %d connections); accepted %s msg/s, delivered %s msg/s. "
              "Backlog = accepted so far − delivered so far (generator's 250s and receiver's arrivals); "
              "Conduit's /metrics view beside it (sampled at 1 Hz, nearest second)." % (
-                 s["offered"], s["seconds"], fmt(cell["accepted_per_s"]), fmt(cell["delivered_per_s"])),
+                 s["offered"], s["seconds"], s["conns"], fmt(cell["accepted_per_s"]), fmt(cell["delivered_per_s"])),
              "", "| t s | backlog (msgs) | backlog (s of traffic) | /metrics backlog |", "|---|---|---|---|"]
     rate = cell["accepted_per_s"] or 1
     for t, b in s["series"]:
