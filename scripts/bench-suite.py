@@ -40,8 +40,12 @@ from benchsuite.report import figures_table, steady_table, targets_table  # noqa
 class Context:
     def __init__(self, a):
         self.binary, self.quick, self.rate = a.binary, a.quick, a.rate
-        self.peer_cpus, self.harness_cpus, self.peer_port = a.peer_cpus, a.harness_cpus, a.peer_port
-        self.harness_port = a.receiver_port + 2
+        self.peer_cpus, self.harness_cpus = a.peer_cpus, a.harness_cpus
+        main = harness.free_port(a.receiver_port)
+        slow = harness.free_port(main + 1, avoid={main})
+        self.harness_port = harness.free_port(main + 2, avoid={main, slow})
+        self.ports = (main, slow)
+        self.peer_port = harness.free_port(a.peer_port, avoid={main, slow, self.harness_port})
         self.peers = set(filter(None, a.peers.split(",")))
         self.harness_peers = list(filter(None, a.harness_peers.split(",")))
         self.quiet_wait = a.quiet_wait
@@ -105,8 +109,9 @@ def main():
     ap.add_argument("--harness-peers", default="", help="peers run through run-bench.sh itself, e.g. fastsmtp")
     ap.add_argument("--peer-cpus", default="1")
     ap.add_argument("--harness-cpus", default="0")
-    ap.add_argument("--peer-port", type=int, default=12525, help="SMTP port of sink/aiosmtpd")
-    ap.add_argument("--receiver-port", type=int, default=18080, help="main receiver; +1 the slow one, +2 harness peers")
+    ap.add_argument("--peer-port", type=int, default=12525, help="SMTP port of sink/aiosmtpd (another if taken)")
+    ap.add_argument("--receiver-port", type=int, default=18080,
+                    help="main receiver; +1 the slow one, +2 harness peers (free ones instead when taken)")
     ap.add_argument("--quiet-wait", type=float, default=None, help="s to wait for an idle machine per peer start "
                     "(default 10, 0 with --quick)")
     ap.add_argument("--out-dir", default=None)
@@ -123,8 +128,8 @@ def main():
     started = time.monotonic()
     log("results in", ctx.out)
     try:
-        ctx.main = harness.Receiver(ctx, a.receiver_port)
-        ctx.slow = harness.Receiver(ctx, a.receiver_port + 1)
+        ctx.main = harness.Receiver(ctx, ctx.ports[0])
+        ctx.slow = harness.Receiver(ctx, ctx.ports[1])
         for name in chosen:
             log("case", name)
             cases.CASES[name](ctx)

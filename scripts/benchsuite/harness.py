@@ -11,6 +11,7 @@ spool backlog over time, several receivers (one slow), and smtp-source.
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -33,8 +34,25 @@ def log(*args):
     print("[bench-suite %s]" % time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
 
 
+def free_port(preferred, avoid=()):
+    """`preferred` when nothing listens on 127.0.0.1 there, else a free
+    ephemeral port: the machine is shared, and another bench's receiver or
+    sink on the usual port would otherwise answer in place of ours."""
+    for port in (preferred, 0):
+        if port in avoid:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise SystemExit("no free loopback port")
+
+
 class Receiver:
-    """One shared receiver.py on the harness CPUs, on a loopback port."""
+    """One shared receiver.py on the harness CPUs, on a loopback port; ready
+    when the receiver answering there reports this process's pid."""
 
     def __init__(self, ctx, port):
         self.port = port
@@ -44,12 +62,13 @@ class Receiver:
         end = time.monotonic() + 20
         while True:
             try:
-                self.stats()
-                return
+                if self.stats()["pid"] == self.proc.pid:
+                    return
             except OSError:
-                if time.monotonic() > end:
-                    raise SystemExit("receiver on port %d did not start" % port)
-                time.sleep(0.2)
+                pass
+            if self.proc.poll() is not None or time.monotonic() > end:
+                raise SystemExit("receiver on port %d did not start (port taken?)" % port)
+            time.sleep(0.2)
 
     def url(self, path="/hook"):
         return self.base + path
