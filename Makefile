@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-memory bench-record-codec install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -59,11 +59,30 @@ integration-test:
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
 
-# Delivered msg/s at 1 KiB × 20 connections with Conduit pinned to one core,
-# through ../shared/bench's harness (docs/PERFORMANCE.md); PEERS=aiosmtpd runs
-# that peer in the same pass for a ratio.
-bench: release
-	$(PYTHON) scripts/bench-delivery.py --binary .build/release/conduit $(if $(PEERS),--peers $(PEERS))
+# Conduit beside smtp-sink and the aiosmtpd bridge through ../shared/bench, in
+# one pass: one table of figures, one of the issue's targets as measured ratios
+# (docs/PERFORMANCE.md, "make bench"; ~15 min on a quiet machine).
+#   CASES=accept,steady,latency,large,conns,slowhook   a subset
+#   QUICK=1      small counts, short phases (a smoke run, a few minutes)
+#   FASTSMTP=1   also the shared harness's fastsmtp cell (a ~10 min CPython build the first time)
+#   NICE=-10     the whole bench ahead of other work on a shared machine
+#   BENCH_ARGS=  anything else scripts/bench-suite.py takes (--rate, --out-dir, --peers '')
+NICE ?= 0
+bench: release bench-deps
+	nice -n $(NICE) $(PYTHON) scripts/bench-suite.py --binary $(BINARY) $(if $(CASES),--cases $(CASES)) \
+		$(if $(QUICK),--quick) $(if $(FASTSMTP),--harness-peers fastsmtp) $(BENCH_ARGS)
+
+# What the benches drive Conduit with: Postfix's smtp-sink/smtp-source, wrk and
+# the harness venv (/tmp/benchvenv), installed by the shared harness's setup.
+bench-deps:
+	@if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ] || [ ! -x /tmp/benchvenv/bin/python ]; then \
+		../shared/bench/run-bench.sh setup; fi
+	@if [ -n "$(FASTSMTP)" ] && [ ! -d /tmp/fastsmtp-venv ]; then ../shared/bench/run-bench.sh setup --fastsmtp; fi
+
+# The earlier single figure: delivered msg/s at 1 KiB × 20 connections through
+# `run-bench.sh custom`; PEERS=aiosmtpd runs that peer in the same pass.
+bench-delivery: release bench-deps
+	$(PYTHON) scripts/bench-delivery.py --binary $(BINARY) $(if $(PEERS),--peers $(PEERS))
 
 # Peak RssAnon under 100 × 1 MiB and 40 × 25 MiB SMTP load with delivery
 # running (docs/PERFORMANCE.md); uses ../shared/bench's generator.
