@@ -97,13 +97,17 @@ public final class Store: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction: committed durably when it returns,
-    /// rolled back when it throws.
+    /// Runs `body` in a write transaction: committed when it returns, rolled
+    /// back when it throws. `durable` (the default) returns once the commit
+    /// would survive a power loss; `durable: false` saves one of the two
+    /// syncs, for what may be undone by a power loss (not by a crash of the
+    /// process) because redoing it is harmless: leases and delivery outcomes
+    /// (docs/ARCHITECTURE.md, "Durability").
     /// A write that failed because the disk filled up throws `.diskFull`
     /// (see `StoreError.isStorageFull(_:)`) however LMDB reported it.
-    public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+    public func write<T>(durable: Bool = true, _ body: (WriteTransaction) throws -> T) throws -> T {
         do {
-            return try environment.withTransaction(readOnly: false) { txn in
+            return try environment.withTransaction(readOnly: false, durable: durable) { txn in
                 try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
             }
         } catch let error as StoreError where error.mayBeFullDisk {

@@ -31,7 +31,7 @@ extension DeliveryEngine {
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
         let held = heldBack()
         let window = settings.batchSize
-        let (pass, cursor) = try webhookOfDelivery.withLock { known in try store.write { txn in
+        let (pass, cursor) = try webhookOfDelivery.withLock { known in try store.write(durable: false) { txn in
             if known.count > Self.maxRemembered { known.removeAll(keepingCapacity: true) }
             var entries = try txn.reader.dueEntries(at: now, after: snapshot.dueCursor, limit: window)
             if entries.count < window, let cursor = snapshot.dueCursor {
@@ -62,7 +62,7 @@ extension DeliveryEngine {
         guard !snapshot.stopping else { return [] }
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
         let held = heldBack()
-        let claims = try store.write { txn in
+        let claims = try store.write(durable: false) { txn in
             try txn.reader.deliveries(ofMessage: messageID)
                 .filter { $0.state == .pending && $0.nextAttemptAt <= now && held?.isHeld($0.id, now: now) != true }
                 .compactMap { try plan.consider($0, in: txn) }

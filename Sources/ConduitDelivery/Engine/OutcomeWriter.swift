@@ -19,10 +19,14 @@ final class OutcomeWriter: Sendable {
 
     private let committer: GroupCommitter<Entry, Delivery.State>
 
-    /// At most 512 outcomes per transaction (bounds how long one holds the writer lock).
+    /// At most 512 outcomes per transaction (bounds how long one holds the
+    /// writer lock). Not `durable`: a power loss that undoes an outcome
+    /// makes the delivery due again, so its POST is repeated (same
+    /// `webhook-id`), which at-least-once allows; a crash of the process
+    /// loses nothing (docs/DELIVERY.md, "Durability").
     init(store: Store, recorder: DeliveryRecorder) {
         committer = GroupCommitter(
-            store: store, name: "conduit-outcome-writer", maxBatchEntries: 512,
+            store: store, name: "conduit-outcome-writer", maxBatchEntries: 512, durable: false,
             apply: { entry, txn in try recorder.record(entry, in: txn) }
         )
     }
