@@ -133,7 +133,12 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
-        let spoolWriter = SpoolWriter(store: store)
+        // Without the inline attempt the engine is woken as soon as a batch
+        // of messages is visible, before the spool's last sync: their POSTs
+        // start while the 250s wait for the disk (docs/ARCHITECTURE.md,
+        // "Durability"). The inline attempt claims its message itself.
+        let wakeEngine: (@Sendable () -> Void)? = inlineTimeout > 0 ? nil : { @Sendable [engine] in engine.notifySpooled() }
+        let spoolWriter = SpoolWriter(store: store, committed: wakeEngine)
         defer { spoolWriter.shutdown() }
         let quotaBytes = config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil
         let spool = MessageSpool(

@@ -59,7 +59,12 @@ final class Environment: @unchecked Sendable {
     /// A `durable` write has reached the disk, meta page included, when this
     /// returns; one that is not is on disk up to its meta page (one sync
     /// instead of two) and becomes durable with the next durable write.
-    func withTransaction<T>(readOnly: Bool, commit: Bool = false, durable: Bool = true, _ body: (OpaquePointer) throws -> T) throws -> T {
+    /// `committed` runs right after `mdb_txn_commit` (the commit is visible
+    /// to new transactions) and before a durable write's meta-page sync.
+    func withTransaction<T>(
+        readOnly: Bool, commit: Bool = false, durable: Bool = true, committed: (() -> Void)? = nil,
+        _ body: (OpaquePointer) throws -> T
+    ) throws -> T {
         try lock.withReadLock { () throws -> T in
             guard let env = handle else { throw StoreError.closed }
             var txn: OpaquePointer?
@@ -83,6 +88,7 @@ final class Environment: @unchecked Sendable {
             } else {
                 // mdb_txn_commit frees the transaction whether or not it succeeds.
                 try check(mdb_txn_commit(txn), path: path)
+                committed?()
                 if !readOnly, durable {
                     try check(mdb_env_sync(env, 1), path: path)
                 }

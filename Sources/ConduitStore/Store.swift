@@ -105,9 +105,13 @@ public final class Store: Sendable {
     /// (docs/ARCHITECTURE.md, "Durability").
     /// A write that failed because the disk filled up throws `.diskFull`
     /// (see `StoreError.isStorageFull(_:)`) however LMDB reported it.
-    public func write<T>(durable: Bool = true, _ body: (WriteTransaction) throws -> T) throws -> T {
+    ///
+    /// `committed` runs once the commit is visible to other transactions and
+    /// before a durable write's last sync (the spool wakes the delivery
+    /// engine there: docs/ARCHITECTURE.md, "Durability").
+    public func write<T>(durable: Bool = true, committed: (() -> Void)? = nil, _ body: (WriteTransaction) throws -> T) throws -> T {
         do {
-            return try environment.withTransaction(readOnly: false, durable: durable) { txn in
+            return try environment.withTransaction(readOnly: false, durable: durable, committed: committed) { txn in
                 try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
             }
         } catch let error as StoreError where error.mayBeFullDisk {

@@ -1,6 +1,7 @@
 import ConduitCore
 import ConduitStore
 import Foundation
+import Synchronization
 import Testing
 
 /// The generic group committer on its own: each caller gets its entry's
@@ -53,5 +54,25 @@ import Testing
         committer.shutdown()
         #expect(!committer.isRunning)
         await #expect(throws: StoreError.closed) { try await committer.commit("late") }
+    }
+
+    @Test func committedRunsOnceTheBatchIsVisibleAndBeforeTheCallerResumes() async throws {
+        defer { directory.cleanup() }
+        let store = try openStore()
+        let seen = Mutex<[Int]>([])
+        let committer = GroupCommitter<String, Int>(
+            store: store, name: "test-committer", maxBatchEntries: 100,
+            committed: { seen.withLock { $0.append((try? store.read { try $0.count(Widget.self) }) ?? -1) } }
+        ) { name, txn in
+            try txn.insert(Widget(name: name, owner: "o"))
+            return try txn.reader.count(Widget.self)
+        }
+        defer { committer.shutdown() }
+        for i in 1...3 {
+            let count = try await committer.commit("w\(i)")
+            // Another transaction saw the commit in the hook, before commit() returned.
+            #expect(seen.withLock { $0 } .last == count)
+        }
+        #expect(seen.withLock { $0 } == [1, 2, 3])
     }
 }

@@ -38,15 +38,19 @@ public final class GroupCommitter<Entry: Sendable, Output: Sendable>: Sendable {
     /// entries of at most `maxBatchCost` in all (`cost`, e.g. body bytes), so
     /// one transaction never holds the writer lock, or the heap for LMDB's
     /// dirty pages, for long. `apply` writes one entry inside the batch's
-    /// transaction and returns what its caller gets. `durable` is
-    /// `Store.write`'s: `false` for what a power loss may undo.
+    /// transaction and returns what its caller gets. `durable` and
+    /// `committed` are `Store.write`'s: `false` for what a power loss may
+    /// undo; `committed` runs on the writer thread after each batch's commit
+    /// became visible, before its last sync and before the callers resume.
     public init(
         store: Store, name: String, maxBatchEntries: Int, maxBatchCost: Int = .max, durable: Bool = true,
         cost: @escaping @Sendable (Entry) -> Int = { _ in 0 },
+        committed: (@Sendable () -> Void)? = nil,
         apply: @escaping @Sendable (Entry, WriteTransaction) throws -> Output
     ) {
         let queue = GroupCommitQueue(
-            store: store, maxBatchEntries: maxBatchEntries, maxBatchCost: maxBatchCost, durable: durable, cost: cost, apply: apply
+            store: store, maxBatchEntries: maxBatchEntries, maxBatchCost: maxBatchCost, durable: durable, cost: cost,
+            committed: committed, apply: apply
         )
         self.queue = queue
         let thread = Thread { queue.run() }
@@ -98,6 +102,7 @@ final class GroupCommitQueue<Entry: Sendable, Output: Sendable>: @unchecked Send
     let maxBatchEntries: Int
     let maxBatchCost: Int
     let durable: Bool
+    let committed: (@Sendable () -> Void)?
     let cost: @Sendable (Entry) -> Int
     let apply: @Sendable (Entry, WriteTransaction) throws -> Output
 
@@ -111,10 +116,11 @@ final class GroupCommitQueue<Entry: Sendable, Output: Sendable>: @unchecked Send
 
     init(
         store: Store, maxBatchEntries: Int, maxBatchCost: Int, durable: Bool, cost: @escaping @Sendable (Entry) -> Int,
-        apply: @escaping @Sendable (Entry, WriteTransaction) throws -> Output
+        committed: (@Sendable () -> Void)?, apply: @escaping @Sendable (Entry, WriteTransaction) throws -> Output
     ) {
         self.store = store
         self.durable = durable
+        self.committed = committed
         self.maxBatchEntries = max(1, maxBatchEntries)
         self.maxBatchCost = max(1, maxBatchCost)
         self.cost = cost
@@ -195,14 +201,14 @@ final class GroupCommitQueue<Entry: Sendable, Output: Sendable>: @unchecked Send
     private func write(_ batch: [Waiter]) -> [Result<Output, any Error>] {
         let apply = apply
         do {
-            let outputs = try store.write(durable: durable) { txn in try batch.map { try apply($0.entry, txn) } }
+            let outputs = try store.write(durable: durable, committed: committed) { txn in try batch.map { try apply($0.entry, txn) } }
             recordCommit(entries: batch.count)
             return outputs.map { .success($0) }
         } catch {
             guard batch.count > 1 else { return [.failure(error)] }
             return batch.map { waiter in
                 do {
-                    let output = try store.write(durable: durable) { try apply(waiter.entry, $0) }
+                    let output = try store.write(durable: durable, committed: committed) { try apply(waiter.entry, $0) }
                     recordCommit(entries: 1)
                     return .success(output)
                 } catch {

@@ -12,11 +12,16 @@ public final class SpoolWriter: Sendable {
     /// Starts the writer thread. A batch holds at most `maxBatchEntries`
     /// entries and, unless a single entry is larger, `maxBatchBytes` of
     /// bodies, so one transaction never holds the writer lock (or the heap
-    /// for LMDB's dirty pages) for long.
-    public init(store: Store, maxBatchEntries: Int = 1024, maxBatchBytes: Int = 64 << 20) {
+    /// for LMDB's dirty pages) for long. `committed` runs on the writer
+    /// thread as soon as a batch is visible to other transactions, before
+    /// its last sync: the delivery engine's wake-up, so a POST can start
+    /// while the `250` still waits for the disk.
+    public init(
+        store: Store, maxBatchEntries: Int = 1024, maxBatchBytes: Int = 64 << 20, committed: (@Sendable () -> Void)? = nil
+    ) {
         committer = GroupCommitter(
             store: store, name: "conduit-spool-writer", maxBatchEntries: maxBatchEntries, maxBatchCost: maxBatchBytes,
-            cost: { $0.body.count }, apply: { entry, txn in try txn.insert(entry) }
+            cost: { $0.body.count }, committed: committed, apply: { entry, txn in try txn.insert(entry) }
         )
     }
 
