@@ -66,7 +66,7 @@ struct ClaimPlan {
             return nil
         }
         if !webhook.active {
-            try park(&delivery, message: message, webhook: webhook, in: txn)
+            try park(&delivery, from: candidate, message: message, webhook: webhook, in: txn)
             return nil
         }
         if isBusy(webhook.id) { return nil }
@@ -78,7 +78,7 @@ struct ClaimPlan {
                 let queued = rateDeferred[webhook.id, default: 0]
                 rateDeferred[webhook.id] = queued + 1
                 let spacing = 60.0 / Double(webhook.rateLimit)
-                try postpone(&delivery, to: now.addingTimeInterval(wait.seconds + Double(queued) * spacing), in: txn)
+                try postpone(&delivery, from: candidate, to: now.addingTimeInterval(wait.seconds + Double(queued) * spacing), in: txn)
                 return nil
             }
         }
@@ -87,30 +87,33 @@ struct ClaimPlan {
         delivery.leasedUntil = leaseEnd
         delivery.nextAttemptAt = leaseEnd
         delivery.updatedAt = now
-        try txn.update(delivery)
+        // `candidate` was read in this transaction: no second read.
+        try txn.update(delivery, replacing: candidate)
         inFlight[webhook.id, default: 0] += 1
         total += 1
         return DeliveryClaim(delivery: delivery, webhook: webhook, message: message)
     }
 
-    private func postpone(_ delivery: inout Delivery, to date: Date, in txn: WriteTransaction) throws {
+    private func postpone(_ delivery: inout Delivery, from original: Delivery, to date: Date, in txn: WriteTransaction) throws {
         delivery.nextAttemptAt = date
         delivery.updatedAt = now
-        try txn.update(delivery)
+        try txn.update(delivery, replacing: original)
     }
 
     /// An inactive webhook's mail waits (it may be switched back on) until max age.
-    private func park(_ delivery: inout Delivery, message: SpooledMessage, webhook: Webhook, in txn: WriteTransaction) throws {
+    private func park(
+        _ delivery: inout Delivery, from original: Delivery, message: SpooledMessage, webhook: Webhook, in txn: WriteTransaction
+    ) throws {
         let delay = settings.schedule.maximum
         let age = Duration.seconds(now.timeIntervalSince(message.receivedAt))
         if settings.schedule.allows(age: age, delay: delay) {
-            try postpone(&delivery, to: now.addingTimeInterval(delay.seconds), in: txn)
+            try postpone(&delivery, from: original, to: now.addingTimeInterval(delay.seconds), in: txn)
             return
         }
         delivery.state = .dead
         delivery.leasedUntil = nil
         delivery.updatedAt = now
-        try txn.update(delivery)
+        try txn.update(delivery, replacing: original)
         try txn.insert(DeliveryRecorder.log(
             for: delivery, message: message, smtpMessageID: nil, attemptedAt: now, durationMs: 0, status: nil,
             error: "not delivered: the webhook stayed inactive until the message was older than max_age_hours"
