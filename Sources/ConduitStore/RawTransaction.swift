@@ -159,10 +159,13 @@ struct RawTransaction {
 
     /// The distinct key prefixes up to the first `separator` byte, in key
     /// order, from the first key ≥ `from` (the start when `nil` or empty);
-    /// at most `limit`. One seek per prefix: the keys under a prefix are
-    /// jumped over, not visited. Keys without the separator are skipped.
-    func distinctPrefixes(_ database: String, separator: UInt8, from: [UInt8]?, limit: Int) throws(StoreError) -> [[UInt8]] {
-        var prefixes: [[UInt8]] = []
+    /// at most `limit`; each with the rest of its first key (after the
+    /// separator). One seek per prefix: the keys under a prefix are jumped
+    /// over, not visited. Keys without the separator are skipped.
+    func distinctPrefixes(
+        _ database: String, separator: UInt8, from: [UInt8]?, limit: Int
+    ) throws(StoreError) -> [(prefix: [UInt8], firstRest: ArraySlice<UInt8>)] {
+        var prefixes: [(prefix: [UInt8], firstRest: ArraySlice<UInt8>)] = []
         guard limit > 0 else { return prefixes }
         let dbi = try dbi(database)
         var cursor: OpaquePointer?
@@ -182,7 +185,7 @@ struct RawTransaction {
                 continue
             }
             let prefix = Array(found[..<end])
-            prefixes.append(prefix)
+            prefixes.append((prefix, found[(end + 1)...]))
             // Every key under `prefix SEP` sorts below `prefix (SEP + 1)`.
             target = prefix + [separator + 1]
         }

@@ -116,7 +116,7 @@ import Testing
             #expect(due.allSatisfy { $0.webhookID == manifest.webhooks["pending"] && $0.state == .pending })
             // Migration 5 built the per-webhook due index over them.
             let pendingHook = try #require(manifest.webhooks["pending"])
-            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10) == [pendingHook])
+            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10).map(\.id) == [pendingHook])
             #expect(Set(try txn.dueDeliveryIDs(ofWebhook: pendingHook, at: .distantFuture, limit: 10)) == Set(due.map(\.id)))
             for (name, count) in manifest.log_counts {
                 let id = try #require(manifest.webhooks[name])

@@ -148,9 +148,9 @@ import Testing
         let f = try await Fixture(maxInFlightPerWebhook: 2, batchSize: 1024)
         let busy = try f.webhook()
         try f.spoolBacklog(3000, to: busy, due: Date().addingTimeInterval(-60))
-        // The first pass reads the webhook and its two free slots' worth.
+        // The first pass reads the webhook's index entry, its record and two free slots' worth.
         let first = try f.engine.claimDue(now: Date())
-        #expect(first.claims.count == 2 && first.entriesRead == 3)
+        #expect(first.claims.count == 2 && first.entriesRead == 4)
         // Busy now: one seek over its 2,998 waiting deliveries, nothing else.
         let second = try f.engine.claimDue(now: Date())
         #expect(second.claims.isEmpty && second.entriesRead == 1)
@@ -158,7 +158,7 @@ import Testing
         // One slot frees: one more delivery read, one claimed.
         f.engine.state.withLock { $0.finished(webhookID: busy.id) }
         let third = try f.engine.claimDue(now: Date())
-        #expect(third.claims.count == 1 && third.entriesRead == 2)
+        #expect(third.claims.count == 1 && third.entriesRead == 3)
         await f.close()
     }
 
@@ -174,8 +174,22 @@ import Testing
         for hook in fast { f.engine.state.withLock { $0.finished(webhookID: hook.id) } }
         let second = try f.engine.claimDue(now: Date())
         #expect(Set(second.claims.map(\.webhook.id)) == Set(fast.map(\.id)) && second.claims.count == 9)
-        // Ten webhooks listed, one delivery read for each free slot: the slow backlog costs nothing.
-        #expect(second.entriesRead == 10 + 9)
+        // Ten webhooks listed, nine webhook records, one delivery read for each
+        // free slot: the slow webhook's backlog costs its index entry.
+        #expect(second.entriesRead == 10 + 9 + 9)
+        await f.close()
+    }
+
+    @Test func aWebhookWhoseMailWaitsForLaterCostsItsIndexEntry() async throws {
+        let f = try await Fixture(batchSize: 1024)
+        let waiting = try f.webhook()
+        let ready = try f.webhook()
+        try f.spoolBacklog(500, to: waiting, due: Date().addingTimeInterval(600))
+        try f.spool(to: [ready])
+        let pass = try f.engine.claimDue(now: Date())
+        #expect(pass.claims.map(\.webhook.id) == [ready.id])
+        // Two webhooks listed; only the ready one's record and delivery read.
+        #expect(pass.entriesRead == 2 + 1 + 1)
         await f.close()
     }
 
@@ -197,7 +211,7 @@ import Testing
         let hook = try f.webhook(rateLimit: 1000)
         try f.spoolBacklog(500, to: hook, due: Date())
         let pass = try f.engine.claimDue(now: Date())
-        #expect(pass.claims.count == 3 && pass.entriesRead == 1 + 3)
+        #expect(pass.claims.count == 3 && pass.entriesRead == 1 + 1 + 3)
         // Nothing was deferred: the rest are still due now.
         let deferred = try f.store.read { try $0.list(Delivery.self, index: .byWebhook, key: hook.id) }.filter { $0.nextAttemptAt > Date() && $0.attempts == 0 }
         #expect(deferred.isEmpty)

@@ -28,9 +28,12 @@ import Testing
         let (wh1, wh2) = (entry.deliveries[0], entry.deliveries[1])
 
         try store.read { txn in
-            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10) == ["wh1", "wh10", "wh2"])
-            #expect(try txn.webhooksWithPendingDeliveries(after: "wh1", limit: 10) == ["wh10", "wh2"])
-            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 1) == ["wh1"])
+            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10).map(\.id) == ["wh1", "wh10", "wh2"])
+            #expect(try txn.webhooksWithPendingDeliveries(after: "wh1", limit: 10).map(\.id) == ["wh10", "wh2"])
+            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 1).map(\.id) == ["wh1"])
+            // Each with its earliest pending attempt, from the same entry.
+            let firsts = try txn.webhooksWithPendingDeliveries(after: nil, limit: 10).map { $0.earliestAttempt.timeIntervalSince(now) }
+            #expect(firsts.count == 3 && zip(firsts, [-5.0, 0, 0]).allSatisfy { abs($0 - $1) < 0.0005 })
             #expect(try txn.webhooksWithPendingDeliveries(after: "wh2", limit: 10).isEmpty)
             // Most overdue first, only what is due, only that webhook's.
             #expect(try txn.dueDeliveryIDs(ofWebhook: "wh1", at: now, limit: 10) == [wh1Earlier.id, wh1.id])
@@ -52,7 +55,7 @@ import Testing
             try txn.update(moved)
         }
         try store.read { txn in
-            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10) == ["wh1", "wh10"])
+            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10).map(\.id) == ["wh1", "wh10"])
             #expect(try txn.dueDeliveryIDs(ofWebhook: "wh1", at: now, limit: 10) == [wh1.id])
             #expect(try txn.dueDeliveryIDs(ofWebhook: "wh1", at: now.addingTimeInterval(30), limit: 10) == [wh1.id, moved.id])
             let earliest = try #require(try txn.earliestPendingAttempt())

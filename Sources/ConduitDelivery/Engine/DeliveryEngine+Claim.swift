@@ -8,14 +8,15 @@ extension DeliveryEngine {
         var claims: [DeliveryClaim]
         /// The earliest `nextAttemptAt` still pending after the pass.
         var nextDue: Date?
-        /// Index entries the pass read (webhooks and due deliveries): what
-        /// its cost grows with, for tests.
+        /// What the pass read: index entries (webhooks and due deliveries)
+        /// and webhook records; what its cost grows with, for tests.
         var entriesRead = 0
     }
 
     /// One scheduling pass, in one write transaction: visits the webhooks
-    /// that have pending mail (`due_by_webhook`, one seek each) and, for each
-    /// that may start a POST, reads only as many of its due deliveries as it
+    /// that have pending mail (`due_by_webhook`, one seek each, which also
+    /// tells when its earliest is due) and, for each that has mail due and
+    /// may start a POST, reads only as many of its due deliveries as it
     /// may start (most overdue first), leasing those that may start now. The
     /// others are left or moved, each for its reason:
     /// - the webhook is gone: its deliveries are dropped (its log went with it);
@@ -49,20 +50,24 @@ extension DeliveryEngine {
             if !plan.atGlobalLimit, webhooks.count < webhookLimit, let cursor = snapshot.webhookCursor {
                 // The end came first: wrap to the start, up to where this sweep began.
                 let head = try reader.webhooksWithPendingDeliveries(after: nil, limit: webhookLimit - webhooks.count)
-                webhooks += head.prefix { $0 <= cursor }
+                webhooks += head.prefix { $0.id <= cursor }
             }
             var read = 0
+            var webhookRecords = 0
             var claims: [DeliveryClaim] = []
             var finished: String?
             var stoppedEarly = plan.atGlobalLimit || webhooks.count == webhookLimit
-            for webhookID in webhooks {
+            for pending in webhooks {
                 if plan.atGlobalLimit || read >= deliveryBudget {
                     stoppedEarly = true
                     break
                 }
+                let webhookID = pending.id
                 defer { finished = webhookID }
-                guard !plan.isBusy(webhookID) else { continue }
+                // Busy, or all its mail waits for later: nothing more is read.
+                guard !plan.isBusy(webhookID), pending.earliestAttempt <= now else { continue }
                 let webhook = try reader.get(Webhook.self, id: webhookID)
+                webhookRecords += 1
                 // Deliveries held back (their outcome was not written) are
                 // skipped after reading, so then read all that are due.
                 let left = deliveryBudget - read
@@ -81,7 +86,7 @@ extension DeliveryEngine {
             // one cut short (limits, budget, more webhooks than it lists)
             // goes on after the last webhook it finished.
             let cursor = stoppedEarly ? finished ?? snapshot.webhookCursor : nil
-            return (Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + read), cursor)
+            return (Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + webhookRecords + read), cursor)
         }
         adopt(pass.claims, plan: plan, cursor: .some(cursor))
         return pass

@@ -27,14 +27,26 @@ public enum DueByWebhook {
     }
 }
 
+/// A webhook with pending deliveries, and when the earliest of them is
+/// due (read from the same index entry, so a webhook whose mail all waits
+/// for later costs a pass nothing more).
+public struct PendingWebhook: Sendable, Equatable {
+    public var id: String
+    public var earliestAttempt: Date
+}
+
 extension ReadTransaction {
     /// The webhooks that have pending deliveries (due now or later, leased
     /// included), in id order, starting after the webhook `after`; at most
     /// `limit`. One seek per webhook, however many deliveries it has.
-    public func webhooksWithPendingDeliveries(after: String?, limit: Int) throws -> [String] {
+    public func webhooksWithPendingDeliveries(after: String?, limit: Int) throws -> [PendingWebhook] {
         let start = after.map { RawTransaction.successor(of: DueByWebhook.prefix(of: $0)) ?? [] }
         return try raw.distinctPrefixes(DueByWebhook.database, separator: DueByWebhook.separator, from: start, limit: limit)
-            .map { String(decoding: $0, as: UTF8.self) }
+            .compactMap { found in
+                // The rest of the first key is `ExpiryKey NUL deliveryID`.
+                guard let earliest = ExpiryKey.date(ofKey: Array(found.firstRest)) else { return nil }
+                return PendingWebhook(id: String(decoding: found.prefix, as: UTF8.self), earliestAttempt: earliest)
+            }
     }
 
     /// The ids of `webhookID`'s pending deliveries due at or before `now`,
