@@ -14,7 +14,7 @@ Needs the shared benchmark's virtualenv (/tmp/benchvenv): created here from
 
 Usage: bench-delivery.py [--binary .build/release/conduit] [--name conduit]
                          [--sizes 1k] [--concs 20] [--n 5000] [--reps 1]
-                         [--peers aiosmtpd]"""
+                         [--peers aiosmtpd] [--receiver-port 18080]"""
 
 import argparse
 import importlib.util
@@ -64,6 +64,8 @@ def main():
     ap.add_argument("--peers", default="", help="comma-separated shared peers to run in the same pass (aiosmtpd)")
     ap.add_argument("--out-dir", default=None)
     ap.add_argument("--quiet-wait", default="20")
+    ap.add_argument("--receiver-port", type=int, default=RECEIVER_PORT,
+                    help="the harness's webhook receiver port (pick another when two benches share the machine)")
     a = ap.parse_args()
     if not BENCH.exists():
         sys.exit(f"{BENCH} not found: the shared benchmark sits beside the repository")
@@ -80,11 +82,11 @@ def main():
             email, password = "bench@example.org", "bench-password-1"
             bm.api(api_url, "POST", "/accounts", {"email": email, "password": password})
             token = bm.api(api_url, "POST", "/sessions", {"email": email, "password": password})["access_token"]
-            url = f"http://127.0.0.1:{RECEIVER_PORT}/hook"
+            url = f"http://127.0.0.1:{a.receiver_port}/hook"
             bm.api(api_url, "POST", "/webhooks", {"address": bm.RCPT, "target_url": url}, token=token)
             dirs.append(out / a.name)
             harness("custom", dirs[-1], ["--smtp", f"127.0.0.1:{smtp_port}", "--webhook-url", url,
-                                         "--receiver-port", str(RECEIVER_PORT), "--peer-pid", str(proc.pid),
+                                         "--receiver-port", str(a.receiver_port), "--peer-pid", str(proc.pid),
                                          "--name", a.name, *common])
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -27,8 +27,12 @@ public enum AppSchema {
     // (format 1); its migration rewrites each table in place, keys and
     // indexes unchanged. Migrations 2 and 3 read records, so on an older
     // store they convert first (the conversion skips values already binary).
+    //
+    // Version 5 added the index `deliveries.due_by_webhook` (the pending
+    // deliveries grouped by webhook, for the claim pass: docs/DELIVERY.md,
+    // "The engine"); its migration builds it over the deliveries spooled.
     public static let current = Schema(
-        version: 4,
+        version: 5,
         records: recordTypes,
         rawDatabases: Spool.rawDatabases,
         migrations: [
@@ -43,6 +47,7 @@ public enum AppSchema {
                 try txn.rebuildSpoolUsage()
             },
             4: { txn in try txn.convertLegacyRecords(recordTypes) },
+            5: { txn in try txn.buildIndex(Delivery.self, named: .dueByWebhook) },
         ]
     )
 

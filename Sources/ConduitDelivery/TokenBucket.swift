@@ -16,6 +16,12 @@ public struct TokenBucket: Sendable, Equatable {
         self.updated = now
     }
 
+    /// Whole tokens there are at `now`, without taking any.
+    public func available(now: Double) -> Int {
+        let rate = Double(perMinute) / 60
+        return Int(min(Double(perMinute), tokens + max(0, now - updated) * rate))
+    }
+
     /// Takes a token if there is one (`nil`); otherwise how long until there
     /// will be, without taking anything.
     public mutating func take(now: Double) -> Duration? {

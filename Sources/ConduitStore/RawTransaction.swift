@@ -157,6 +157,41 @@ struct RawTransaction {
         if rc != MDB_NOTFOUND { try check(rc) }
     }
 
+    /// The distinct key prefixes up to the first `separator` byte, in key
+    /// order, from the first key ≥ `from` (the start when `nil` or empty);
+    /// at most `limit`; each with the rest of its first key (after the
+    /// separator). One seek per prefix: the keys under a prefix are jumped
+    /// over, not visited. Keys without the separator are skipped.
+    func distinctPrefixes(
+        _ database: String, separator: UInt8, from: [UInt8]?, limit: Int
+    ) throws(StoreError) -> [(prefix: [UInt8], firstRest: ArraySlice<UInt8>)] {
+        var prefixes: [(prefix: [UInt8], firstRest: ArraySlice<UInt8>)] = []
+        guard limit > 0 else { return prefixes }
+        let dbi = try dbi(database)
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor))
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        var target = from ?? []
+        while prefixes.count < limit {
+            let rc = target.isEmpty ? mdb_cursor_get(cursor, &key, &value, MDB_FIRST) : try seek(cursor, to: target, key: &key, value: &value)
+            if rc == MDB_NOTFOUND { break }
+            try check(rc)
+            let found = Self.bytes(key)
+            guard let end = found.firstIndex(of: separator) else {
+                // Not a prefixed key: go on after it.
+                target = found + [0]
+                continue
+            }
+            let prefix = Array(found[..<end])
+            prefixes.append((prefix, found[(end + 1)...]))
+            // Every key under `prefix SEP` sorts below `prefix (SEP + 1)`.
+            target = prefix + [separator + 1]
+        }
+        return prefixes
+    }
+
     /// Puts the cursor on the first entry to visit: forward, the first key
     /// ≥ prefix and > after; reverse, the last key < after and < the end of the
     /// prefix range.

@@ -29,6 +29,18 @@ public struct WriteTransaction {
         try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: RecordCodec.encode(record))
     }
 
+    /// Replaces `old`, read in this transaction, with `record` (same id)
+    /// without reading it again: for a caller that has just read the record
+    /// to change it (the delivery engine's claims and outcomes). `old` must
+    /// be what the store holds, or its index entries would go stale.
+    public func update<R: StoreRecord>(_ record: R, replacing old: R) throws {
+        precondition(record.id == old.id, "update(_:replacing:) of another record")
+        try checkUniqueKeys(of: record)
+        try removeIndexEntries(for: old, keeping: record)
+        try addIndexEntries(for: record, skipping: old)
+        try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: RecordCodec.encode(record))
+    }
+
     /// Inserts or replaces.
     public func save<R: StoreRecord>(_ record: R) throws {
         if try reader.get(R.self, id: record.id) == nil { try insert(record) } else { try update(record) }

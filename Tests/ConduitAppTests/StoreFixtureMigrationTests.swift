@@ -72,10 +72,10 @@ import Testing
         #expect(domains.count == 2 && policies.count == 1 && webhooks.count == 4)
         #expect(messages.count == 3 && deliveries.count == 4 && logs.count == 5)
 
-        // After: schema 4, the same records.
+        // After: the current schema (4: binary records, 5: due_by_webhook), the same records.
         let store = try Store(path: directory, mapSizeBytes: 64 << 20, schema: AppSchema.current)
         defer { store.close() }
-        #expect(store.schemaVersion == 4)
+        #expect(store.schemaVersion == 5)
         #expect(try migratedRecords(Account.self, in: store) == accounts)
         #expect(try migratedRecords(Session.self, in: store) == sessions)
         #expect(try migratedRecords(APIToken.self, in: store) == tokens)
@@ -114,6 +114,10 @@ import Testing
             let due = try txn.list(Delivery.self, index: .due, below: ExpiryKey.after(.distantFuture), limit: 100)
             #expect(due.count == 2)
             #expect(due.allSatisfy { $0.webhookID == manifest.webhooks["pending"] && $0.state == .pending })
+            // Migration 5 built the per-webhook due index over them.
+            let pendingHook = try #require(manifest.webhooks["pending"])
+            #expect(try txn.webhooksWithPendingDeliveries(after: nil, limit: 10).map(\.id) == [pendingHook])
+            #expect(Set(try txn.dueDeliveryIDs(ofWebhook: pendingHook, at: .distantFuture, limit: 10)) == Set(due.map(\.id)))
             for (name, count) in manifest.log_counts {
                 let id = try #require(manifest.webhooks[name])
                 #expect(try txn.list(DeliveryLog.self, index: .byWebhook, key: id).count == count, "\(name)")
@@ -155,7 +159,7 @@ import Testing
 
         let store = try Store(path: directory, mapSizeBytes: 16 << 20, schema: AppSchema.current)
         defer { store.close() }
-        #expect(store.schemaVersion == 4)
+        #expect(store.schemaVersion == 5)
         #expect(try store.read { try $0.spoolUsage(accountID: "acc1") } == SpoolUsage.charge(bodySize: body.count))
         #expect(try store.read { try $0.get(SpooledMessage.self, id: message.id) } == message)
         #expect(try store.read { try $0.list(Delivery.self, index: .byMessage, key: message.id) }.map(\.id) == [delivery.id])

@@ -20,7 +20,7 @@ import Testing
         let settings: DeliverySettings
 
         init(
-            maxInFlightPerWebhook: Int = 2, batchSize: Int = 256, maxAge: Duration = .seconds(72 * 3600),
+            maxInFlightPerWebhook: Int = 2, maxInFlight: Int = 512, batchSize: Int = 256, maxAge: Duration = .seconds(72 * 3600),
             retryInitial: Duration = .seconds(30), mapSizeBytes: Int = 32 << 20
         ) async throws {
             var template = Array("/tmp/conduit-delivery-test-XXXXXX".utf8CString)
@@ -35,7 +35,7 @@ import Testing
             settings = DeliverySettings(
                 timeout: .seconds(1),
                 schedule: RetrySchedule(initial: retryInitial, maximum: .seconds(3600), maxAge: maxAge),
-                maxInFlightPerWebhook: maxInFlightPerWebhook, userAgent: "Conduit/test", batchSize: batchSize
+                maxInFlightPerWebhook: maxInFlightPerWebhook, userAgent: "Conduit/test", maxInFlight: maxInFlight, batchSize: batchSize
             )
             engine = DeliveryEngine(store: store, client: client, settings: settings, logger: logger)
         }
@@ -72,6 +72,21 @@ import Testing
             return deliveries
         }
 
+        /// Spools `count` messages for `hook` in one transaction (a backlog).
+        func spoolBacklog(_ count: Int, to hook: Webhook, due: Date) throws {
+            try store.write { txn in
+                for _ in 0..<count {
+                    let id = Identifier.generate().rawValue
+                    let message = SpooledMessage(id: id, receivedAt: due, mailFrom: "s@example.org", remoteIP: "192.0.2.1", helo: "c.example",
+                                                 tls: false, authUser: nil, spf: nil, dkim: [], size: 0,
+                                                 recipients: [SpooledRecipient(rcptTo: hook.address, webhookID: hook.id, accountID: hook.accountID, tag: nil)])
+                    let delivery = Delivery(id: Identifier.generate().rawValue, messageID: id, webhookID: hook.id, accountID: hook.accountID,
+                                            rcptTo: hook.address, tag: nil, nextAttemptAt: due, createdAt: due)
+                    try txn.insert(SpoolEntry(message: message, body: Array("Subject: x\r\n\r\nhi\r\n".utf8), deliveries: [delivery], logs: []))
+                }
+            }
+        }
+
         func delivery(_ id: String) throws -> Delivery? {
             try store.read { try $0.get(Delivery.self, id: id) }
         }
@@ -105,25 +120,98 @@ import Testing
     }
 
     @Test func theSweepReachesPastABusyWebhooksBacklog() async throws {
-        let f = try await Fixture(maxInFlightPerWebhook: 1, batchSize: 3)
+        let f = try await Fixture(maxInFlightPerWebhook: 1, batchSize: 8)
         let busy = try f.webhook()
         let other = try f.webhook()
         let start = Date()
         for _ in 0..<5 { try f.spool(to: [busy], due: start.addingTimeInterval(-10)) }
         try f.spool(to: [other], due: start)
-        // Pass 1 reads a window of 3 of busy's: claims one, leaves a cursor.
+        // One pass: busy's oldest and the other webhook's mail, behind busy's backlog.
         let first = try f.engine.claimDue(now: start).claims
-        #expect(first.map(\.webhook.id) == [busy.id])
-        // Pass 2 goes on from the cursor, past busy's backlog, to the other webhook;
-        // busy's skipped deliveries were not rewritten.
-        let second = try f.engine.claimDue(now: start).claims
-        #expect(second.map(\.webhook.id) == [other.id])
+        #expect(Set(first.map(\.webhook.id)) == [busy.id, other.id] && first.count == 2)
+        // Busy's waiting deliveries were neither claimed nor rewritten.
+        #expect(try f.engine.claimDue(now: start).claims.isEmpty)
         let untouched = try f.store.read { try $0.list(Delivery.self, index: .byWebhook, key: busy.id) }.filter { $0.attempts == 0 }
         #expect(untouched.count == 4 && untouched.allSatisfy { $0.updatedAt == $0.createdAt })
-        // The sweep wraps around: a slot frees, busy's oldest waiting one is found again.
+        // A slot frees: busy's oldest waiting one is next.
         f.engine.state.withLock { $0.finished(webhookID: busy.id) }
         let third = try f.engine.claimDue(now: start).claims
         #expect(third.map(\.webhook.id) == [busy.id])
+        #expect(third.first?.delivery.createdAt == untouched.map(\.createdAt).min())
+        await f.close()
+    }
+
+    @Test func aPassOverABusyWebhooksBacklogReadsOneEntry() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 2, batchSize: 1024)
+        let busy = try f.webhook()
+        try f.spoolBacklog(3000, to: busy, due: Date().addingTimeInterval(-60))
+        // The first pass reads the webhook's index entry, its record and two free slots' worth.
+        let first = try f.engine.claimDue(now: Date())
+        #expect(first.claims.count == 2 && first.entriesRead == 4)
+        // Busy now: one seek over its 2,998 waiting deliveries, nothing else.
+        let second = try f.engine.claimDue(now: Date())
+        #expect(second.claims.isEmpty && second.entriesRead == 1)
+        #expect(second.nextDue.map { $0 < Date() } == true)
+        // One slot frees: one more delivery read, one claimed.
+        f.engine.state.withLock { $0.finished(webhookID: busy.id) }
+        let third = try f.engine.claimDue(now: Date())
+        #expect(third.claims.count == 1 && third.entriesRead == 3)
+        await f.close()
+    }
+
+    @Test func ninePlainWebhooksAreServedBesideABusyOnesBacklog() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 4, batchSize: 1024)
+        let slow = try f.webhook()
+        let fast = try (0..<9).map { _ in try f.webhook() }
+        try f.spoolBacklog(2000, to: slow, due: Date().addingTimeInterval(-60))
+        for hook in fast { try f.spoolBacklog(6, to: hook, due: Date()) }
+        let first = try f.engine.claimDue(now: Date())
+        #expect(first.claims.count == 40)
+        // The slow webhook is full; each fast one finishes a POST.
+        for hook in fast { f.engine.state.withLock { $0.finished(webhookID: hook.id) } }
+        let second = try f.engine.claimDue(now: Date())
+        #expect(Set(second.claims.map(\.webhook.id)) == Set(fast.map(\.id)) && second.claims.count == 9)
+        // Ten webhooks listed, nine webhook records, one delivery read for each
+        // free slot: the slow webhook's backlog costs its index entry.
+        #expect(second.entriesRead == 10 + 9 + 9)
+        await f.close()
+    }
+
+    @Test func aWebhookWhoseMailWaitsForLaterCostsItsIndexEntry() async throws {
+        let f = try await Fixture(batchSize: 1024)
+        let waiting = try f.webhook()
+        let ready = try f.webhook()
+        try f.spoolBacklog(500, to: waiting, due: Date().addingTimeInterval(600))
+        try f.spool(to: [ready])
+        let pass = try f.engine.claimDue(now: Date())
+        #expect(pass.claims.map(\.webhook.id) == [ready.id])
+        // Two webhooks listed; only the ready one's record and delivery read.
+        #expect(pass.entriesRead == 2 + 1 + 1)
+        await f.close()
+    }
+
+    @Test func webhooksTakeTurnsAtTheGlobalLimit() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 4, maxInFlight: 2)
+        let hooks = try (0..<3).map { _ in try f.webhook() }
+        for hook in hooks { try f.spoolBacklog(3, to: hook, due: Date()) }
+        let first = try f.engine.claimDue(now: Date()).claims.map(\.webhook.id)
+        #expect(first.count == 2)
+        for id in first { f.engine.state.withLock { $0.finished(webhookID: id) } }
+        // The next pass goes on where the last stopped: the third webhook is not passed over.
+        let second = try f.engine.claimDue(now: Date()).claims.map(\.webhook.id)
+        #expect(second.count == 2 && second.first == hooks.map(\.id).first { !first.contains($0) })
+        await f.close()
+    }
+
+    @Test func aRateLimitedWebhookWithTokensReadsOnlyItsFreeSlots() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 3, batchSize: 1024)
+        let hook = try f.webhook(rateLimit: 1000)
+        try f.spoolBacklog(500, to: hook, due: Date())
+        let pass = try f.engine.claimDue(now: Date())
+        #expect(pass.claims.count == 3 && pass.entriesRead == 1 + 1 + 3)
+        // Nothing was deferred: the rest are still due now.
+        let deferred = try f.store.read { try $0.list(Delivery.self, index: .byWebhook, key: hook.id) }.filter { $0.nextAttemptAt > Date() && $0.attempts == 0 }
+        #expect(deferred.isEmpty)
         await f.close()
     }
 

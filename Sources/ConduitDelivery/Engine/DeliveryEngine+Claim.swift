@@ -8,49 +8,86 @@ extension DeliveryEngine {
         var claims: [DeliveryClaim]
         /// The earliest `nextAttemptAt` still pending after the pass.
         var nextDue: Date?
+        /// What the pass read: index entries (webhooks and due deliveries)
+        /// and webhook records; what its cost grows with, for tests.
+        var entriesRead = 0
     }
 
-    /// One scheduling pass, in one write transaction: sweeps up to
-    /// `batchSize` entries of the due index and leases the deliveries that
-    /// may start now. The others are left or moved, each for its reason:
-    /// - the webhook is gone: the delivery is dropped (its log went with it);
+    /// One scheduling pass, in one write transaction: visits the webhooks
+    /// that have pending mail (`due_by_webhook`, one seek each, which also
+    /// tells when its earliest is due) and, for each that has mail due and
+    /// may start a POST, reads only as many of its due deliveries as it
+    /// may start (most overdue first), leasing those that may start now. The
+    /// others are left or moved, each for its reason:
+    /// - the webhook is gone: its deliveries are dropped (its log went with it);
     /// - the webhook is inactive: tried again after `retry_max` (until max age);
-    /// - the webhook has `max_in_flight_per_webhook` POSTs running: left as it
-    ///   is — and not even read when the engine already knows its webhook
-    ///   (one cursor step), so a backlog costs no writes;
+    /// - the webhook has `max_in_flight_per_webhook` POSTs running: not read
+    ///   at all (one seek steps over its whole backlog), so a busy webhook
+    ///   costs a pass neither reads nor writes;
     /// - its rate limit has no token: moved to when a token will be there,
     ///   spaced by the rate, so the waiting ones are not re-read every pass.
     ///
-    /// A pass that reads a full window leaves a cursor, and the next one goes
-    /// on from there (wrapping to the start at the end): the sweep reaches
-    /// every due delivery, so a webhook with a deep backlog never hides
-    /// another webhook's mail behind it. Within a window, most overdue first.
+    /// At most `batchSize` index entries per pass (a quarter of them
+    /// webhooks). A pass that stops early (the global in-flight limit, that
+    /// budget, more webhooks than it lists) leaves a cursor at the last
+    /// webhook it finished, and the next one goes on after it (wrapping to
+    /// the first webhook), so webhooks take turns at free slots and one with
+    /// a deep backlog never hides another's mail.
     func claimDue(now: Date) throws -> Pass {
         let snapshot = state.withLock { $0 }
         guard !snapshot.stopping else { return Pass(claims: [], nextDue: nil) }
         var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
         let held = heldBack()
-        let window = settings.batchSize
-        let (pass, cursor) = try webhookOfDelivery.withLock { known in try store.write(durable: false) { txn in
-            if known.count > Self.maxRemembered { known.removeAll(keepingCapacity: true) }
-            var entries = try txn.reader.dueEntries(at: now, after: snapshot.dueCursor, limit: window)
-            if entries.count < window, let cursor = snapshot.dueCursor {
+        // A quarter of the budget for webhooks (a seek each), the rest for
+        // deliveries (a cursor step and a record read each).
+        let webhookLimit = max(1, settings.batchSize / 4)
+        let deliveryBudget = max(1, settings.batchSize - webhookLimit)
+        let (pass, cursor) = try store.write(durable: false) { txn in
+            let reader = txn.reader
+            // At the global limit nothing can start: no webhook is read.
+            var webhooks = plan.atGlobalLimit ? []
+                : try reader.webhooksWithPendingDeliveries(after: snapshot.webhookCursor, limit: webhookLimit)
+            if !plan.atGlobalLimit, webhooks.count < webhookLimit, let cursor = snapshot.webhookCursor {
                 // The end came first: wrap to the start, up to where this sweep began.
-                let head = try txn.reader.dueEntries(at: now, after: nil, limit: window - entries.count)
-                entries += head.prefix { $0.key.lexicographicallyPrecedes(cursor) || $0.key == cursor }
+                let head = try reader.webhooksWithPendingDeliveries(after: nil, limit: webhookLimit - webhooks.count)
+                webhooks += head.prefix { $0.id <= cursor }
             }
+            var read = 0
+            var webhookRecords = 0
             var claims: [DeliveryClaim] = []
-            for entry in entries {
-                if plan.atGlobalLimit { break }
-                if let held, held.isHeld(entry.id, now: now) { continue }
-                if let webhookID = known[entry.id], plan.isBusy(webhookID) { continue }
-                guard let delivery = try txn.reader.get(Delivery.self, id: entry.id) else { continue }
-                known[delivery.id] = delivery.webhookID
-                if let claim = try plan.consider(delivery, in: txn) { claims.append(claim) }
+            var finished: String?
+            var stoppedEarly = plan.atGlobalLimit || webhooks.count == webhookLimit
+            for pending in webhooks {
+                if plan.atGlobalLimit || read >= deliveryBudget {
+                    stoppedEarly = true
+                    break
+                }
+                let webhookID = pending.id
+                defer { finished = webhookID }
+                // Busy, or all its mail waits for later: nothing more is read.
+                guard !plan.isBusy(webhookID), pending.earliestAttempt <= now else { continue }
+                let webhook = try reader.get(Webhook.self, id: webhookID)
+                webhookRecords += 1
+                // Deliveries held back (their outcome was not written) are
+                // skipped after reading, so then read all that are due.
+                let left = deliveryBudget - read
+                let wanted = held == nil ? plan.wanted(of: webhookID, webhook: webhook, left: left) : left
+                let ids = try reader.dueDeliveryIDs(ofWebhook: webhookID, at: now, limit: wanted)
+                read += ids.count
+                for id in ids {
+                    if plan.atGlobalLimit { break }
+                    if let held, held.isHeld(id, now: now) { continue }
+                    guard let delivery = try reader.get(Delivery.self, id: id) else { continue }
+                    if let claim = try plan.consider(delivery, webhook: webhook, in: txn) { claims.append(claim) }
+                }
             }
-            let next = try txn.reader.dueDeliveries(at: .distantFuture, limit: 1).first?.nextAttemptAt
-            return (Pass(claims: claims, nextDue: next), entries.count == window ? entries.last?.key : nil)
-        } }
+            let next = try reader.earliestPendingAttempt()
+            // A sweep that saw every webhook starts from the first next time;
+            // one cut short (limits, budget, more webhooks than it lists)
+            // goes on after the last webhook it finished.
+            let cursor = stoppedEarly ? finished ?? snapshot.webhookCursor : nil
+            return (Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + webhookRecords + read), cursor)
+        }
         adopt(pass.claims, plan: plan, cursor: .some(cursor))
         return pass
     }
@@ -65,7 +102,7 @@ extension DeliveryEngine {
         let claims = try store.write(durable: false) { txn in
             try txn.reader.deliveries(ofMessage: messageID)
                 .filter { $0.state == .pending && $0.nextAttemptAt <= now && held?.isHeld($0.id, now: now) != true }
-                .compactMap { try plan.consider($0, in: txn) }
+                .compactMap { try plan.consider($0, webhook: txn.reader.get(Webhook.self, id: $0.webhookID), in: txn) }
         }
         adopt(claims, plan: plan, cursor: nil)
         return claims
@@ -79,10 +116,10 @@ extension DeliveryEngine {
 
     /// After the claiming transaction committed (the leases are on disk):
     /// counts the claims as running and keeps the plan's token buckets;
-    /// `cursor` (when given) is where the next pass goes on.
-    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan, cursor: [UInt8]??) {
+    /// `cursor` (when given) is the webhook after which the next pass goes on.
+    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan, cursor: String??) {
         state.withLock { state in
-            if let cursor { state.dueCursor = cursor }
+            if let cursor { state.webhookCursor = cursor }
             for claim in claims {
                 state.inFlight[claim.webhook.id, default: 0] += 1
                 state.total += 1
@@ -115,97 +152,6 @@ extension DeliveryEngine {
             guard let last else { return recovered }
             after = last
         }
-    }
-}
-
-/// The decisions of one pass, made against a copy of the scheduler state
-/// and applied to it only after the transaction commits.
-struct ClaimPlan {
-    var inFlight: [String: Int]
-    var total: Int
-    var buckets: [String: TokenBucket] = [:]
-    private var existingBuckets: [String: TokenBucket]
-    private var rateDeferred: [String: Int] = [:]
-    let settings: DeliverySettings
-    let now: Date
-
-    init(state: SchedulerState, settings: DeliverySettings, now: Date) {
-        self.inFlight = state.inFlight
-        self.total = state.total
-        self.existingBuckets = state.buckets
-        self.settings = settings
-        self.now = now
-    }
-
-    var atGlobalLimit: Bool { total >= settings.maxInFlight }
-
-    /// Whether every slot of the webhook is taken.
-    func isBusy(_ webhookID: String) -> Bool {
-        inFlight[webhookID, default: 0] >= settings.maxInFlightPerWebhook
-    }
-
-    mutating func consider(_ candidate: Delivery, in txn: WriteTransaction) throws -> DeliveryClaim? {
-        var delivery = candidate
-        guard let message = try txn.reader.get(SpooledMessage.self, id: delivery.messageID) else {
-            _ = try txn.delete(Delivery.self, id: delivery.id)
-            return nil
-        }
-        guard let webhook = try txn.reader.get(Webhook.self, id: delivery.webhookID) else {
-            _ = try txn.delete(Delivery.self, id: delivery.id)
-            try DeliveryRecorder.removeMessageIfDone(message.id, in: txn)
-            return nil
-        }
-        if !webhook.active {
-            try park(&delivery, message: message, webhook: webhook, in: txn)
-            return nil
-        }
-        if isBusy(webhook.id) { return nil }
-        if webhook.rateLimit > 0 {
-            var bucket = buckets[webhook.id] ?? existingBuckets[webhook.id].flatMap { $0.perMinute == webhook.rateLimit ? $0 : nil }
-                ?? TokenBucket(perMinute: webhook.rateLimit, now: now.timeIntervalSince1970)
-            let wait = bucket.take(now: now.timeIntervalSince1970)
-            buckets[webhook.id] = bucket
-            if let wait {
-                let queued = rateDeferred[webhook.id, default: 0]
-                rateDeferred[webhook.id] = queued + 1
-                let spacing = 60.0 / Double(webhook.rateLimit)
-                try postpone(&delivery, to: now.addingTimeInterval(wait.seconds + Double(queued) * spacing), in: txn)
-                return nil
-            }
-        }
-        let leaseEnd = now.addingTimeInterval(settings.leaseDuration.seconds)
-        delivery.attempts += 1
-        delivery.leasedUntil = leaseEnd
-        delivery.nextAttemptAt = leaseEnd
-        delivery.updatedAt = now
-        try txn.update(delivery)
-        inFlight[webhook.id, default: 0] += 1
-        total += 1
-        return DeliveryClaim(delivery: delivery, webhook: webhook, message: message)
-    }
-
-    private func postpone(_ delivery: inout Delivery, to date: Date, in txn: WriteTransaction) throws {
-        delivery.nextAttemptAt = date
-        delivery.updatedAt = now
-        try txn.update(delivery)
-    }
-
-    /// An inactive webhook's mail waits (it may be switched back on) until max age.
-    private func park(_ delivery: inout Delivery, message: SpooledMessage, webhook: Webhook, in txn: WriteTransaction) throws {
-        let delay = settings.schedule.maximum
-        let age = Duration.seconds(now.timeIntervalSince(message.receivedAt))
-        if settings.schedule.allows(age: age, delay: delay) {
-            try postpone(&delivery, to: now.addingTimeInterval(delay.seconds), in: txn)
-            return
-        }
-        delivery.state = .dead
-        delivery.leasedUntil = nil
-        delivery.updatedAt = now
-        try txn.update(delivery)
-        try txn.insert(DeliveryRecorder.log(
-            for: delivery, message: message, smtpMessageID: nil, attemptedAt: now, durationMs: 0, status: nil,
-            error: "not delivered: the webhook stayed inactive until the message was older than max_age_hours"
-        ))
     }
 }
 

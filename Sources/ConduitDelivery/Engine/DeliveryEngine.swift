@@ -27,11 +27,6 @@ public final class DeliveryEngine: Service, Sendable {
     /// keeps claims consistent. Outcomes have their own writer thread.
     let io = BlockingWork(width: 1)
     let running = Mutex<[String: Task<AttemptReport?, Never>]>([:])
-    /// Which webhook each delivery seen by a claim pass is for (that never
-    /// changes), so a pass skips a busy webhook's backlog without reading
-    /// it. Only claim passes use it (one at a time); a hint, bounded.
-    let webhookOfDelivery = Mutex<[String: String]>([:])
-    static let maxRemembered = 200_000
     /// Deliveries whose outcome the store had no room for, held back with
     /// an exponential backoff (see `UnrecordedBackoff`).
     let unrecorded = Mutex(UnrecordedBackoff())

@@ -40,13 +40,14 @@ struct DeliveryRecorder {
         // Still this attempt's lease? `attempts` is the lease's token: a later
         // claim would have raised it (dates are stored in milliseconds, so
         // `leasedUntil` does not compare equal to the in-memory value).
-        if var delivery = try txn.reader.get(Delivery.self, id: claim.delivery.id), delivery.state == .pending,
-           delivery.leasedUntil != nil, delivery.attempts == claim.delivery.attempts {
+        if let stored = try txn.reader.get(Delivery.self, id: claim.delivery.id), stored.state == .pending,
+           stored.leasedUntil != nil, stored.attempts == claim.delivery.attempts {
+            var delivery = stored
             delivery.state = next
             delivery.leasedUntil = nil
             delivery.nextAttemptAt = retryAt ?? now
             delivery.updatedAt = now
-            try txn.update(delivery)
+            try txn.update(delivery, replacing: stored)
         }
         // Otherwise the lease was lost (it expired and another attempt took
         // over, or the delivery went away): that attempt owns the state, but

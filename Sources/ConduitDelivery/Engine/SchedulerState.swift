@@ -1,14 +1,14 @@
 /// The engine's in-memory view (under its mutex): POSTs in flight per
 /// webhook and in all, each rate-limited webhook's token bucket, and the
-/// due-index sweep's cursor. Lost on
+/// claim sweep's cursor. Lost on
 /// restart by design: the store's leases say what was in flight.
 struct SchedulerState {
     var inFlight: [String: Int] = [:]
     var total = 0
     var buckets: [String: TokenBucket] = [:]
     var stopping = false
-    /// Where the next claim pass goes on in the due index (`nil`: the start).
-    var dueCursor: [UInt8]?
+    /// The webhook after which the next claim pass goes on (`nil`: the first).
+    var webhookCursor: String?
 
     mutating func finished(webhookID: String) {
         total -= 1

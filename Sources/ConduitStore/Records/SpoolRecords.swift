@@ -16,6 +16,12 @@ extension Delivery: StoreRecord {
         // Only pending deliveries wait for an attempt, so only they are keyed:
         // the worker's "what is due now" is one range scan from the start.
         RecordIndex(.due, unique: false, keys: { $0.state == .pending ? [ExpiryKey.of($0.nextAttemptAt)] : [] }),
+        // The same, grouped by webhook (schema 5): a claim pass takes what
+        // is due from the webhooks with free slots and steps over a busy
+        // webhook's backlog with one seek (`DueByWebhook`).
+        RecordIndex(.dueByWebhook, unique: false, keys: {
+            $0.state == .pending ? [DueByWebhook.key(webhookID: $0.webhookID, due: $0.nextAttemptAt)] : []
+        }),
     ]
 }
 
@@ -36,6 +42,7 @@ extension IndexName where Record == Delivery {
     public static let byMessage = IndexName("by_message")
     public static let byWebhook = IndexName("by_webhook")
     public static let due = IndexName("due")
+    public static let dueByWebhook = IndexName("due_by_webhook")
 }
 
 extension IndexName where Record == DeliveryLog {
