@@ -11,7 +11,10 @@ bytes on the same path) under `taskset -c 1` too. Then, in one pass, wrk
 (`taskset -c 0`, 1 thread, 20 connections) runs against: the ceiling, Conduit
 with the API token, Conduit with the session's access token — each after a
 short warm-up, one run each — and prints req/s, p50, p99 and the ratio to the
-ceiling. Any non-2xx answer fails the run.
+ceiling, and each server's CPU time per request (/proc/PID/stat over the run)
+with its ratio: on a machine where other work shares the servers' core, req/s
+follows the scheduler and the CPU per request is the steadier figure. Any
+non-2xx answer fails the run.
 
 `--profile ceiling|token|session` also records that run with
 `perf record -F 999 -g -p PID` and writes `perf report --children` (demangled)
@@ -27,6 +30,7 @@ Loopback only; every wait is bounded. Python's standard library only."""
 
 import argparse
 import json
+import os
 import re
 import shutil
 import signal
@@ -118,15 +122,27 @@ def milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, token, seconds, connections):
+def cpu_seconds(pid):
+    """User + system CPU time of the whole process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, token, seconds, connections, pid=None):
     command = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
+    cpu_before = cpu_seconds(pid) if pid else 0
     out = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    cpu = cpu_seconds(pid) - cpu_before if pid else 0
     if "Non-2xx" in out or "Socket errors" in out:
         sys.exit(f"wrk saw failures against {url}:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        # The server's CPU per request: unlike req/s, it holds when other
+        # processes take part of the server's core.
+        "cpu_us": cpu / requests * 1e6,
         "p50": milliseconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
         "p99": milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
     }
@@ -164,6 +180,7 @@ def main():
     out_dir = Path(a.out_dir or tempfile.mkdtemp(prefix="conduit-bench-rest-"))
     out_dir.mkdir(parents=True, exist_ok=True)
 
+    load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     with tempfile.TemporaryDirectory(prefix="conduit-bench-rest-") as tmp:
         directory = Path(tmp)
         conduit, base = start_conduit(a.binary, directory)
@@ -195,7 +212,7 @@ def main():
                     recorder = threading.Thread(target=lambda: holder.update(
                         path=profile(proc.pid, max(1, a.duration - 2), out_dir, kind)))
                     recorder.start()
-                results.append((name, wrk(url + PATH, bearer, a.duration, a.connections)))
+                results.append((name, wrk(url + PATH, bearer, a.duration, a.connections, proc.pid)))
                 if recorder:
                     recorder.join()
                     print(f"profile: {holder.get('path')}", file=sys.stderr)
@@ -204,13 +221,14 @@ def main():
                 stop(ceiling)
             stop(conduit)
 
-    top = results[0][1]["rps"]
+    top = results[0][1]
     print(f"GET {PATH} (3 webhooks), wrk -t1 -c{a.connections} -d{a.duration}s on CPU {LOAD_CPU}, "
-          f"servers on CPU {SERVER_CPU}, response {len(body)} bytes")
-    print(f"| {'server':<24} | {'req/s':>9} | {'p50 ms':>7} | {'p99 ms':>7} | {'ratio':>5} |")
-    print(f"|{'-' * 26}|{'-' * 11}:|{'-' * 8}:|{'-' * 8}:|{'-' * 6}:|")
+          f"servers on CPU {SERVER_CPU}, response {len(body)} bytes; load average before: {load_before}")
+    print(f"| {'server':<24} | {'req/s':>9} | {'p50 ms':>7} | {'p99 ms':>7} | {'ratio':>5} | {'CPU µs/req':>10} | {'CPU ratio':>9} |")
+    print(f"|{'-' * 26}|{'-' * 10}:|{'-' * 8}:|{'-' * 8}:|{'-' * 6}:|{'-' * 11}:|{'-' * 10}:|")
     for name, r in results:
-        print(f"| {name:<24} | {r['rps']:>9,.0f} | {r['p50']:>7.2f} | {r['p99']:>7.2f} | {r['rps'] / top:>5.2f} |")
+        print(f"| {name:<24} | {r['rps']:>9,.0f} | {r['p50']:>7.2f} | {r['p99']:>7.2f} | {r['rps'] / top['rps']:>5.2f} "
+              f"| {r['cpu_us']:>10.1f} | {top['cpu_us'] / r['cpu_us']:>9.2f} |")
     (out_dir / "results.json").write_text(json.dumps({name: r for name, r in results}, indent=2))
 
 

@@ -1,11 +1,13 @@
 import FoundationEssentials
 import NIOCore
 
-/// A response body written as JSON bytes straight into a `ByteBuffer`, for
+/// A response body written as JSON bytes into one array, for
 /// the hot list routes (`GET /webhooks`, the delivery log): Foundation's
 /// `JSONEncoder` builds a tree of boxed values and formats each date through
 /// the ISO 8601 machinery, which cost more than the rest of such a request
-/// (docs/PERFORMANCE.md, "REST (issue 15)").
+/// (docs/PERFORMANCE.md, "REST (issue 15)"). An array, not a `ByteBuffer`:
+/// the buffer's class storage costs an exclusivity check and a uniqueness
+/// check per small write; the finished bytes are copied into one buffer once.
 ///
 /// Values are written as `APIJSON.encoder` writes them: strings escaped the
 /// same way (`"`, `\`, `/`, the C0 controls; `\b \t \n \f \r` by name, the
@@ -15,36 +17,40 @@ import NIOCore
 /// process to the next. Callers write a member's key, then its value; commas
 /// are placed here.
 struct JSONByteWriter {
-    private(set) var buffer: ByteBuffer
+    private(set) var bytes: [UInt8]
     /// A value was written at the current level, so the next member or
     /// element needs a comma first.
     private var needsComma = false
 
     init(capacity: Int = 1024) {
-        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        bytes = []
+        bytes.reserveCapacity(capacity)
     }
 
-    mutating func beginObject() { beginValue(); buffer.writeInteger(UInt8(ascii: "{")); needsComma = false }
-    mutating func endObject() { buffer.writeInteger(UInt8(ascii: "}")); needsComma = true }
-    mutating func beginArray() { beginValue(); buffer.writeInteger(UInt8(ascii: "[")); needsComma = false }
-    mutating func endArray() { buffer.writeInteger(UInt8(ascii: "]")); needsComma = true }
+    /// The bytes written, in a buffer for a response body.
+    var buffer: ByteBuffer { ByteBuffer(bytes: bytes) }
+
+    mutating func beginObject() { beginValue(); bytes.append(UInt8(ascii: "{")); needsComma = false }
+    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+    mutating func beginArray() { beginValue(); bytes.append(UInt8(ascii: "[")); needsComma = false }
+    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
 
     /// A member's key: plain ASCII names that need no escaping.
     mutating func key(_ name: StaticString) {
         beginValue()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeInteger(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: "\""))
+        Self.append(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func null() { beginValue(); buffer.writeStaticString("null"); needsComma = true }
-    mutating func bool(_ value: Bool) { beginValue(); buffer.writeStaticString(value ? "true" : "false"); needsComma = true }
+    mutating func null() { beginValue(); Self.append("null", to: &bytes); needsComma = true }
+    mutating func bool(_ value: Bool) { beginValue(); Self.append(value ? "true" : "false", to: &bytes); needsComma = true }
 
     mutating func int(_ value: Int) {
         beginValue()
-        Self.writeDecimal(value, to: &buffer)
+        Self.writeDecimal(value, to: &bytes)
         needsComma = true
     }
 
@@ -55,7 +61,7 @@ struct JSONByteWriter {
 
     mutating func string(_ value: String) {
         beginValue()
-        Self.writeEscaped(value, to: &buffer)
+        Self.writeEscaped(value, to: &bytes)
         needsComma = true
     }
 
@@ -67,9 +73,9 @@ struct JSONByteWriter {
     /// RFC 3339 UTC with whole seconds (`2026-04-02T12:00:00Z`), fractions dropped like `.iso8601` does.
     mutating func date(_ value: Date) {
         beginValue()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        Self.writeRFC3339(value, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "\""))
+        Self.writeRFC3339(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -84,8 +90,8 @@ struct JSONByteWriter {
         beginObject()
         for (name, value) in map {
             beginValue()
-            Self.writeEscaped(name, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: ":"))
+            Self.writeEscaped(name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
             needsComma = false
             string(value)
         }
@@ -93,7 +99,7 @@ struct JSONByteWriter {
     }
 
     private mutating func beginValue() {
-        if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
     // MARK: Formatting
@@ -101,45 +107,50 @@ struct JSONByteWriter {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `value` as a JSON string; runs of bytes that need no escape are copied whole.
-    static func writeEscaped(_ value: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
+    static func writeEscaped(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         var value = value
-        value.withUTF8 { bytes in
+        value.withUTF8 { text in
             var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
+            for index in 0..<text.count {
+                let byte = text[index]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") else {
                     continue
                 }
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
-                buffer.writeInteger(UInt8(ascii: "\\"))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
+                out.append(UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.writeInteger(byte)
-                case 0x08: buffer.writeInteger(UInt8(ascii: "b"))
-                case 0x09: buffer.writeInteger(UInt8(ascii: "t"))
-                case 0x0A: buffer.writeInteger(UInt8(ascii: "n"))
-                case 0x0C: buffer.writeInteger(UInt8(ascii: "f"))
-                case 0x0D: buffer.writeInteger(UInt8(ascii: "r"))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
                 default:
-                    buffer.writeStaticString("u00")
-                    buffer.writeInteger(hexDigits[Int(byte >> 4)])
-                    buffer.writeInteger(hexDigits[Int(byte & 0xF)])
+                    append("u00", to: &out)
+                    out.append(hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 0xF)])
                 }
                 start = index + 1
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<bytes.count]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<text.count]))
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
     }
 
-    static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+    /// The bytes of an ASCII literal.
+    static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    static func writeDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
         // The magnitude is unsigned, so Int.min has one too; the divisor stays below 10^19.
         var magnitude = value.magnitude
         var divisor: UInt = 1
         while magnitude / divisor >= 10 { divisor *= 10 }
         while divisor > 0 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
             magnitude %= divisor
             divisor /= 10
         }
@@ -149,10 +160,10 @@ struct JSONByteWriter {
     /// arithmetic of the Gregorian calendar, for 1970 through 9999 (every date
     /// Conduit stores); others are left to Foundation, whose calendar turns
     /// Julian before 1582.
-    static func writeRFC3339(_ date: Date, to buffer: inout ByteBuffer) {
+    static func writeRFC3339(_ date: Date, to bytes: inout [UInt8]) {
         let instant = date.timeIntervalSince1970.rounded(.down)
         guard instant >= 0, instant < 253_402_300_800 else {
-            buffer.writeString(date.formatted(.iso8601))
+            bytes.append(contentsOf: date.formatted(.iso8601).utf8)
             return
         }
         let seconds = Int(instant)
@@ -168,26 +179,26 @@ struct JSONByteWriter {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        writePadded(year, width: 4, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        writePadded(month, width: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
-        writePadded(day, width: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "T"))
-        writePadded(secondOfDay / 3600, width: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        writePadded(secondOfDay / 60 % 60, width: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
-        writePadded(secondOfDay % 60, width: 2, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "Z"))
+        writePadded(year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        writePadded(month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        writePadded(day, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        writePadded(secondOfDay / 3600, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        writePadded(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        writePadded(secondOfDay % 60, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
-    private static func writePadded(_ value: Int, width: Int, to buffer: inout ByteBuffer) {
+    private static func writePadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
         var divisor = 1
         for _ in 1..<width { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
             rest %= divisor
             divisor /= 10
         }
