@@ -22,8 +22,9 @@ enum APIJSON {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// A response with `value` written by `JSONByteWriter`: the same bytes
-    /// as the `Encodable` path, without `JSONEncoder`.
+    /// A response with `value` written by `JSONByteWriter`: the values as
+    /// `JSONEncoder` writes them, members in the order written, without
+    /// `JSONEncoder` (the list routes, docs/PERFORMANCE.md "REST (issue 15)").
     static func response(_ value: some JSONBytesEncodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
