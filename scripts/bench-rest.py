@@ -207,7 +207,7 @@ def main():
                 kind = "token" if bearer == token else "session" if bearer == session else "ceiling"
                 recorder = None
                 if a.profile and kind == a.profile:
-                    # perf samples while wrk runs; it stops a second before wrk does.
+                    # perf samples while wrk runs, and stops before wrk does (a whole window of load).
                     holder = {}
                     recorder = threading.Thread(target=lambda: holder.update(
                         path=profile(proc.pid, max(1, a.duration - 2), out_dir, kind)))
