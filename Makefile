@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -88,6 +88,13 @@ bench-delivery: release bench-deps
 # running (docs/PERFORMANCE.md); uses ../shared/bench's generator.
 bench-memory: release
 	$(PYTHON) scripts/bench-memory.py --binary .build/release/conduit $(if $(CASES),--cases $(CASES))
+
+# Authenticated GET /api/v1/webhooks (API token and session) against a bare
+# Hummingbird route on the same path (the bench-ceiling target), both pinned
+# to CPU 1, wrk on CPU 0: req/s, p50/p99 and the ratio (docs/PERFORMANCE.md,
+# "REST (issue 15)"). PROFILE=token|session records that run with perf.
+bench-rest: release
+	$(PYTHON) scripts/bench-rest.py --binary .build/release/conduit --ceiling .build/release/bench-ceiling $(if $(PROFILE),--profile $(PROFILE))
 
 # JSON (format 1) against binary (format 2) LMDB records: encode + decode of
 # a Delivery and a SpooledMessage (docs/PERFORMANCE.md, "Record encoding").

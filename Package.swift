@@ -151,6 +151,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -195,6 +196,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // `make bench-rest`'s ceiling: a bare Hummingbird route on Conduit's
+        // `GET /api/v1/webhooks` path (docs/PERFORMANCE.md, "REST (issue 15)").
+        // One file over modules Conduit builds anyway, so it adds one small
+        // compile and a link to `swift build`.
+        .executableTarget(
+            name: "bench-ceiling",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -275,7 +289,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ConduitAPITests",
-            dependencies: ["ConduitAPI", "ConduitIdentity", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "ConduitAPI", "ConduitIdentity", "ConduitCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                // The listener's request deadline, driven on an EmbeddedChannel.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -22,6 +22,17 @@ enum APIJSON {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
+    /// A response with `value` written by `JSONByteWriter`: the values as
+    /// `JSONEncoder` writes them, members in the order written, without
+    /// `JSONEncoder` (the list routes, docs/PERFORMANCE.md "REST (issue 15)").
+    static func response(_ value: some JSONBytesEncodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        var writer = JSONByteWriter()
+        value.write(to: &writer)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: writer.buffer))
+    }
+
     static func noContent() -> Response { Response(status: .noContent) }
 }
 

@@ -60,7 +60,13 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
     private let requestTimeout: TimeAmount
     private var admitted = false
     private var checked = false
-    private var requestDeadline: Scheduled<Void>?
+    /// When the head of the request still being received arrived; `nil` between requests.
+    private var requestStarted: NIODeadline?
+    /// At most one timer per connection, not one per request: scheduling and
+    /// cancelling a task for every request cost more than the check. When it
+    /// fires it closes an overdue request, or waits for the current one's
+    /// deadline, or (between requests) ends until the next head.
+    private var deadlineCheck: Scheduled<Void>?
 
     init(connections: APIConnectionCounter, requestTimeout: TimeAmount) {
         self.connections = connections
@@ -88,19 +94,31 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            requestDeadline?.cancel()
-            let channel = context.channel
-            requestDeadline = context.eventLoop.scheduleTask(in: requestTimeout) {
-                // The body did not arrive in time: the request can never be answered.
-                channel.close(promise: nil)
-            }
+            // The loop's clock (virtual on an EmbeddedEventLoop), like its timers.
+            let now = context.eventLoop.now
+            requestStarted = now
+            if deadlineCheck == nil { scheduleCheck(at: now + requestTimeout, context: context) }
         case .body:
             break
         case .end:
-            requestDeadline?.cancel()
-            requestDeadline = nil
+            requestStarted = nil
         }
         context.fireChannelRead(data)
+    }
+
+    private func scheduleCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadlineCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            deadlineCheck = nil
+            guard let started = requestStarted else { return }
+            let due = started + requestTimeout
+            if due <= channel.eventLoop.now {
+                // The request did not arrive in time: it can never be answered.
+                channel.close(promise: nil)
+            } else {
+                scheduleCheck(at: due, context: context)
+            }
+        }
     }
 
     /// Counts the connection once; false when it was over the cap and closed.
@@ -118,8 +136,9 @@ final class APIConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private func release() {
-        requestDeadline?.cancel()
-        requestDeadline = nil
+        deadlineCheck?.cancel()
+        deadlineCheck = nil
+        requestStarted = nil
         if admitted {
             admitted = false
             connections.release()

@@ -18,7 +18,7 @@ public enum APIRouter {
     ) -> Router<ConduitRequestContext> {
         let router = Router(context: ConduitRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         HealthController(health: health).addRoutes(to: router)
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)

@@ -1,6 +1,7 @@
 public import ConduitCore
 public import ConduitIdentity
 public import Hummingbird
+import NIOCore
 public import FoundationEssentials
 import Logging
 
@@ -8,14 +9,20 @@ import Logging
 /// restricted to some) and, once the bearer middleware ran, the principal.
 public struct ConduitRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The TCP peer, for `allowed_ips`.
-    public let peer: IPAddress?
+    /// The connection, whose peer only API tokens with `allowed_ips` ask for.
+    private let channel: any Channel
     /// Set by `BearerAuthMiddleware` when the request carried a valid token.
     public var principal: Principal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        peer = source.channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        channel = source.channel
+    }
+
+    /// The TCP peer, for `allowed_ips`: worked out when asked, not for every
+    /// request (the address is formatted as text, then parsed).
+    public var peer: IPAddress? {
+        channel.remoteAddress?.ipAddress.flatMap(IPAddress.init)
     }
 
     /// JSON with RFC 3339 dates, as every response uses.

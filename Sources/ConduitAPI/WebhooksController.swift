@@ -79,47 +79,43 @@ struct WebhooksController {
         }
     }
 
-    struct WebhookResponse: Encodable {
+    /// `WebhookResponse` of openapi.json, members in its order.
+    struct WebhookResponse: JSONBytesEncodable {
         let webhook: Webhook
 
-        enum CodingKeys: String, CodingKey {
-            case id, address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id, created_at, updated_at
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(webhook.id, forKey: .id)
-            try c.encode(webhook.address, forKey: .address)
-            try c.encode(webhook.targetURL, forKey: .target_url)
-            try c.encode(webhook.secret, forKey: .secret)
-            try c.encode(webhook.customHeaders, forKey: .custom_headers)
-            try c.encode(webhook.payloadTemplate, forKey: .payload_template)
-            try c.encode(webhook.rateLimit, forKey: .rate_limit)
-            try c.encode(webhook.active, forKey: .active)
-            try c.encode(webhook.smtpSecurityPolicyID, forKey: .smtp_security_policy_id)
-            try c.encode(webhook.createdAt, forKey: .created_at)
-            try c.encode(webhook.updatedAt, forKey: .updated_at)
+        func write(to writer: inout JSONByteWriter) {
+            writer.beginObject()
+            writer.key("id"); writer.string(webhook.id)
+            writer.key("address"); writer.string(webhook.address)
+            writer.key("target_url"); writer.string(webhook.targetURL)
+            writer.key("secret"); writer.string(webhook.secret)
+            writer.key("custom_headers"); writer.stringMap(webhook.customHeaders)
+            writer.key("payload_template"); writer.string(webhook.payloadTemplate)
+            writer.key("rate_limit"); writer.int(webhook.rateLimit)
+            writer.key("active"); writer.bool(webhook.active)
+            writer.key("smtp_security_policy_id"); writer.string(webhook.smtpSecurityPolicyID)
+            writer.key("created_at"); writer.date(webhook.createdAt)
+            writer.key("updated_at"); writer.date(webhook.updatedAt)
+            writer.endObject()
         }
     }
 
-    struct DeliveryLogResponse: Encodable {
+    /// `DeliveryLogResponse` of openapi.json, members in its order.
+    struct DeliveryLogResponse: JSONBytesEncodable {
         let log: DeliveryLog
 
-        enum CodingKeys: String, CodingKey {
-            case id, webhook_id, attempted_at, duration_ms, error, http_status, sender, simulated, smtp_message_id
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(log.id, forKey: .id)
-            try c.encode(log.webhookID, forKey: .webhook_id)
-            try c.encode(log.attemptedAt, forKey: .attempted_at)
-            try c.encode(log.durationMs, forKey: .duration_ms)
-            try c.encode(log.error, forKey: .error)
-            try c.encode(log.httpStatus, forKey: .http_status)
-            try c.encode(log.sender, forKey: .sender)
-            try c.encode(log.simulated, forKey: .simulated)
-            try c.encode(log.smtpMessageID, forKey: .smtp_message_id)
+        func write(to writer: inout JSONByteWriter) {
+            writer.beginObject()
+            writer.key("id"); writer.string(log.id)
+            writer.key("webhook_id"); writer.string(log.webhookID)
+            writer.key("attempted_at"); writer.date(log.attemptedAt)
+            writer.key("duration_ms"); writer.int(log.durationMs)
+            writer.key("error"); writer.string(log.error)
+            writer.key("http_status"); writer.int(log.httpStatus)
+            writer.key("sender"); writer.string(log.sender)
+            writer.key("simulated"); writer.bool(log.simulated)
+            writer.key("smtp_message_id"); writer.string(log.smtpMessageID)
+            writer.endObject()
         }
     }
 
@@ -141,35 +137,35 @@ struct WebhooksController {
     func addRoutes(authenticated: RouterGroup<AuthenticatedContext>) {
         authenticated.get("webhooks") { _, context in
             let list = try webhooks.list(accountID: context.principal.accountID)
-            return try APIJSON.response(list.map(WebhookResponse.init))
+            return APIJSON.response(list.map(WebhookResponse.init))
         }
         authenticated.post("webhooks") { request, context in
             let body = try await request.decodeJSON(WebhookRequest.self)
             let webhook = try webhooks.create(accountID: context.principal.accountID, input: body.input)
-            return try APIJSON.response(WebhookResponse(webhook: webhook), status: .created)
+            return APIJSON.response(WebhookResponse(webhook: webhook), status: .created)
         }
         authenticated.get("webhooks/{id}") { _, context in
             let webhook = try webhooks.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")
-            return try APIJSON.response(WebhookResponse(webhook: webhook))
+            return APIJSON.response(WebhookResponse(webhook: webhook))
         }
         authenticated.put("webhooks/{id}") { request, context in
             let body = try await request.decodeJSON(WebhookRequest.self)
             let id = context.parameters.get("id") ?? ""
             let webhook = try webhooks.update(accountID: context.principal.accountID, id: id, input: body.input)
-            return try APIJSON.response(WebhookResponse(webhook: webhook))
+            return APIJSON.response(WebhookResponse(webhook: webhook))
         }
         authenticated.get("webhooks/{id}/logs") { request, context in
             let id = context.parameters.get("id") ?? ""
             let paging = try Self.paging(request)
             let logs = try webhooks.logs(accountID: context.principal.accountID, webhookID: id, page: paging.page, pageSize: paging.size)
-            return try APIJSON.response(logs.map(DeliveryLogResponse.init))
+            return APIJSON.response(logs.map(DeliveryLogResponse.init))
         }
         authenticated.get("webhooks/{id}/logs/{logId}") { _, context in
             let log = try webhooks.log(
                 accountID: context.principal.accountID, webhookID: context.parameters.get("id") ?? "",
                 logID: context.parameters.get("logId") ?? ""
             )
-            return try APIJSON.response(DeliveryLogResponse(log: log))
+            return APIJSON.response(DeliveryLogResponse(log: log))
         }
         authenticated.post("webhooks/{id}/simulate") { request, context in
             let webhook = try webhooks.get(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")

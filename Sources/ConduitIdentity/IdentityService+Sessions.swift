@@ -113,8 +113,9 @@ extension IdentityService {
     }
 
     /// Resolves a bearer token (session access token or API token) to the
-    /// account it acts for. `peer` is checked against an API token's allowed IPs.
-    public func authenticate(bearer token: String, peer: IPAddress?) throws -> Principal {
+    /// account it acts for. `peer` is checked against an API token's allowed
+    /// IPs, and asked for only when the token has some.
+    public func authenticate(bearer token: String, peer: @autoclosure () -> IPAddress?) throws -> Principal {
         let when = now()
         if SecretToken.isWellFormed(token, prefix: TokenPrefix.access) {
             let hash = SecretToken.hash(token)
@@ -130,8 +131,9 @@ extension IdentityService {
             }
             if let expiresAt = apiToken.expiresAt, expiresAt <= when { throw IdentityError.unauthorized }
             if !apiToken.allowedIPs.isEmpty {
-                guard let peer, apiToken.allowedIPs.contains(where: { CIDR($0)?.contains(peer) == true }) else {
-                    logger.notice("API token used from a disallowed address", metadata: ["token": "\(apiToken.id)", "peer": "\(peer.map(\.description) ?? "unknown")"])
+                let address = peer()
+                guard let address, apiToken.allowedIPs.contains(where: { CIDR($0)?.contains(address) == true }) else {
+                    logger.notice("API token used from a disallowed address", metadata: ["token": "\(apiToken.id)", "peer": "\(address.map(\.description) ?? "unknown")"])
                     throw IdentityError.unauthorized
                 }
             }

@@ -1,3 +1,4 @@
+import ConduitCore
 /// Reads from one consistent snapshot of the store. Valid only inside the
 /// closure given to `Store.read` or `Store.write`; it is not `Sendable`, so
 /// the compiler keeps it on the thread that opened it.
@@ -11,6 +12,11 @@ public struct ReadTransaction {
     }
 
     /// The record a unique index maps `key` to, or `nil`.
+    // Pre-specialized for the records every authenticated request reads: a
+    // caller in another module otherwise runs the generic body, whose type
+    // metadata lookups cost as much as the read (docs/PERFORMANCE.md, "REST").
+    @_specialize(exported: true, where R == Session)
+    @_specialize(exported: true, where R == APIToken)
     public func lookup<R: StoreRecord>(_ type: R.Type, index typedName: IndexName<R>, key: String) throws -> R? {
         let name = typedName.rawValue
         let index = try Self.index(R.self, name)
@@ -24,6 +30,8 @@ public struct ReadTransaction {
     /// Every record an index maps `key` to, oldest id first (newest first with `newestFirst`).
     /// `offset` entries are skipped first without reading their records (one
     /// cursor step each), so a page far down a long list costs no decoding.
+    // Pre-specialized for `GET /webhooks`, like `lookup`.
+    @_specialize(exported: true, where R == Webhook)
     public func list<R: StoreRecord>(
         _ type: R.Type, index typedName: IndexName<R>, key: String, newestFirst: Bool = false, offset: Int = 0, limit: Int = .max
     ) throws -> [R] {

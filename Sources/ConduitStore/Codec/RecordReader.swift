@@ -69,8 +69,13 @@ public struct RecordReader {
         let start = position
         position += length
         // Validated straight from the array's storage (the generic slice path is several times slower).
-        let decoded = bytes.withUnsafeBufferPointer { buffer in
-            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self)
+        // ASCII (ids, addresses, URLs, timestamps: most fields) is valid UTF-8 as it is, and
+        // `String(decoding:)` of a buffer skips `String(validating:)`'s generic validation, whose
+        // type-metadata lookups cost more than the copy (docs/PERFORMANCE.md, "REST (issue 15)").
+        let decoded = bytes.withUnsafeBufferPointer { buffer -> String? in
+            let field = UnsafeBufferPointer(rebasing: buffer[start..<position])
+            if field.allSatisfy({ $0 < 0x80 }) { return String(decoding: field, as: UTF8.self) }
+            return String(validating: field, as: UTF8.self)
         }
         guard let string = decoded else {
             throw StoreError.corrupted("invalid UTF-8 at byte \(start)")
