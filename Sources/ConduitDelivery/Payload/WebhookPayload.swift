@@ -21,6 +21,12 @@ public struct WebhookPayload: Sendable {
         WebhookPayload(message: message, context: context).jsonValue()
     }
 
+    /// The default body: the compact JSON text, UTF-8 (what a webhook without
+    /// a template is sent; attachments decoded into the message are encoded inline).
+    public func compactJSON() -> [UInt8] {
+        Array(jsonValue().serialized().utf8)
+    }
+
     /// The payload tree (serialise with `serialized()`, or hand `anyValue` to a template).
     public func jsonValue() -> JSONValue {
         .object(members(attachments: .array(message.attachments.map { attachment in
