@@ -3,7 +3,9 @@
 /// obsolete routes (`<@a,@b:x@y>`) lose the route, display names are
 /// unquoted and RFC 2047 decoded (also inside quotes, as mailers send).
 enum AddressList {
-    private enum Token: Equatable {
+    /// Internal (not private) for the tests that hold the byte and the
+    /// Character tokenisers to the same tokens on ASCII.
+    enum Token: Equatable {
         case atom(String)
         case quoted(String)
         /// One of `<>@,;:.`.
@@ -121,7 +123,7 @@ enum AddressList {
         return ends
     }
 
-    private static func tokenize<Text: AddressText>(_ characters: Text) -> [Token] {
+    static func tokenize<Text: AddressText>(_ characters: Text) -> [Token] {
         let comments = characters.contains { $0.is("(") } ? commentEnds(characters) : [:]
         var tokens: [Token] = []
         var index = 0
@@ -175,11 +177,11 @@ enum AddressList {
 }
 
 /// The text `AddressList` tokenises: ASCII bytes, or Characters.
-private protocol AddressText: RandomAccessCollection where Index == Int, Element: AddressUnit {
+protocol AddressText: RandomAccessCollection where Index == Int, Element: AddressUnit {
     static func string(_ units: some Collection<Element>) -> String
 }
 
-private protocol AddressUnit {
+protocol AddressUnit {
     /// Whether this is the ASCII character `ascii` (for a Character: is
     /// canonically equivalent to it, as `==` on Characters says).
     func `is`(_ ascii: Unicode.Scalar) -> Bool
