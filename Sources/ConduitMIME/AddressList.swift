@@ -16,12 +16,8 @@ enum AddressList {
     /// The mailboxes of an unfolded header value.
     static func parse(_ text: String) -> [MailAddress] {
         // ASCII (nearly every address header: names are encoded words) is
-        // tokenised as bytes; other text as Characters, whose equality is
-        // canonical equivalence and where a combining mark joins the special
-        // before it. On ASCII the two are the same.
-        var text = text
-        let asciiTokens = text.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } ? tokenize(bytes) : nil }
-        let tokens = asciiTokens ?? tokenize(Array(text))
+        // tokenised as bytes, other text as Characters (`ScannedText`).
+        let tokens = ScannedTextReader.read(text, ascii: { tokenize($0) }, other: { tokenize($0) })
         var out: [MailAddress] = []
         var current: [Token] = []
         var inAngle = false
@@ -105,7 +101,7 @@ enum AddressList {
 
     /// For each `(` the index after its matching `)`, found in one pass
     /// (a scan per unclosed `(` would make hostile headers quadratic).
-    private static func commentEnds<Text: AddressText>(_ characters: Text) -> [Int: Int] {
+    private static func commentEnds<Text: ScannedText>(_ characters: Text) -> [Int: Int] {
         var ends: [Int: Int] = [:]
         var open: [Int] = []
         var index = 0
@@ -123,7 +119,7 @@ enum AddressList {
         return ends
     }
 
-    static func tokenize<Text: AddressText>(_ characters: Text) -> [Token] {
+    static func tokenize<Text: ScannedText>(_ characters: Text) -> [Token] {
         let comments = characters.contains { $0.is("(") } ? commentEnds(characters) : [:]
         var tokens: [Token] = []
         var index = 0
@@ -155,12 +151,12 @@ enum AddressList {
                 while index < characters.count, !characters[index].is("]") { index += 1 }
                 tokens.append(.literal(Text.string(characters[start..<index])))
                 index += 1
-            } else if let special = specials.first(where: { character.is($0) }) {
+            } else if character.isOne(of: specials), let special = specials.members.first(where: { character.is($0) }) {
                 tokens.append(.special(UInt8(ascii: special)))
                 index += 1
             } else {
                 let start = index
-                while index < characters.count, !atomEnds.contains(where: { characters[index].is($0) }) { index += 1 }
+                while index < characters.count, !characters[index].isOne(of: atomEnds) { index += 1 }
                 if index == start {
                     // A stray ")" or "]": skip it, so every step consumes input.
                     index += 1
@@ -172,33 +168,6 @@ enum AddressList {
         return tokens
     }
 
-    private static let specials = Array("<>@,;:.".unicodeScalars)
-    private static let atomEnds = Array(" \t\r\n()\"[<>@,;:.".unicodeScalars)
-}
-
-/// The text `AddressList` tokenises: ASCII bytes, or Characters.
-protocol AddressText: RandomAccessCollection where Index == Int, Element: AddressUnit {
-    static func string(_ units: some Collection<Element>) -> String
-}
-
-protocol AddressUnit {
-    /// Whether this is the ASCII character `ascii` (for a Character: is
-    /// canonically equivalent to it, as `==` on Characters says).
-    func `is`(_ ascii: Unicode.Scalar) -> Bool
-}
-
-extension UnsafeBufferPointer<UInt8>: AddressText {
-    static func string(_ units: some Collection<UInt8>) -> String { String(decoding: units, as: UTF8.self) }
-}
-
-extension [Character]: AddressText {
-    static func string(_ units: some Collection<Character>) -> String { String(units) }
-}
-
-extension UInt8: AddressUnit {
-    func `is`(_ ascii: Unicode.Scalar) -> Bool { self == UInt8(ascii: ascii) }
-}
-
-extension Character: AddressUnit {
-    func `is`(_ ascii: Unicode.Scalar) -> Bool { self == Character(ascii) }
+    private static let specials = ASCIISet("<>@,;:.")
+    private static let atomEnds = ASCIISet(" \t\r\n()\"[<>@,;:.")
 }

@@ -10,8 +10,10 @@ struct MIMEEntity: Sendable {
     /// `type/subtype`, lower case; text/plain when missing or malformed
     /// (RFC 2045 §5.2), message/rfc822 by default inside multipart/digest.
     var mimeType: String { contentType.value }
-    var mainType: Substring { mimeType.split(separator: "/").first ?? "" }
-    var subType: Substring { mimeType.split(separator: "/").dropFirst().first ?? "" }
+    /// The halves of `mimeType`, which is always `token/token` (`MIMETreeReader`
+    /// checks a declared type), so cutting at the `/` needs no array.
+    var mainType: Substring { mimeType.firstIndex(of: "/").map { mimeType[..<$0] } ?? mimeType[...] }
+    var subType: Substring { mimeType.firstIndex(of: "/").map { mimeType[mimeType.index(after: $0)...] } ?? "" }
 
     /// The lower-case disposition type (`attachment`, `inline`), or `nil`.
     var disposition: HeaderParameters? {
