@@ -27,7 +27,7 @@ let package = Package(
     dependencies: [
         // MallocInterposer only: the default RuntimeInterposer trait pulls in a
         // package this build does not need.
-        .package(url: "https://github.com/ordo-one/package-benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(name: "conduit", path: conduitPath),
     ],
     targets: [
@@ -37,15 +37,15 @@ let package = Package(
         .executableTarget(name: "PayloadDriver", dependencies: ["BenchmarkMessages"] + conduit),
         .executableTarget(
             name: "PayloadBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "BenchmarkMessages"] + conduit,
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkMessages"] + conduit,
             path: "Benchmarks/PayloadBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "RecordCodecBenchmarks",
-            dependencies: [.product(name: "Benchmark", package: "package-benchmark"), "BenchmarkMessages"] + conduit,
+            dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkMessages"] + conduit,
             path: "Benchmarks/RecordCodecBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
     swiftLanguageModes: [.v6]
