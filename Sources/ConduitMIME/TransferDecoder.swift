@@ -105,7 +105,10 @@ public struct TransferDecoder: Sendable, Equatable {
             bits = bits << 6 | UInt32(value)
             sextets += 1
             if sextets == 4 {
-                out += [UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)]
+                // Three appends, not `+= [a, b, c]`: an array literal is an allocation per group.
+                out.append(UInt8(truncatingIfNeeded: bits >> 16))
+                out.append(UInt8(truncatingIfNeeded: bits >> 8))
+                out.append(UInt8(truncatingIfNeeded: bits))
                 bits = 0
                 sextets = 0
             }
@@ -113,7 +116,9 @@ public struct TransferDecoder: Sendable, Equatable {
         guard position == end else { return }
         switch sextets {
         case 2: out.append(UInt8(truncatingIfNeeded: bits >> 4))
-        case 3: out += [UInt8(truncatingIfNeeded: bits >> 10), UInt8(truncatingIfNeeded: bits >> 2)]
+        case 3:
+            out.append(UInt8(truncatingIfNeeded: bits >> 10))
+            out.append(UInt8(truncatingIfNeeded: bits >> 2))
         case 1: endedInLoneCharacter = true
         default: break
         }
