@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // Micro-benchmarks of the payload path and the record codec
 // (docs/PERFORMANCE.md). A package of its own so that the main package's
-// `swift build` and CI never build package-benchmark.
+// `swift build` and CI never build the benchmark tool.
 //
 //   make bench-micro                      # from the repository root
 //   swift package --package-path Benchmarks benchmark
