@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -100,6 +100,13 @@ bench-rest: release
 # a Delivery and a SpooledMessage (docs/PERFORMANCE.md, "Record encoding").
 bench-record-codec:
 	scripts/bench-record-codec.sh
+
+# Micro-benchmarks (ordo-one/benchmark, a package of its own in Benchmarks/):
+# MIME parse, payload JSON, record codec (docs/PERFORMANCE.md, "Issue 15").
+# CONDUIT_PATH=DIR measures another checkout; BENCH_ARGS are passed on
+# (e.g. BENCH_ARGS="--filter 'MIME.*'").
+bench-micro:
+	$(SWIFT) package --package-path Benchmarks benchmark $(BENCH_ARGS)
 
 # debian/rules runs the Swift release build itself; dpkg-buildpackage writes
 # to the parent directory, so the results are moved here.

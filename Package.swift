@@ -14,6 +14,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "conduit", targets: ["conduit"]),
+        // For the micro-benchmarks in Benchmarks/ (a package of its own, so
+        // this package's build and CI never build them).
+        .library(name: "ConduitMIME", targets: ["ConduitMIME"]),
+        .library(name: "ConduitDelivery", targets: ["ConduitDelivery"]),
+        .library(name: "ConduitStore", targets: ["ConduitStore"]),
+        .library(name: "ConduitCore", targets: ["ConduitCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -3,16 +3,21 @@
 /// obsolete routes (`<@a,@b:x@y>`) lose the route, display names are
 /// unquoted and RFC 2047 decoded (also inside quotes, as mailers send).
 enum AddressList {
-    private enum Token: Equatable {
+    /// Internal (not private) for the tests that hold the byte and the
+    /// Character tokenisers to the same tokens on ASCII.
+    enum Token: Equatable {
         case atom(String)
         case quoted(String)
-        case special(Character)
+        /// One of `<>@,;:.`.
+        case special(UInt8)
         case literal(String)
     }
 
     /// The mailboxes of an unfolded header value.
     static func parse(_ text: String) -> [MailAddress] {
-        let tokens = tokenize(text)
+        // ASCII (nearly every address header: names are encoded words) is
+        // tokenised as bytes, other text as Characters (`ScannedText`).
+        let tokens = ScannedTextReader.read(text, ascii: { tokenize($0) }, other: { tokenize($0) })
         var out: [MailAddress] = []
         var current: [Token] = []
         var inAngle = false
@@ -22,19 +27,19 @@ enum AddressList {
         }
         for token in tokens {
             switch token {
-            case .special("<"):
+            case .special(UInt8(ascii: "<")):
                 inAngle = true
                 current.append(token)
-            case .special(">"):
+            case .special(UInt8(ascii: ">")):
                 inAngle = false
                 current.append(token)
-            case .special(","), .special(";"):
+            case .special(UInt8(ascii: ",")), .special(UInt8(ascii: ";")):
                 if inAngle {
                     current.append(token)
                 } else {
                     finish()
                 }
-            case .special(":") where !inAngle:
+            case .special(UInt8(ascii: ":")) where !inAngle:
                 // The phrase so far names a group: drop it.
                 current = []
             default:
@@ -48,10 +53,10 @@ enum AddressList {
     /// One mailbox from its tokens: `phrase <addr-spec>` or a bare addr-spec.
     private static func mailbox(_ tokens: [Token]) -> MailAddress? {
         guard !tokens.isEmpty else { return nil }
-        if let open = tokens.firstIndex(of: .special("<")) {
+        if let open = tokens.firstIndex(of: .special(UInt8(ascii: "<"))) {
             var inner = Array(tokens[(open + 1)...])
-            if let close = inner.firstIndex(of: .special(">")) { inner = Array(inner[..<close]) }
-            if let colon = inner.lastIndex(of: .special(":")) { inner = Array(inner[(colon + 1)...]) }
+            if let close = inner.firstIndex(of: .special(UInt8(ascii: ">"))) { inner = Array(inner[..<close]) }
+            if let colon = inner.lastIndex(of: .special(UInt8(ascii: ":"))) { inner = Array(inner[(colon + 1)...]) }
             let name = phrase(Array(tokens[..<open]))
             let address = addrSpec(inner)
             if address.isEmpty && name.isEmpty { return nil }
@@ -69,8 +74,8 @@ enum AddressList {
             case let .atom(text), let .quoted(text), let .literal(text):
                 if !out.isEmpty { out += " " }
                 out += text
-            case let .special(character):
-                out.append(character)
+            case let .special(byte):
+                out.append(Character(Unicode.Scalar(byte)))
             }
         }
         return EncodedWords.decode(out).trimmingWhitespace()
@@ -87,8 +92,8 @@ enum AddressList {
                 let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && !$0.isWhitespace && !"()<>[]:;@\\,.\"".contains($0) }
                 out += plain ? text : "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
             case let .literal(text): out += "[" + text + "]"
-            case let .special(character):
-                if character != "," && character != ";" && character != "<" && character != ">" { out.append(character) }
+            case let .special(byte):
+                if !",;<>".utf8.contains(byte) { out.append(Character(Unicode.Scalar(byte))) }
             }
         }
         return out
@@ -96,33 +101,33 @@ enum AddressList {
 
     /// For each `(` the index after its matching `)`, found in one pass
     /// (a scan per unclosed `(` would make hostile headers quadratic).
-    private static func commentEnds(_ characters: [Character]) -> [Int: Int] {
+    private static func commentEnds<Text: ScannedText>(_ characters: Text) -> [Int: Int] {
         var ends: [Int: Int] = [:]
         var open: [Int] = []
         var index = 0
         while index < characters.count {
-            switch characters[index] {
-            case "\\": index += 1
-            case "(": open.append(index)
-            case ")": if let start = open.popLast() { ends[start] = index + 1 }
-            default: break
+            let character = characters[index]
+            if character.is("\\") {
+                index += 1
+            } else if character.is("(") {
+                open.append(index)
+            } else if character.is(")"), let start = open.popLast() {
+                ends[start] = index + 1
             }
             index += 1
         }
         return ends
     }
 
-    private static func tokenize(_ text: String) -> [Token] {
-        let characters = Array(text)
-        let comments = commentEnds(characters)
+    static func tokenize<Text: ScannedText>(_ characters: Text) -> [Token] {
+        let comments = characters.contains { $0.is("(") } ? commentEnds(characters) : [:]
         var tokens: [Token] = []
         var index = 0
         while index < characters.count {
             let character = characters[index]
-            switch character {
-            case " ", "\t", "\r", "\n":
+            if character.is(" ") || character.is("\t") || character.is("\r") || character.is("\n") {
                 index += 1
-            case "(":
+            } else if character.is("(") {
                 // An unclosed comment would swallow the rest: then the "(" is just text.
                 if let end = comments[index] {
                     index = end
@@ -130,42 +135,39 @@ enum AddressList {
                     tokens.append(.atom("("))
                     index += 1
                 }
-            case "\"":
-                var value = ""
+            } else if character.is("\"") {
+                var value: [Text.Element] = []
                 index += 1
-                while index < characters.count, characters[index] != "\"" {
-                    if characters[index] == "\\", index + 1 < characters.count { index += 1 }
+                while index < characters.count, !characters[index].is("\"") {
+                    if characters[index].is("\\"), index + 1 < characters.count { index += 1 }
                     value.append(characters[index])
                     index += 1
                 }
                 index += 1
-                tokens.append(.quoted(value))
-            case "[":
-                var value = ""
+                tokens.append(.quoted(Text.string(value)))
+            } else if character.is("[") {
+                let start = index + 1
+                index = start
+                while index < characters.count, !characters[index].is("]") { index += 1 }
+                tokens.append(.literal(Text.string(characters[start..<index])))
                 index += 1
-                while index < characters.count, characters[index] != "]" {
-                    value.append(characters[index])
-                    index += 1
-                }
+            } else if character.isOne(of: specials), let special = specials.members.first(where: { character.is($0) }) {
+                tokens.append(.special(UInt8(ascii: special)))
                 index += 1
-                tokens.append(.literal(value))
-            case "<", ">", "@", ",", ";", ":", ".":
-                tokens.append(.special(character))
-                index += 1
-            default:
-                var value = ""
-                while index < characters.count, !" \t\r\n()\"[<>@,;:.".contains(characters[index]) {
-                    value.append(characters[index])
-                    index += 1
-                }
-                if value.isEmpty {
+            } else {
+                let start = index
+                while index < characters.count, !characters[index].isOne(of: atomEnds) { index += 1 }
+                if index == start {
                     // A stray ")" or "]": skip it, so every step consumes input.
                     index += 1
                 } else {
-                    tokens.append(.atom(value))
+                    tokens.append(.atom(Text.string(characters[start..<index])))
                 }
             }
         }
         return tokens
     }
+
+    private static let specials = ASCIISet("<>@,;:.")
+    private static let atomEnds = ASCIISet(" \t\r\n()\"[<>@,;:.")
 }

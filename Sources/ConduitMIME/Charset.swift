@@ -40,6 +40,16 @@ enum Charset {
         }
     }
 
+    /// Whether text in `charset` is read as UTF-8 without iconv: UTF-8, ASCII
+    /// or no charset (the labels `decode` reads so before trying iconv).
+    static func isUTF8(_ charset: String?) -> Bool {
+        guard let charset else { return true }
+        switch charset.trimmingWhitespace().lowercased() {
+        case "utf-8", "utf8", "", "us-ascii", "ascii": return true
+        default: return false
+        }
+    }
+
     /// `bytes` as UTF-8, each maximal invalid subpart replaced by U+FFFD
     /// (what `String(decoding:as:)` does), counting the replacements.
     static func utf8<C: Collection<UInt8>>(_ bytes: C, replacements: inout Int) -> String {

@@ -20,7 +20,10 @@ enum EncodedWords {
     /// `text` with its encoded words decoded; adds to `replacements` the
     /// number of U+FFFD put in for undecodable bytes inside words.
     static func decode(_ text: String, replacements: inout Int) -> String {
-        guard text.contains("=?") else { return text }
+        // Most header text has no word: ruling that out on the bytes is exact,
+        // since the Characters "=" "?" are those bytes (the search below
+        // reads Characters, so a "?" with a combining mark is no word start).
+        guard hasWordStart(text.utf8) else { return text }
         var pieces: [Piece] = []
         var rest = text[...]
         while let start = rest.firstRange(of: "=?") {
@@ -95,6 +98,15 @@ enum EncodedWords {
     }
 
     static let maxWordLength = 256
+
+    private static func hasWordStart(_ bytes: String.UTF8View) -> Bool {
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if previous == UInt8(ascii: "="), byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
+    }
 
     /// The "Q" encoding: `_` is a space, `=XX` a byte.
     static func qDecode(_ bytes: [UInt8]) -> [UInt8] {

@@ -23,9 +23,14 @@ struct HeaderField: Sendable {
 }
 
 extension [HeaderField] {
-    /// The first field called `name` (ASCII case-insensitive).
-    func first(named name: String) -> HeaderField? {
-        let wanted = name.lowercased()
-        return first { $0.name.lowercased() == wanted }
+    /// The first field called `name` (lower-case ASCII; fields match in any
+    /// case). Field names are printable ASCII (`HeaderBlock`), so comparing
+    /// bytes is what `lowercased() ==` did, without a string per field.
+    func first(named name: StaticString) -> HeaderField? {
+        let wanted = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        return first { field in
+            field.name.utf8.count == wanted.count
+                && zip(field.name.utf8, wanted).allSatisfy { ASCIIBytes.lowercased($0) == $1 }
+        }
     }
 }

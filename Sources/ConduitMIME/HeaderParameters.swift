@@ -10,6 +10,10 @@ struct HeaderParameters: Sendable, Equatable {
     var parameters: [String: String]
 
     init(_ text: String) {
+        self = ScannedTextReader.read(text, ascii: { Self(scanning: $0) }, other: { Self(scanning: $0) })
+    }
+
+    private init<Text: ScannedText>(scanning text: Text) {
         var scanner = ParameterScanner(text)
         value = scanner.leadingValue().lowercased()
         var plain: [String: String] = [:]

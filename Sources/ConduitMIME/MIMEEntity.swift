@@ -10,8 +10,10 @@ struct MIMEEntity: Sendable {
     /// `type/subtype`, lower case; text/plain when missing or malformed
     /// (RFC 2045 §5.2), message/rfc822 by default inside multipart/digest.
     var mimeType: String { contentType.value }
-    var mainType: Substring { mimeType.split(separator: "/").first ?? "" }
-    var subType: Substring { mimeType.split(separator: "/").dropFirst().first ?? "" }
+    /// The halves of `mimeType`, which is always `token/token` (`MIMETreeReader`
+    /// checks a declared type), so cutting at the `/` needs no array.
+    var mainType: Substring { mimeType.firstIndex(of: "/").map { mimeType[..<$0] } ?? mimeType[...] }
+    var subType: Substring { mimeType.firstIndex(of: "/").map { mimeType[mimeType.index(after: $0)...] } ?? "" }
 
     /// The lower-case disposition type (`attachment`, `inline`), or `nil`.
     var disposition: HeaderParameters? {
@@ -39,18 +41,25 @@ struct MIMEEntity: Sendable {
     }
 
     /// The body as text: transfer encoding removed, charset converted,
-    /// line ends made `\n`.
+    /// line ends made `\n` (CRLF and a lone CR alike).
     func text(_ bytes: UnsafeRawBufferPointer, defects: inout [String]) -> String {
         let charset = contentType.parameters["charset"]
         if let charset, !["utf-8", "utf8", "us-ascii", "ascii"].contains(charset.lowercased()), !Charset.isKnown(charset) {
             defects.append("unknown charset \(charset); read as UTF-8")
         }
+        var body = decodedBody(bytes, defects: &defects)
         var replacements = 0
-        let decoded = Charset.decode(decodedBody(bytes, defects: &defects), charset: charset, replacements: &replacements)
+        let text: String
+        if Charset.isUTF8(charset) {
+            // Line ends first, in place: CR and LF are never part of a UTF-8
+            // sequence, so the text and the replacements are the same as after.
+            LineEnds.normalize(&body)
+            text = Charset.utf8(body, replacements: &replacements)
+        } else {
+            text = LineEnds.normalized(Charset.decode(body, charset: charset, replacements: &replacements))
+        }
         if replacements > 0 { defects.append(Self.replacementDefect(replacements, in: "\(mimeType) part")) }
-        // "\r\n" is one Character: look at the bytes.
-        guard decoded.utf8.contains(UInt8(ascii: "\r")) else { return decoded }
-        return decoded.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
+        return text
     }
 
     /// The defect for `count` undecodable byte sequences replaced in `place`.

@@ -105,12 +105,24 @@ struct MIMETreeReader {
         return close
     }
 
-    /// `token/token` (RFC 2045 §5.1).
+    /// `token/token` (RFC 2045 §5.1): printable ASCII without blanks or
+    /// tspecials on both sides of the one `/` (any other byte, non-ASCII
+    /// included, makes it invalid, as it did read as Characters).
     private static func isValidType(_ value: String) -> Bool {
-        let pieces = value.split(separator: "/", omittingEmptySubsequences: false)
-        let tspecials = "()<>@,;:\\\"/[]?="
-        return pieces.count == 2 && pieces.allSatisfy { piece in
-            !piece.isEmpty && piece.allSatisfy { $0.isASCII && !$0.isWhitespace && !tspecials.contains($0) && $0.asciiValue.map { $0 > 32 && $0 < 127 } == true }
+        var slash: Int?
+        var count = 0
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "/") {
+                guard slash == nil else { return false }
+                slash = count
+            } else if byte <= 32 || byte >= 127 || tspecials.contains(byte) {
+                return false
+            }
+            count += 1
         }
+        guard let slash else { return false }
+        return slash > 0 && slash < count - 1
     }
+
+    private static let tspecials = Array("()<>@,;:\\\"[]?=".utf8)
 }

@@ -55,13 +55,32 @@ public enum MailDate {
 
     /// `date` as RFC 3339 UTC with whole seconds (`2025-04-01T10:00:00Z`).
     public static func rfc3339(_ date: Date) -> String {
+        var out: [UInt8] = []
+        appendRFC3339(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `rfc3339(date)` appended to `out` as UTF-8 (the payload writer's form).
+    public static func appendRFC3339(_ date: Date, to out: inout [UInt8]) {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
         let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
         let secondsOfDay = total - days * 86400
         let (year, month, day) = civilFromDays(days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = String(repeating: "0", count: max(0, 4 - String(year).count)) + String(year)
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60))Z"
+        func two(_ value: Int, then separator: Unicode.Scalar) {
+            out.append(UInt8(ascii: "0") + UInt8(value / 10))
+            out.append(UInt8(ascii: "0") + UInt8(value % 10))
+            out.append(UInt8(ascii: separator))
+        }
+        // The year padded with zeros to four characters (a sign counts as one).
+        let yearText = String(year)
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 4 - yearText.utf8.count)))
+        out.append(contentsOf: yearText.utf8)
+        out.append(UInt8(ascii: "-"))
+        two(month, then: "-")
+        two(day, then: "T")
+        two(secondsOfDay / 3600, then: ":")
+        two(secondsOfDay / 60 % 60, then: ":")
+        two(secondsOfDay % 60, then: "Z")
     }
 
     private static func zoneOffset(_ zone: String) -> Int {

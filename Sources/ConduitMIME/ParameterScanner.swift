@@ -1,30 +1,31 @@
 /// Tokenises `value; name=token; name="quoted \" string"` leniently:
 /// comments are skipped, a missing `=` or a stray `;` is passed over, an
-/// unterminated quoted string runs to the end.
-struct ParameterScanner {
-    private let characters: [Character]
+/// unterminated quoted string runs to the end. Reads ASCII bytes or
+/// Characters (`ScannedText`).
+struct ParameterScanner<Text: ScannedText> {
+    private let characters: Text
     private var index = 0
 
-    init(_ text: String) {
-        characters = Array(text)
+    init(_ text: Text) {
+        characters = text
     }
 
     /// The value before the first `;`, comments removed, trimmed.
     mutating func leadingValue() -> String {
-        var out = ""
-        while index < characters.count, characters[index] != ";" {
-            if characters[index] == "(" {
+        var out: [Text.Element] = []
+        while index < characters.count, !characters[index].is(";") {
+            if characters[index].is("(") {
                 skipComment()
                 continue
             }
-            if characters[index] == "\"" {
-                out += quotedString()
+            if characters[index].is("\"") {
+                quotedString(into: &out)
                 continue
             }
             out.append(characters[index])
             index += 1
         }
-        return out.filter { $0 != " " && $0 != "\t" }
+        return Text.string(out.filter { !$0.is(" ") && !$0.is("\t") })
     }
 
     /// The next `name=value` pair (quotes removed), or `nil` at the end.
@@ -32,57 +33,62 @@ struct ParameterScanner {
         while index < characters.count {
             skipSpaceAndSemicolons()
             guard index < characters.count else { return nil }
-            var name = ""
-            while index < characters.count, !"=;\"( \t".contains(characters[index]) {
-                name.append(characters[index])
+            let nameStart = index
+            while index < characters.count, !Self.endsName(characters[index]) {
                 index += 1
             }
+            let name = Text.string(characters[nameStart..<index])
             skipSpace()
-            guard index < characters.count, characters[index] == "=", !name.isEmpty else {
+            guard index < characters.count, characters[index].is("="), !name.isEmpty else {
                 // Not a parameter: skip to the next `;`.
-                while index < characters.count, characters[index] != ";" { index += 1 }
+                while index < characters.count, !characters[index].is(";") { index += 1 }
                 continue
             }
             index += 1
             skipSpace()
-            if index < characters.count, characters[index] == "\"" {
-                return (name, quotedString())
+            if index < characters.count, characters[index].is("\"") {
+                var value: [Text.Element] = []
+                quotedString(into: &value)
+                return (name, Text.string(value))
             }
-            var value = ""
-            while index < characters.count, characters[index] != ";", characters[index] != "(" {
-                value.append(characters[index])
+            let valueStart = index
+            while index < characters.count, !characters[index].is(";"), !characters[index].is("(") {
                 index += 1
             }
-            return (name, value.trimmingWhitespace())
+            return (name, Text.string(characters[valueStart..<index]).trimmingWhitespace())
         }
         return nil
     }
 
-    private mutating func quotedString() -> String {
-        var out = ""
+    private static func endsName(_ character: Text.Element) -> Bool {
+        character.isOne(of: parameterNameEnds)
+    }
+
+    private mutating func quotedString(into out: inout [Text.Element]) {
         index += 1
         while index < characters.count {
             let character = characters[index]
             index += 1
-            if character == "\"" { return out }
-            if character == "\\", index < characters.count {
+            if character.is("\"") { return }
+            if character.is("\\"), index < characters.count {
                 out.append(characters[index])
                 index += 1
             } else {
                 out.append(character)
             }
         }
-        return out
     }
 
     private mutating func skipComment() {
         var depth = 0
         while index < characters.count {
-            switch characters[index] {
-            case "(": depth += 1
-            case ")": depth -= 1
-            case "\\": index += 1
-            default: break
+            let character = characters[index]
+            if character.is("(") {
+                depth += 1
+            } else if character.is(")") {
+                depth -= 1
+            } else if character.is("\\") {
+                index += 1
             }
             index += 1
             if depth == 0 { return }
@@ -91,9 +97,9 @@ struct ParameterScanner {
 
     private mutating func skipSpace() {
         while index < characters.count {
-            if characters[index] == " " || characters[index] == "\t" {
+            if characters[index].is(" ") || characters[index].is("\t") {
                 index += 1
-            } else if characters[index] == "(" {
+            } else if characters[index].is("(") {
                 skipComment()
             } else {
                 return
@@ -104,8 +110,10 @@ struct ParameterScanner {
     private mutating func skipSpaceAndSemicolons() {
         while index < characters.count {
             skipSpace()
-            guard index < characters.count, characters[index] == ";" else { return }
+            guard index < characters.count, characters[index].is(";") else { return }
             index += 1
         }
     }
 }
+
+private let parameterNameEnds = ASCIISet("=;\"( \t")

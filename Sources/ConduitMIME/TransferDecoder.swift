@@ -63,6 +63,7 @@ public struct TransferDecoder: Sendable, Equatable {
 
     /// Decodes to the end, counting bytes and keeping none.
     public mutating func countRemaining(in bytes: UnsafeRawBufferPointer) -> Int {
+        if encoding == .base64 { return countBase64(bytes) }
         var total = 0
         var scratch: [UInt8] = []
         scratch.reserveCapacity(64 * 1024 + 3)
@@ -105,7 +106,10 @@ public struct TransferDecoder: Sendable, Equatable {
             bits = bits << 6 | UInt32(value)
             sextets += 1
             if sextets == 4 {
-                out += [UInt8(truncatingIfNeeded: bits >> 16), UInt8(truncatingIfNeeded: bits >> 8), UInt8(truncatingIfNeeded: bits)]
+                // Three appends, not `+= [a, b, c]`: an array literal is an allocation per group.
+                out.append(UInt8(truncatingIfNeeded: bits >> 16))
+                out.append(UInt8(truncatingIfNeeded: bits >> 8))
+                out.append(UInt8(truncatingIfNeeded: bits))
                 bits = 0
                 sextets = 0
             }
@@ -113,12 +117,50 @@ public struct TransferDecoder: Sendable, Equatable {
         guard position == end else { return }
         switch sextets {
         case 2: out.append(UInt8(truncatingIfNeeded: bits >> 4))
-        case 3: out += [UInt8(truncatingIfNeeded: bits >> 10), UInt8(truncatingIfNeeded: bits >> 2)]
+        case 3:
+            out.append(UInt8(truncatingIfNeeded: bits >> 10))
+            out.append(UInt8(truncatingIfNeeded: bits >> 2))
         case 1: endedInLoneCharacter = true
         default: break
         }
         sextets = 0
         isFinished = true
+    }
+
+    /// `base64`'s rules counting instead of decoding: 3 bytes per group of
+    /// 4 sextets, 1 or 2 for a final group of 2 or 3, nothing written (the
+    /// size of an attachment left in the message costs no buffer).
+    private mutating func countBase64(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var total = 0
+        while position < end {
+            let byte = bytes[position]
+            position += 1
+            switch byte {
+            case UInt8(ascii: "="):
+                if sextets >= 2 { position = end }
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "+"), UInt8(ascii: "/"):
+                sextets += 1
+                if sextets == 4 {
+                    total += 3
+                    sextets = 0
+                }
+            case UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                continue
+            default:
+                skippedOutsideAlphabet = true
+            }
+        }
+        switch sextets {
+        case 2: total += 1
+        case 3: total += 2
+        case 1: endedInLoneCharacter = true
+        default: break
+        }
+        sextets = 0
+        bits = 0
+        isFinished = true
+        return total
     }
 
     /// Quoted-printable: `=XX` (either case) is a byte, `=` before the line

@@ -5,18 +5,20 @@
 /// (docs/ARCHITECTURE.md, "Storage layout"). Format 1 was JSON; the schema-4
 /// migration rewrites it (`LegacyRecordFormat`), and reading a format-1
 /// value anywhere else is an error.
-enum RecordCodec {
+///
+/// Public for the micro-benchmarks (Benchmarks/); the store is its only user.
+public enum RecordCodec {
     static let binaryFormat: UInt8 = 2
     /// Format 1, JSON: read only by `LegacyRecordFormat`.
     static let jsonFormat: UInt8 = 1
 
-    static func encode<R: BinaryRecord>(_ record: R) -> [UInt8] {
+    public static func encode<R: BinaryRecord>(_ record: R) -> [UInt8] {
         var writer = RecordWriter(format: binaryFormat, layout: R.layoutVersion)
         record.encode(to: &writer)
         return writer.bytes
     }
 
-    static func decode<R: BinaryRecord>(_ type: R.Type, from bytes: [UInt8]) throws(StoreError) -> R {
+    public static func decode<R: BinaryRecord>(_ type: R.Type, from bytes: [UInt8]) throws(StoreError) -> R {
         guard bytes.count >= 2, bytes[0] == binaryFormat else {
             if bytes.first == jsonFormat {
                 // A read-only open (`conduit spool list`) does not migrate.

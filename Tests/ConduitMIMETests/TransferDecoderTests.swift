@@ -43,6 +43,25 @@ import Testing
         }
     }
 
+    /// Counting (base64 has a pass of its own) gives the decoded length.
+    @Test func countedSizeIsTheDecodedLength() {
+        var random = SeededRandom(seed: UInt64.random(in: 0...UInt64.max))
+        let alphabets: [[UInt8]] = [
+            Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\r\n".utf8),
+            Array("ABCxyz09+/=\r\n \t!*".utf8),
+            Array("abc=3D=41=\r\n=  \n= x=4=ZZ \t\r\n".utf8),
+        ]
+        for round in 0..<600 {
+            let alphabet = alphabets[round % alphabets.count]
+            let input = (0..<Int(random.next() % 300)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            for encoding in [TransferDecoder.Encoding.base64, .quotedPrintable, .identity] {
+                let decoded = Self.pieces(input, encoding: encoding, limit: 1 << 20)
+                let counted = input.withUnsafeBytes { AttachmentSource(range: 0..<$0.count, encoding: encoding).decodedSize(in: $0) }
+                #expect(counted == decoded.count, "\(encoding) \(input)")
+            }
+        }
+    }
+
     @Test func decodedSizeNeedsNoBuffer() {
         let input = Array("aGVsbG8gd29ybGQ=\r\n".utf8)
         input.withUnsafeBytes { buffer in

@@ -34,10 +34,10 @@ public enum PayloadRenderer {
     /// Builds the body on the calling thread (tests; `render` runs this on
     /// the render threads).
     static func renderNow(message: ParsedMessage, context: PayloadContext, template: String?, budget: RenderBudget? = nil) throws -> [UInt8] {
-        let payload = WebhookPayload.payloadJSON(message: message, context: context)
-        let defaultBody = payload.serialized()
-        guard let template, !template.isEmpty else { return Array(defaultBody.utf8) }
-        let budget = budget ?? .forDefaultBody(bytes: defaultBody.utf8.count)
+        let payload = WebhookPayload(message: message, context: context)
+        let defaultBody = payload.compactJSON()
+        guard let template, !template.isEmpty else { return defaultBody }
+        let budget = budget ?? .forDefaultBody(bytes: defaultBody.count)
         // Templates are checked when saved; one saved before those checks
         // existed must not crash the parser (it recurses per nested section).
         let shape = TemplateShape.scan(template)
@@ -50,12 +50,12 @@ public enum PayloadRenderer {
         guard let compiled = try? MustacheTemplate(string: "{{% CONTENT_TYPE: \(contentTypeName)}}" + template) else {
             // A template that no longer parses (a library upgrade) falls
             // back to the default body.
-            return Array(defaultBody.utf8)
+            return defaultBody
         }
         let meter = RenderMeter(budget: budget, shape: shape)
         // The template's own text outside any section renders once.
         _ = meter.charge(bytes: template.utf8.count)
-        let view = MeteredView.build(payload, meter: meter).node ?? [String: Any]()
+        let view = MeteredView.build(payload.jsonValue(), meter: meter).node ?? [String: Any]()
         let rendered = compiled.render(view)
         if let exceeded = meter.exceeded { throw exceeded }
         let body = Array(rendered.utf8)

@@ -6,7 +6,8 @@ import NIOCore
 
 /// The default webhook body (docs/PAYLOAD.md) of one delivery as a sequence
 /// of chunks, byte for byte the compact serialization of
-/// `WebhookPayload.jsonValue()`, without ever holding an attachment: the
+/// `WebhookPayload.jsonValue()` (written by `PayloadJSONWriter`), without
+/// ever holding an attachment: the
 /// message was parsed `byReference`, and each attachment's `content_base64`
 /// is decoded from the spooled message and base64-encoded as it is read.
 ///
@@ -68,40 +69,16 @@ public struct PayloadStream: Sendable {
     /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
     static func layout(_ payload: WebhookPayload) -> [Segment] {
         var segments: [Segment] = []
-        var text: [UInt8] = [UInt8(ascii: "{")]
-        let members = payload.members(attachments: .array([]))
-        for (index, (key, value)) in members.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(key, to: &text)
-            text.append(UInt8(ascii: ":"))
-            guard key == "attachments" else {
-                value.writeCompact(to: &text)
-                continue
+        var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(payload.message))
+        writer.write(payload) { attachment, writer in
+            guard let source = attachment.source else {
+                return Base64Chunk.append(attachment.content, to: &writer.out)
             }
-            text.append(UInt8(ascii: "["))
-            for (number, attachment) in payload.message.attachments.enumerated() {
-                if number > 0 { text.append(UInt8(ascii: ",")) }
-                text.append(UInt8(ascii: "{"))
-                for (key, value) in WebhookPayload.attachmentMembers(attachment) {
-                    JSONValue.writeString(key, to: &text)
-                    text.append(UInt8(ascii: ":"))
-                    value.writeCompact(to: &text)
-                    text.append(UInt8(ascii: ","))
-                }
-                text.append(contentsOf: #""content_base64":""#.utf8)
-                if let source = attachment.source {
-                    segments.append(.text(text))
-                    segments.append(.attachment(source))
-                    text = []
-                } else {
-                    Base64Chunk.append(attachment.content, to: &text)
-                }
-                text.append(contentsOf: #""}"#.utf8)
-            }
-            text.append(UInt8(ascii: "]"))
+            segments.append(.text(writer.out))
+            segments.append(.attachment(source))
+            writer.out = []
         }
-        text.append(UInt8(ascii: "}"))
-        segments.append(.text(text))
+        segments.append(.text(writer.out))
         return segments
     }
 
@@ -112,6 +89,13 @@ public struct PayloadStream: Sendable {
     /// - Throws: `PayloadStreamError` when the message left the spool or changed size.
     func next(_ cursor: inout Cursor) throws -> [UInt8]? {
         guard cursor.segment < segments.count else { return nil }
+        // The last segment whole is the chunk as it is, shared, not copied: a
+        // body without attachments is that one segment.
+        if cursor.segment == segments.count - 1, cursor.offset == 0,
+           case let .text(bytes) = segments[cursor.segment], bytes.count <= chunkBytes {
+            cursor.segment += 1
+            return bytes
+        }
         var out: [UInt8] = []
         out.reserveCapacity(chunkBytes + 4)
         while cursor.segment < segments.count, out.count < chunkBytes {

@@ -21,15 +21,27 @@ public struct WebhookPayload: Sendable {
         WebhookPayload(message: message, context: context).jsonValue()
     }
 
-    /// The payload tree (serialise with `serialized()`, or hand `anyValue` to a template).
+    /// The default body: the compact JSON text, UTF-8 (what a webhook without
+    /// a template is sent; attachments decoded into the message are encoded
+    /// inline). Written straight into bytes by `PayloadJSONWriter`: the same
+    /// bytes as `jsonValue().serialized()`.
+    public func compactJSON() -> [UInt8] {
+        let inline = message.attachments.reduce(0) { $0 + ($1.content.count + 2) / 3 * 4 }
+        var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(message) + inline)
+        writer.write(self) { attachment, writer in Base64Chunk.append(attachment.content, to: &writer.out) }
+        return writer.out
+    }
+
+    /// The payload tree (serialise with `serialized()`, or hand `anyValue` to
+    /// a template): what templates and `conduit parse` see. A delivery's
+    /// default body is written by `PayloadJSONWriter` without it.
     public func jsonValue() -> JSONValue {
         .object(members(attachments: .array(message.attachments.map { attachment in
             .object(Self.attachmentMembers(attachment) + [("content_base64", .string(Data(attachment.content).base64EncodedString()))])
         })))
     }
 
-    /// An attachment's members before `content_base64`, which is always last
-    /// (`PayloadStream` writes it from the message as it goes).
+    /// An attachment's members before `content_base64`, which is always last.
     static func attachmentMembers(_ attachment: MessageAttachment) -> [(String, JSONValue)] {
         [
             ("filename", .nullable(attachment.filename)),

@@ -1,0 +1,164 @@
+import ConduitCore
+import ConduitMIME
+import Foundation
+
+/// Writes the default body (docs/PAYLOAD.md) as compact JSON straight into
+/// one byte buffer, member by member in the documented order: the same
+/// bytes as `WebhookPayload.jsonValue().serialized()`, without building the
+/// tree of `JSONValue`s first (a delivery does this for every message;
+/// the tree stays for templates and `conduit parse`).
+struct PayloadJSONWriter {
+    var out: [UInt8]
+
+    init(capacity: Int) {
+        out = []
+        out.reserveCapacity(capacity)
+    }
+
+    /// The payload; at each attachment, between the quotes of its
+    /// `content_base64`, `content` writes the content (or, for
+    /// `PayloadStream`, ends a segment there).
+    mutating func write(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+        let message = payload.message
+        let context = payload.context
+        raw(#"{"id":"#)
+        string(context.id)
+        raw(#","webhook_id":"#)
+        string(context.webhookID)
+        raw(#","received_at":"#)
+        date(context.receivedAt)
+        raw(#","envelope":{"mail_from":"#)
+        string(context.mailFrom)
+        raw(#","rcpt_to":"#)
+        string(context.rcptTo)
+        raw(#","remote_ip":"#)
+        string(context.remoteIP)
+        raw(#","helo":"#)
+        string(context.helo)
+        raw(#","tls":"#)
+        switch context.tls {
+        case nil: raw("null")
+        case true?: raw("true")
+        case false?: raw("false")
+        }
+        raw(#","auth_user":"#)
+        string(context.authUser)
+        raw(#"},"auth":{"spf":{"result":"#)
+        string(context.spf?.result)
+        raw(#","domain":"#)
+        string(context.spf?.domain)
+        raw(#"},"dkim":"#)
+        array(context.dkim) { writer, dkim in
+            writer.raw(#"{"domain":"#)
+            writer.string(dkim.domain)
+            writer.raw(#","selector":"#)
+            writer.string(dkim.selector)
+            writer.raw(#","result":"#)
+            writer.string(dkim.result)
+            writer.raw("}")
+        }
+        raw(#"},"message_id":"#)
+        string(message.messageID)
+        raw(#","subject":"#)
+        string(message.subject)
+        raw(#","date":"#)
+        date(message.date)
+        raw(#","from":"#)
+        if let from = message.from { address(from) } else { raw("null") }
+        raw(#","to":"#)
+        array(message.to) { $0.address($1) }
+        raw(#","cc":"#)
+        array(message.cc) { $0.address($1) }
+        raw(#","reply_to":"#)
+        array(message.replyTo) { $0.address($1) }
+        raw(#","tag":"#)
+        string(context.tag)
+        raw(#","headers":"#)
+        array(message.headers) { writer, header in
+            writer.raw(#"{"name":"#)
+            writer.string(header.name)
+            writer.raw(#","value":"#)
+            writer.string(header.value)
+            writer.raw("}")
+        }
+        raw(#","text":"#)
+        string(message.text)
+        raw(#","html":"#)
+        string(message.html)
+        raw(#","reply_text":"#)
+        string(message.text.map(ReplyText.extract))
+        raw(#","attachments":"#)
+        array(message.attachments) { writer, attachment in
+            writer.raw(#"{"filename":"#)
+            writer.string(attachment.filename)
+            writer.raw(#","content_type":"#)
+            writer.string(attachment.contentType)
+            writer.raw(#","size":"#)
+            writer.int(attachment.size)
+            writer.raw(#","content_id":"#)
+            writer.string(attachment.contentID)
+            writer.raw(#","disposition":"#)
+            writer.string(attachment.disposition)
+            writer.raw(#","content_base64":""#)
+            content(attachment, &writer)
+            writer.raw(#""}"#)
+        }
+        raw(#","size":"#)
+        int(message.size)
+        raw("}")
+    }
+
+    /// An estimate of the body's length without attachments, for one allocation.
+    static func estimatedBytes(_ message: ParsedMessage) -> Int {
+        let text = message.text?.utf8.count ?? 0
+        let headers = message.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 24 }
+        // Escapes (a `\n` per line) add a little; 2 × text covers text and reply_text.
+        return 1024 + headers + (2 * text + (message.html?.utf8.count ?? 0)) * 9 / 8 + message.attachments.count * 160
+    }
+
+    mutating func raw(_ text: StaticString) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func string(_ value: String?) {
+        guard let value else { return raw("null") }
+        JSONValue.writeString(value, to: &out)
+    }
+
+    mutating func int(_ value: Int) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        var divisor: UInt = 1
+        while rest / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    mutating func date(_ value: Date?) {
+        guard let value else { return raw("null") }
+        out.append(UInt8(ascii: "\""))
+        MailDate.appendRFC3339(value, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    mutating func address(_ value: MailAddress) {
+        raw(#"{"name":"#)
+        string(value.name)
+        raw(#","address":"#)
+        string(value.address)
+        raw("}")
+    }
+
+    mutating func array<Element>(_ values: [Element], _ element: (inout PayloadJSONWriter, Element) -> Void) {
+        guard !values.isEmpty else { return raw("[]") }
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            element(&self, value)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+}
