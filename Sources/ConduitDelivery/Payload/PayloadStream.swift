@@ -207,8 +207,8 @@ enum Base64Chunk {
 
 }
 
-/// A `PayloadStream` as the `AsyncSequence` of buffers AsyncHTTPClient
-/// sends: each chunk is made on the render threads (it decodes and may read
+/// A `PayloadStream` as the `AsyncSequence` of buffers `WebhookConnection`
+/// writes: each chunk is made on the render threads (it decodes and may read
 /// the store), never on the cooperative pool, one at a time per POST.
 struct PayloadChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
