@@ -88,7 +88,7 @@ public enum ConduitServer {
         let webhooks = WebhookService(store: store, logger: logger.with(service: "webhooks"))
 
         let deliveryLogger = logger.with(service: "delivery")
-        let webhookClient = try WebhookHTTPClient(
+        let webhookClient = WebhookHTTPClient(
             policy: EgressPolicy(allowPrivateTargets: config.delivery.allowPrivateTargets),
             resolver: TargetResolver(resolver: resolver),
             maxConnectionsPerHost: config.delivery.maxInFlightPerWebhook, logger: deliveryLogger

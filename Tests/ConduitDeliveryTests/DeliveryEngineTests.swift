@@ -30,7 +30,7 @@ import Testing
             store = try Store(path: directory, mapSizeBytes: mapSizeBytes,
                               schema: Schema(version: 1, records: [Webhook.self] + Spool.recordTypes, rawDatabases: Spool.rawDatabases))
             let logger = Logger(label: "test")
-            client = try WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
+            client = WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: false), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
                                            maxConnectionsPerHost: 2, logger: logger)
             settings = DeliverySettings(
                 timeout: .seconds(1),

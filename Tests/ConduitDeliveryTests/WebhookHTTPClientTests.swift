@@ -82,7 +82,7 @@ import Testing
     }
 
     static func client(allowPrivate: Bool = true, tls: TLSConfiguration = .makeClientConfiguration()) throws -> WebhookHTTPClient {
-        try WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: allowPrivate), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
+        WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: allowPrivate), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
                               maxConnectionsPerHost: 4, logger: Logger(label: "test"), tlsConfiguration: tls)
     }
 
@@ -143,6 +143,18 @@ import Testing
         #expect(closed.error == "connection to 127.0.0.1:\(port) failed: 127.0.0.1 port \(port): connection refused")
         await guarded.shutdown()
         await open.shutdown()
+    }
+
+    @Test func trustRootsThatDoNotLoadFailHTTPSPostsNotTheClient() async throws {
+        var broken = TLSConfiguration.makeClientConfiguration()
+        broken.trustRoots = .file("/nonexistent/conduit-test-roots.pem")
+        let client = try Self.client(tls: broken)  // made: the roots load at the first https POST
+        let server = try await Server(answer: .status(200))
+        let response = await client.post(Self.request("https://localhost:\(server.port)/"), timeout: .seconds(5))
+        #expect(response.status == nil && response.error?.hasPrefix("TLS is unavailable: the system's trust roots could not be loaded") == true, "\(response)")
+        #expect(await client.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: .seconds(5)).status == 200)
+        await client.shutdown()
+        await server.close()
     }
 
     @Test func verifiesTheServerCertificateAgainstTheHostName() async throws {

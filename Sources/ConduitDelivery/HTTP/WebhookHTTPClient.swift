@@ -21,15 +21,15 @@ public final class WebhookHTTPClient: Sendable {
 
     /// - Parameters:
     ///   - maxConnectionsPerHost: idle connections kept per origin.
-    ///   - tlsConfiguration: the system's trust roots with full verification;
-    ///     tests pass their own roots.
+    ///   - tlsConfiguration: the system's trust roots with full verification
+    ///     (loaded at the first https POST); tests pass their own roots.
     public init(
         policy: EgressPolicy, resolver: TargetResolver, maxConnectionsPerHost: Int, logger: Logger,
         tlsConfiguration: TLSConfiguration = .makeClientConfiguration()
-    ) throws {
+    ) {
         self.connector = WebhookConnector(
             policy: policy, resolver: resolver, group: MultiThreadedEventLoopGroup.singleton,
-            tls: try NIOSSLContext(configuration: tlsConfiguration), maxDrainBytes: Self.maxDrainBytes
+            tls: TLSContextProvider(configuration: tlsConfiguration), maxDrainBytes: Self.maxDrainBytes
         )
         self.pool = WebhookConnectionPool(maxIdlePerOrigin: maxConnectionsPerHost)
         self.logger = logger
@@ -114,6 +114,8 @@ public final class WebhookHTTPClient: Sendable {
         switch error {
         case let refusal as EgressRefusal:
             return refusal.reason
+        case let unavailable as TLSUnavailable:
+            return unavailable.description
         case ExchangeFailure.timedOut:
             return timedOut
         case let failure as ConnectFailure:
