@@ -1,8 +1,8 @@
 import ConduitCore
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
-import NIOPosix
+public import NIOPosix
 public import NIOSSL
 
 /// The one HTTP/1.1 client every webhook POST goes through: it connects
@@ -23,12 +23,14 @@ public final class WebhookHTTPClient: Sendable {
     ///   - maxConnectionsPerHost: idle connections kept per origin.
     ///   - tlsConfiguration: the system's trust roots with full verification
     ///     (loaded at the first https POST); tests pass their own roots.
+    ///   - group: the event loops connections run on (tests pass their own).
     public init(
         policy: EgressPolicy, resolver: TargetResolver, maxConnectionsPerHost: Int, logger: Logger,
-        tlsConfiguration: TLSConfiguration = .makeClientConfiguration()
+        tlsConfiguration: TLSConfiguration = .makeClientConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.connector = WebhookConnector(
-            policy: policy, resolver: resolver, group: MultiThreadedEventLoopGroup.singleton,
+            policy: policy, resolver: resolver, group: group,
             tls: TLSContextProvider(configuration: tlsConfiguration), maxDrainBytes: Self.maxDrainBytes
         )
         self.pool = WebhookConnectionPool(maxIdlePerOrigin: maxConnectionsPerHost)
