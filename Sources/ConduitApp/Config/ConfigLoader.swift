@@ -153,6 +153,8 @@ public enum ConfigLoader {
         if let v = try s.int("max_in_flight_per_webhook", in: 1...1024) { d.maxInFlightPerWebhook = v }
         if let v = try s.bool("allow_private_targets") { d.allowPrivateTargets = v }
         if let v = try s.int("log_retention_days", in: 1...3650) { d.logRetentionDays = v }
+        if let v = try s.int("inflow_backlog", in: 1...1_000_000) { d.inflowBacklog = v }
+        if let v = try s.int("inflow_delay_ms", in: 0...60_000) { d.inflowDelayMs = v }
         guard d.retryInitialMs <= d.retryMaxMs else {
             throw s.invalid("retry_initial_ms", "\(d.retryInitialMs) is larger than retry_max_ms (\(d.retryMaxMs))")
         }

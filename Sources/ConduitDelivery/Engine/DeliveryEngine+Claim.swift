@@ -126,6 +126,8 @@ extension DeliveryEngine {
             }
             for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
         }
+        // First attempts make room for their webhook's waiting senders.
+        for claim in claims where claim.delivery.attempts == 1 { inflow.started(claim.webhook.id) }
     }
 
     /// At start: every delivery still leased was in flight in a process that

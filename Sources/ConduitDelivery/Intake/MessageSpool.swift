@@ -52,7 +52,17 @@ public final class MessageSpool: Sendable {
     ///   caller may submit again without its recipients), capacity errors
     ///   (`StoreError.isStorageFull`), `duplicateID`, `closed`.
     public func accept(_ submission: SpoolSubmission) async throws -> SpoolVerdict {
-        try await writer.commit(entry(for: submission))
+        let entry = entry(for: submission)
+        // Counted before the commit: the engine may lease them as soon as
+        // they are visible, before `commit` returns.
+        let inflow = engine?.inflow
+        for delivery in entry.deliveries { inflow?.spooled(delivery.webhookID) }
+        do {
+            try await writer.commit(entry)
+        } catch {
+            for delivery in entry.deliveries { inflow?.withdrawn(delivery.webhookID) }
+            throw error
+        }
         FaultInjection.point("after-spool-commit")
         guard let engine else { return .accepted }
         guard let timeout = settings.inlineTimeout, timeout > .zero else {
@@ -60,6 +70,14 @@ public final class MessageSpool: Sendable {
             return .accepted
         }
         return await engine.deliverInline(messageID: submission.id, timeout: timeout)
+    }
+
+    /// Waits while `webhookID` has more fresh mail waiting than delivery
+    /// lets through (`InflowControl`); the ingress calls it before accepting
+    /// a recipient that adds a delivery.
+    public func admitRecipient(of webhookID: String) async -> InflowControl.Admission {
+        guard let inflow = engine?.inflow, !inflow.hasRoom(for: webhookID) else { return .immediate }
+        return await inflow.admit(webhookID)
     }
 
     /// Writes only the log rows of `submission.refused`: nothing is left to
