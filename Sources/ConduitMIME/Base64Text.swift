@@ -16,29 +16,32 @@ public enum Base64Text {
     /// The decoded size of the bytes `range` of `bytes` when they are
     /// canonical base64 text, else `nil`.
     public static func canonicalDecodedSize(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) -> Int? {
-        var characters = 0
-        var padding = 0
-        var lastValue: UInt8 = 0
-        for index in range {
-            let byte = bytes[index]
-            let value = sextet[Int(byte)]
-            if value < 64 {
-                // Nothing may follow padding but blanks.
-                guard padding == 0 else { return nil }
-                characters += 1
-                lastValue = value
-            } else if value == equals {
-                padding += 1
-                guard padding <= 2 else { return nil }
-            } else if value != blank {
-                return nil
+        // The table is read through a pointer taken once: a static's
+        // accessor per byte (its once-check) would cost more than the work.
+        sextet.withUnsafeBufferPointer { table in
+            var characters = 0
+            var padding = 0
+            var lastValue: UInt8 = 0
+            for index in range {
+                let value = table[Int(bytes[index])]
+                if value < 64 {
+                    // Nothing may follow padding but blanks.
+                    guard padding == 0 else { return nil }
+                    characters += 1
+                    lastValue = value
+                } else if value == equals {
+                    padding += 1
+                    guard padding <= 2 else { return nil }
+                } else if value != blank {
+                    return nil
+                }
             }
+            guard (characters + padding) % 4 == 0 else { return nil }
+            // `xxx=`: the third character's low 2 bits are padding; `xx==`: the second's low 4.
+            let padBits: UInt8 = padding == 0 ? 0 : padding == 1 ? 0b11 : 0b1111
+            guard lastValue & padBits == 0 else { return nil }
+            return (characters + padding) / 4 * 3 - padding
         }
-        guard (characters + padding) % 4 == 0 else { return nil }
-        // `xxx=`: the third character's low 2 bits are padding; `xx==`: the second's low 4.
-        let padBits: UInt8 = padding == 0 ? 0 : padding == 1 ? 0b11 : 0b1111
-        guard lastValue & padBits == 0 else { return nil }
-        return (characters + padding) / 4 * 3 - padding
     }
 
     /// Copies canonical base64 text from `position` without its blanks and
@@ -47,21 +50,23 @@ public enum Base64Text {
     public static func copy(
         _ bytes: UnsafeRawBufferPointer, from position: Int, to end: Int, limit: Int, into out: inout [UInt8]
     ) -> Int {
-        var index = position
-        var left = limit
-        while index < end, left > 0 {
-            // A run of characters up to the next blank or line break: one copy.
-            var stop = index
-            let runEnd = min(end, index + left)
-            while stop < runEnd, sextet[Int(bytes[stop])] != blank { stop += 1 }
-            if stop > index {
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<stop]))
-                left -= stop - index
-                index = stop
+        sextet.withUnsafeBufferPointer { table in
+            var index = position
+            var left = limit
+            while index < end, left > 0 {
+                // A run of characters up to the next blank or line break: one copy.
+                var stop = index
+                let runEnd = min(end, index + left)
+                while stop < runEnd, table[Int(bytes[stop])] != blank { stop += 1 }
+                if stop > index {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<stop]))
+                    left -= stop - index
+                    index = stop
+                }
+                while index < end, table[Int(bytes[index])] == blank { index += 1 }
             }
-            while index < end, sextet[Int(bytes[index])] == blank { index += 1 }
+            return index
         }
-        return index
     }
 
     private static let equals: UInt8 = 0xFE
