@@ -227,6 +227,7 @@ let package = Package(
             dependencies: [
                 "ConduitSMTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
@@ -265,6 +266,7 @@ let package = Package(
             dependencies: [
                 "ConduitIngress", "ConduitStore", "ConduitCore", "ConduitSMTP", "ConduitDNS", "ConduitDelivery",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -3,6 +3,7 @@ public import ConduitDNS
 public import ConduitSMTP
 public import ConduitStore
 public import Logging
+public import NIOCore
 import ConduitCore
 import ConduitPolicy
 
@@ -44,9 +45,9 @@ public final class IngressBackend: SMTPBackend {
         self.logger = logger
     }
 
-    public func makeSession(for connection: SMTPConnectionInfo) -> any SMTPBackendSession {
+    public func makeSession(for connection: SMTPConnectionInfo, on eventLoop: any EventLoop) -> any SMTPBackendSession {
         var logger = logger
         logger[metadataKey: "peer"] = "\(connection.remoteIP)"
-        return IngressSession(backend: self, connection: connection, logger: logger)
+        return IngressSession(backend: self, connection: connection, eventLoop: eventLoop, logger: logger)
     }
 }

@@ -8,7 +8,7 @@ extension SMTPReply {
     static let insufficientStorage = IngressRefusal.storageFull.reply(recipient: nil)
 }
 
-extension IngressSession {
+extension IngressParts {
     /// `452 4.3.1` while the disk or the map has less free room than the
     /// reserve (`[storage] reserve_mb`), like Postfix's `queue_minfree`: new
     /// mail waits at the sender so delivery, outcomes and cleanup, which are

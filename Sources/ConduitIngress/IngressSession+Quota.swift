@@ -27,9 +27,12 @@ extension IngressSession {
         return IngressRefusal.accountQuotaExceeded.reply(recipient: "\(recipient)")
     }
 
+}
+
+extension IngressParts {
     /// Splits recipients into those whose accounts can take a message of
     /// `size` bytes and those whose accounts it would take past the quota.
-    func splitByQuota(_ recipients: [Recipient], size: Int) -> (within: [Recipient], over: [Recipient]) {
+    func splitByQuota(_ recipients: [IngressSession.Recipient], size: Int) -> (within: [IngressSession.Recipient], over: [IngressSession.Recipient]) {
         guard let quota = backend.settings.accountQuotaBytes else { return (recipients, []) }
         let charge = SpoolUsage.charge(bodySize: size)
         let accounts = Set(recipients.map(\.webhook.accountID))
@@ -39,7 +42,7 @@ extension IngressSession {
         return (recipients.filter { !full.contains($0.webhook.accountID) }, recipients.filter { full.contains($0.webhook.accountID) })
     }
 
-    func noteQuotaRefusals(_ over: [Recipient], messageID: String) {
+    func noteQuotaRefusals(_ over: [IngressSession.Recipient], messageID: String) {
         guard !over.isEmpty else { return }
         backend.metrics.quotaRejected.increment(by: over.count)
         logger.notice("recipients refused after DATA: account over its storage quota", metadata: [

@@ -4,31 +4,47 @@ public import NIOCore
 /// `Backend`/`Session` shape). The SMTP target knows only this protocol; the
 /// ingress implements it with recipients, policies and the spool.
 public protocol SMTPBackend: Sendable {
-    /// A fresh session for one accepted connection.
-    func makeSession(for connection: SMTPConnectionInfo) -> any SMTPBackendSession
+    /// A fresh session for one accepted connection, confined to `eventLoop`
+    /// (the connection's): every method of it is called there.
+    func makeSession(for connection: SMTPConnectionInfo, on eventLoop: any EventLoop) -> any SMTPBackendSession
+}
+
+/// A backend's answer to a command: decided at once on the event loop, or
+/// later, when slow work (DNS, password hashing, the spool's durable write)
+/// has finished. The server reads no further input until it has the reply.
+public enum SMTPBackendAnswer: Sendable {
+    /// The reply, decided during the call (no task, no thread hop).
+    case reply(SMTPReply)
+    /// The reply once the future completes, on the session's event loop or
+    /// any other; a failed future answers `451 4.3.0`.
+    case pending(EventLoopFuture<SMTPReply>)
 }
 
 /// One connection's backend state. The server calls one method at a time,
-/// in protocol order, and waits for each answer before reading on; every
-/// answer is the SMTP reply to send, and a 2xx reply means "accepted".
+/// on the connection's event loop, in protocol order, and waits for each
+/// answer before reading on; every answer is the SMTP reply to send, and a
+/// 2xx reply means "accepted". Methods must not block the loop: what can
+/// be decided from memory or a read transaction answers `.reply`, anything
+/// that waits on the network or the disk answers `.pending`.
 public protocol SMTPBackendSession: Sendable {
     /// `AUTH`: answer `235` to authenticate, `535 5.7.8` otherwise.
-    func authenticate(username: String, password: String) async -> SMTPReply
+    func authenticate(username: String, password: String) -> SMTPBackendAnswer
     /// `MAIL FROM`: begins a new transaction, discarding any earlier one
     /// (the server tracks RSET and aborted transactions itself). `nil` is
     /// the null reverse-path.
-    func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) async -> SMTPReply
+    func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) -> SMTPBackendAnswer
     /// `RCPT TO`: `250` accepts the recipient for this transaction.
-    func rcpt(to recipient: SMTPMailbox) async -> SMTPReply
+    func rcpt(to recipient: SMTPMailbox) -> SMTPBackendAnswer
     /// The complete message of the transaction. Answer `250` only once it
     /// is durably stored: the client may forget it as soon as it reads that.
-    func data(_ message: SMTPMessage) async -> SMTPReply
+    func data(_ message: SMTPMessage) -> SMTPBackendAnswer
     /// STARTTLS completed (RFC 3207 §4.2): forget everything learnt from the
     /// client before it — above all whom AUTH authenticated — as if the
-    /// connection were new. Called before any command sent inside TLS.
-    func tlsStarted() async
+    /// connection were new. Called before any command sent inside TLS, so
+    /// it must take effect during the call.
+    func tlsStarted()
     /// The connection is gone; nothing more will be called.
-    func close() async
+    func close()
     /// An observer for the text of the next message, called on the event
     /// loop as DATA arrives (e.g. DKIM body hashing); `nil` to watch nothing.
     /// Its `finish()` value reaches `data` as `SMTPMessage.observation`.

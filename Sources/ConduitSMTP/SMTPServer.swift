@@ -92,7 +92,7 @@ public final class SMTPServer: Service {
         let timeout = TimeAmount.nanoseconds(Int64(configuration.commandTimeout.components.seconds) * 1_000_000_000)
         let handler = SMTPServerHandler(
             session: SMTPSession(settings: configuration.session, connection: info),
-            backend: backend.makeSession(for: info),
+            backend: backend.makeSession(for: info, on: channel.eventLoop),
             tls: configuration.tls,
             maxLineLength: configuration.maxLineLength,
             refusal: refusal,

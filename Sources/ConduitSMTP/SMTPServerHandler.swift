@@ -6,7 +6,9 @@ import NIOTLS
 /// Drives one `SMTPSession` on a channel: frames input with
 /// `SMTPLineDecoder`, feeds the session, performs what it asks (replies,
 /// backend calls, STARTTLS) and holds further input while a backend call is
-/// outstanding. All state lives on the channel's event loop.
+/// outstanding. All state lives on the channel's event loop, and so does the
+/// backend session: an answer it decides at once (`SMTPBackendAnswer.reply`)
+/// is written in the same turn, with no task; only a `.pending` answer waits.
 ///
 /// Replies to pipelined commands are written as they are produced and
 /// flushed once the input at hand is used up or before waiting on the
@@ -72,8 +74,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         closing = true
         builder?.discard()
         builder = nil
-        let backend = backend
-        Task { await backend.close() }
+        backend.close()
         context.fireChannelInactive()
     }
 
@@ -115,7 +116,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         case let event as TLSUserEvent:
             if case .handshakeCompleted = event, !closing {
                 logger.debug("SMTP TLS established")
-                // Tells the backend to drop its AUTH state; input waits until it has.
+                // The backend drops its AUTH state during this call, before
+                // any input sent inside TLS is read.
                 _ = perform(session.tlsEstablished(), context: context)
             }
             context.fireUserInboundEventTriggered(event)
@@ -158,9 +160,15 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             startTLS(reply, context: context)
             return false
         case let .backend(call):
-            context.flush()
-            callBackend(call, context: context)
-            return false
+            switch callBackend(call, context: context) {
+            case let .reply(reply):
+                // Decided on the loop: answered in this turn, flushed with the batch.
+                return perform(session.backendReplied(reply), context: context)
+            case let .pending(future):
+                context.flush()
+                awaitBackend(future, context: context)
+                return false
+            }
         }
     }
 
@@ -224,33 +232,39 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         }
     }
 
-    private func callBackend(_ call: SMTPSession.BackendCall, context: ChannelHandlerContext) {
-        if case let .data(message) = call {
-            return deliverMessage(message, context: context)
+    /// Asks the backend; `.data` goes through `deliverMessage` (its text may
+    /// still be landing in a spill file) and always answers `.pending`.
+    private func callBackend(_ call: SMTPSession.BackendCall, context: ChannelHandlerContext) -> SMTPBackendAnswer {
+        switch call {
+        case let .authenticate(username, password):
+            return backend.authenticate(username: username, password: password)
+        case let .mail(sender, parameters, transaction):
+            return backend.mail(from: sender, parameters: parameters, context: transaction)
+        case let .rcpt(recipient):
+            return backend.rcpt(to: recipient)
+        case let .data(message):
+            return .pending(deliverMessage(message, context: context))
+        case .tlsStarted:
+            backend.tlsStarted()
+            // Never sent: the session answers a TLS reset with no reply.
+            return .reply(SMTPReply(220, "2.0.0", "TLS reset"))
         }
-        let backend = backend
-        let future = context.eventLoop.makeFutureWithTask { () async -> SMTPReply in
-            switch call {
-            case let .authenticate(username, password):
-                return await backend.authenticate(username: username, password: password)
-            case let .mail(sender, parameters, transaction):
-                return await backend.mail(from: sender, parameters: parameters, context: transaction)
-            case let .rcpt(recipient):
-                return await backend.rcpt(to: recipient)
-            case let .data(message):
-                return await backend.data(message)
-            case .tlsStarted:
-                await backend.tlsStarted()
-                // Never sent: the session answers a TLS reset with no reply.
-                return SMTPReply(220, "2.0.0", "TLS reset")
-            }
-        }
+    }
+
+    /// A reply the backend will give later: input stays held until it is back
+    /// on this loop.
+    private func awaitBackend(_ future: EventLoopFuture<SMTPReply>, context: ChannelHandlerContext) {
+        let logger = logger
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        future.whenComplete { result in
+        future.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = bound.value
-            // makeFutureWithTask of a non-throwing closure cannot fail.
-            guard case let .success(reply) = result else { return }
-            handler.backendReplied(reply, context: context)
+            switch result {
+            case let .success(reply):
+                handler.backendReplied(reply, context: context)
+            case let .failure(error):
+                logger.error("SMTP backend failed", metadata: ["error": "\(error)"])
+                handler.backendReplied(SMTPReply(451, "4.3.0", "Temporary local problem, try again later"), context: context)
+            }
         }
     }
 
@@ -258,28 +272,31 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// writes; then the backend gets the message. A spill file that cannot
     /// be written answers `452 4.3.1` when the disk is full, else `451`
     /// (either way the client keeps the message).
-    private func deliverMessage(_ message: SMTPMessage, context: ChannelHandlerContext) {
+    private func deliverMessage(_ message: SMTPMessage, context: ChannelHandlerContext) -> EventLoopFuture<SMTPReply> {
         let builder = messageBuilder(context: context)
         self.builder = nil
         let finished = builder.finish(tail: message.content.inMemory)
-        let backend = backend
         let logger = logger
         let eventLoop = context.eventLoop
         let id = message.id
-        let replied = finished.flatMap { content, observation in
+        // The spill writes complete on this loop, where the backend session lives.
+        let bound = NIOLoopBound(backend, eventLoop: eventLoop)
+        return finished.flatMap { content, observation in
             let complete = SMTPMessage(id: message.id, content: content, recipients: message.recipients, observation: observation)
-            return eventLoop.makeFutureWithTask { () async -> SMTPReply in await backend.data(complete) }
+            switch bound.value.data(complete) {
+            case let .reply(reply): return eventLoop.makeSucceededFuture(reply)
+            case let .pending(future):
+                return future.hop(to: eventLoop).recover { error in
+                    logger.error("SMTP backend failed", metadata: ["id": "\(id)", "error": "\(error)"])
+                    return SMTPReply(451, "4.3.0", "Temporary local problem, try again later")
+                }
+            }
         }.flatMapErrorWithEventLoop { error, eventLoop in
             logger.error("SMTP message text could not be kept", metadata: ["id": "\(id)", "error": "\(error)"])
             if let spill = error as? SpillFileError, spill.isDiskFull {
                 return eventLoop.makeSucceededFuture(SMTPReply(452, "4.3.1", "Insufficient system storage, try again later"))
             }
             return eventLoop.makeSucceededFuture(SMTPReply(451, "4.3.0", "Temporary local problem, try again later"))
-        }
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        replied.whenSuccess { reply in
-            let (handler, context) = bound.value
-            handler.backendReplied(reply, context: context)
         }
     }
 

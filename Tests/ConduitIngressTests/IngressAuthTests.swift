@@ -67,7 +67,7 @@ import Testing
 
     @Test func authenticatedRecipientIsAccepted() async throws {
         let (f, _) = try Self.fixture()
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         #expect(await session.authenticate(username: "relay", password: "right password").code == 235)
         _ = await session.mail(from: Self.sender, parameters: .init(), context: SMTPTransactionContext(helo: "c.example", tls: false, authUser: "relay"))
         #expect(await session.rcpt(to: Self.guarded).code == 250)
@@ -75,7 +75,7 @@ import Testing
 
     @Test func startTLSDiscardsTheBackendsAuth() async throws {
         let (f, _) = try Self.fixture()
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         #expect(await session.authenticate(username: "relay", password: "right password").code == 235)
         await session.tlsStarted()
         // Even a protocol side that (wrongly) still named the user grants nothing now.
@@ -90,7 +90,7 @@ import Testing
 
     @Test func aTransactionWithoutAnAuthUserHasNoAuth() async throws {
         let (f, _) = try Self.fixture()
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         #expect(await session.authenticate(username: "relay", password: "right password").code == 235)
         _ = await session.mail(from: Self.sender, parameters: .init(), context: SMTPTransactionContext(helo: "c.example", tls: true, authUser: nil))
         #expect(await session.rcpt(to: Self.guarded).code == 530)

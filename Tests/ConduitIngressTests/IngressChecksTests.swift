@@ -15,7 +15,7 @@ import Testing
                       spfDomain: String = "example.org") -> TransactionFacts {
         TransactionFacts(connection: ConnectionFacts(clientIP: IPAddress(ip)), helo: "client.example", tls: tls,
                          authenticatedPolicyIDs: auth, mailFrom: "s@example.org",
-                         spf: Task { SPFVerdict(result: spf, domain: spfDomain) })
+                         spf: SPFLookup(finished: SPFVerdict(result: spf, domain: spfDomain)))
     }
 
     static func policy(_ edit: (inout SMTPSecurityPolicy) -> Void) -> SMTPSecurityPolicy {
@@ -24,8 +24,8 @@ import Testing
         return policy
     }
 
-    func kind(_ decision: CheckDecision) -> String {
-        switch decision {
+    func kind(_ answer: CheckAnswer) async -> String {
+        switch await answer.decision() {
         case .accept: "accept"
         case let .reject(reason): "reject \(reason.kind)"
         case let .defer(reason): "defer \(reason.kind)"
@@ -34,28 +34,28 @@ import Testing
 
     @Test func sourceIPCheck() async {
         let listed = Self.policy { $0.allowedSourceIPs = ["192.0.2.0/24"] }
-        #expect(kind(await SourceIPCheck().rcpt(listed, Self.facts(ip: "192.0.2.200"))) == "accept")
-        #expect(kind(await SourceIPCheck().rcpt(listed, Self.facts(ip: "198.51.100.1"))) == "reject sourceNotPermitted")
-        #expect(kind(await SourceIPCheck().rcpt(Self.policy { _ in }, Self.facts(ip: "198.51.100.1"))) == "accept")
+        #expect(await kind(SourceIPCheck().rcpt(listed, Self.facts(ip: "192.0.2.200"))) == "accept")
+        #expect(await kind(SourceIPCheck().rcpt(listed, Self.facts(ip: "198.51.100.1"))) == "reject sourceNotPermitted")
+        #expect(await kind(SourceIPCheck().rcpt(Self.policy { _ in }, Self.facts(ip: "198.51.100.1"))) == "accept")
     }
 
     @Test func authCheck() async {
         let required = Self.policy { $0.requireSMTPAuth = true }
-        #expect(kind(await AuthCheck().rcpt(required, Self.facts())) == "reject authenticationRequired")
-        #expect(kind(await AuthCheck().rcpt(required, Self.facts(auth: ["other"]))) == "reject authenticationRequired")
-        #expect(kind(await AuthCheck().rcpt(required, Self.facts(auth: ["pol"]))) == "accept")
+        #expect(await kind(AuthCheck().rcpt(required, Self.facts())) == "reject authenticationRequired")
+        #expect(await kind(AuthCheck().rcpt(required, Self.facts(auth: ["other"]))) == "reject authenticationRequired")
+        #expect(await kind(AuthCheck().rcpt(required, Self.facts(auth: ["pol"]))) == "accept")
     }
 
     @Test func spfCheck() async {
         let required = Self.policy { $0.requireSPF = true }
-        #expect(kind(await SPFCheck().rcpt(required, Self.facts(spf: .pass))) == "accept")
-        #expect(kind(await SPFCheck().rcpt(required, Self.facts(spf: .softfail))) == "reject spfFailed")
-        #expect(kind(await SPFCheck().rcpt(required, Self.facts(spf: .temperror))) == "defer spfTemporary")
+        #expect(await kind(SPFCheck().rcpt(required, Self.facts(spf: .pass))) == "accept")
+        #expect(await kind(SPFCheck().rcpt(required, Self.facts(spf: .softfail))) == "reject spfFailed")
+        #expect(await kind(SPFCheck().rcpt(required, Self.facts(spf: .temperror))) == "defer spfTemporary")
         let listed = Self.policy { $0.allowedSPFDomains = ["allowed.example"] }
-        #expect(kind(await SPFCheck().rcpt(listed, Self.facts(spf: .pass, spfDomain: "other.example"))) == "reject spfFailed")
-        #expect(kind(await SPFCheck().rcpt(listed, Self.facts(spf: .pass, spfDomain: "allowed.example"))) == "accept")
+        #expect(await kind(SPFCheck().rcpt(listed, Self.facts(spf: .pass, spfDomain: "other.example"))) == "reject spfFailed")
+        #expect(await kind(SPFCheck().rcpt(listed, Self.facts(spf: .pass, spfDomain: "allowed.example"))) == "accept")
         // A policy without SPF rules accepts whatever the verdict.
-        #expect(kind(await SPFCheck().rcpt(Self.policy { _ in }, Self.facts(spf: .fail))) == "accept")
+        #expect(await kind(SPFCheck().rcpt(Self.policy { _ in }, Self.facts(spf: .fail))) == "accept")
     }
 
     @Test func dkimCheck() async {
@@ -63,11 +63,11 @@ import Testing
         func message(_ verdicts: [DKIMVerdict]) -> MessageFacts { MessageFacts(transaction: Self.facts(), dkim: verdicts) }
         let pass = DKIMVerdict(result: .pass, domain: "example.org", selector: "s", algorithm: "rsa-sha256", reason: nil)
         let temp = DKIMVerdict(result: .temperror, domain: "example.org", selector: "s", algorithm: "rsa-sha256", reason: "timeout")
-        #expect(kind(await DKIMCheck().endOfData(required, message([pass]))) == "accept")
-        #expect(kind(await DKIMCheck().endOfData(required, message([]))) == "reject dkimFailed")
-        #expect(kind(await DKIMCheck().endOfData(required, message([temp]))) == "defer dkimTemporary")
+        #expect(await kind(DKIMCheck().endOfData(required, message([pass]))) == "accept")
+        #expect(await kind(DKIMCheck().endOfData(required, message([]))) == "reject dkimFailed")
+        #expect(await kind(DKIMCheck().endOfData(required, message([temp]))) == "defer dkimTemporary")
         // DKIM has no RCPT-stage hook: the default accepts.
-        #expect(kind(await DKIMCheck().rcpt(required, Self.facts())) == "accept")
+        #expect(await kind(DKIMCheck().rcpt(required, Self.facts())) == "accept")
     }
 
     @Test func oneTableWordsEveryRefusal() {
@@ -102,19 +102,19 @@ import Testing
 
         init(_ blocked: String) { self.blocked = IPAddress(blocked)! }
 
-        func connect(_ connection: ConnectionFacts) async -> CheckDecision {
+        func connect(_ connection: ConnectionFacts) -> CheckAnswer {
             calls.withLock { $0.append("connect") }
-            return connection.clientIP == blocked ? .reject(CheckReason(.sourceNotPermitted, "listed")) : .accept
+            return .decided(connection.clientIP == blocked ? .reject(CheckReason(.sourceNotPermitted, "listed")) : .accept)
         }
 
-        func mail(_ transaction: TransactionFacts) async -> CheckDecision {
+        func mail(_ transaction: TransactionFacts) -> CheckAnswer {
             calls.withLock { $0.append("mail") }
-            return .accept
+            return .decided(.accept)
         }
     }
 
-    func session(_ f: IngressSessionTests.Fixture, ip: String) -> any SMTPBackendSession {
-        f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: ip, remotePort: 1))
+    func session(_ f: IngressSessionTests.Fixture, ip: String) -> LoopSession {
+        LoopSession(f.backend, ip: ip)
     }
 
     @Test func anAddedCheckRunsAtItsStagesInOrder() async throws {
@@ -144,8 +144,8 @@ import Testing
     /// nothing is spooled.
     struct DeferEverything: IngressCheck {
         let name = "defer"
-        func endOfData(_ policy: SMTPSecurityPolicy, _ message: MessageFacts) async -> CheckDecision {
-            .defer(CheckReason(.dkimTemporary, "test"))
+        func endOfData(_ policy: SMTPSecurityPolicy, _ message: MessageFacts) -> CheckAnswer {
+            .decided(.defer(CheckReason(.dkimTemporary, "test")))
         }
     }
 

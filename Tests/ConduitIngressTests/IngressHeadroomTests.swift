@@ -15,7 +15,7 @@ import Testing
         // A 16 MiB map cannot keep 16 MiB free.
         let f = try IngressSessionTests.Fixture(storageReserveBytes: 16 << 20)
         _ = try IngressSessionTests.setUp(f)
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         let reply = await session.mail(from: Self.sender, parameters: .init(), context: Self.context)
         #expect(reply.code == 452)
         #expect(reply.enhanced == "4.3.1")
@@ -33,7 +33,7 @@ import Testing
     @Test func theEndOfDataReChecksWhenTheStoreFilledDuringTheTransaction() async throws {
         let f = try IngressSessionTests.Fixture(storageReserveBytes: 4 << 20)
         _ = try IngressSessionTests.setUp(f)
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         let mail = await session.mail(from: Self.sender, parameters: .init(), context: Self.context)
         #expect(mail.code == 250)
         let rcpt = await session.rcpt(to: SMTPMailbox(localPart: "plain", domain: "pub.example"))

@@ -6,6 +6,7 @@ import ConduitStore
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Testing
 @testable import ConduitIngress
 
@@ -78,7 +79,7 @@ import Testing
     }
 
     static func run(_ f: Fixture, rcpts: [String]) async -> (rcpt: [Int], data: SMTPReply, id: String) {
-        let session = f.backend.makeSession(for: SMTPConnectionInfo(remoteIP: "192.0.2.9", remotePort: 1))
+        let session = LoopSession(f.backend)
         let context = SMTPTransactionContext(helo: "client.example", tls: false, authUser: nil)
         _ = await session.mail(from: SMTPMailbox(localPart: "s", domain: "example.org"), parameters: .init(), context: context)
         var codes: [Int] = []
@@ -125,5 +126,52 @@ import Testing
         let (spooled, logs) = try f.store.read { txn in (try txn.get(SpooledMessage.self, id: id), try txn.scan(DeliveryLog.self)) }
         #expect(spooled == nil)
         #expect(logs.map(\.webhookID) == [guarded.id])
+    }
+
+    /// The common case needs no task: MAIL FROM, a known or unknown
+    /// recipient, a recipient whose policy is decided from what the session
+    /// knows (DKIM's rule waits for end of DATA) are answered during the call.
+    @Test func mailAndRcptAreDecidedOnTheEventLoop() async throws {
+        let f = try Fixture()
+        _ = try Self.setUp(f)
+        let session = LoopSession(f.backend)
+        let context = SMTPTransactionContext(helo: "client.example", tls: false, authUser: nil)
+        let sender = SMTPMailbox(localPart: "s", domain: "example.org")
+        let mail = await session.answeredAtOnce { $0.mail(from: sender, parameters: .init(), context: context) }
+        #expect(mail.atOnce && mail.reply.code == 250)
+        for (rcpt, code) in [("plain", 250), ("nobody", 550), ("guarded", 250)] {
+            let answer = await session.answeredAtOnce { $0.rcpt(to: SMTPMailbox(localPart: rcpt, domain: "pub.example")) }
+            #expect(answer.atOnce && answer.reply.code == code, "\(rcpt)")
+        }
+        // DATA waits for the spool's durable write.
+        let message = Self.message([SMTPMailbox(localPart: "plain", domain: "pub.example")])
+        let data = await session.answeredAtOnce { $0.data(message) }
+        #expect(!data.atOnce && data.reply.code == 250)
+    }
+
+    /// A rule that needs the SPF verdict before it is known answers later,
+    /// from a task, and the reply still comes back (here SPF `none`: refused).
+    @Test func anSPFRuleWaitsForTheVerdict() async throws {
+        let f = try Fixture()
+        let now = Date()
+        var policy = SMTPSecurityPolicy(id: Identifier.generate().rawValue, accountID: "acct", name: "spf", createdAt: now)
+        policy.requireSPF = true
+        try f.store.write { txn in
+            try txn.insert(Domain(id: Identifier.generate().rawValue, accountID: nil, name: "pub.example",
+                                  verificationToken: nil, verified: true, isPublic: true, createdAt: now))
+            try txn.insert(policy)
+            try txn.insert(Webhook(id: Identifier.generate().rawValue, accountID: "acct", address: "spf@pub.example", targetURL: "https://r.example/",
+                                   secret: "whsec_x", customHeaders: [:], payloadTemplate: nil, rateLimit: 0, active: true,
+                                   smtpSecurityPolicyID: policy.id, createdAt: now))
+        }
+        let session = LoopSession(f.backend)
+        let context = SMTPTransactionContext(helo: "client.example", tls: false, authUser: nil)
+        _ = await session.mail(from: SMTPMailbox(localPart: "s", domain: "example.org"), parameters: .init(), context: context)
+        let answer = await session.answeredAtOnce { $0.rcpt(to: SMTPMailbox(localPart: "spf", domain: "pub.example")) }
+        #expect(!answer.atOnce)
+        #expect(answer.reply.code == 550 && answer.reply.enhanced == "5.7.23")
+        // The verdict is known now: the next recipient of the rule is decided at once.
+        let again = await session.answeredAtOnce { $0.rcpt(to: SMTPMailbox(localPart: "spf", domain: "pub.example")) }
+        #expect(again.atOnce && again.reply.code == 550)
     }
 }

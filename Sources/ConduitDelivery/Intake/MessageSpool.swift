@@ -72,6 +72,13 @@ public final class MessageSpool: Sendable {
         return await engine.deliverInline(messageID: submission.id, timeout: timeout)
     }
 
+    /// Whether a new recipient of `webhookID` may pass now: `admitRecipient`
+    /// would answer `.immediate` without waiting. Lets the SMTP side decide
+    /// on its event loop and await only a real wait.
+    public func recipientHasRoom(of webhookID: String) -> Bool {
+        engine?.inflow.hasRoom(for: webhookID) ?? true
+    }
+
     /// Waits while `webhookID` has more fresh mail waiting than delivery
     /// lets through (`InflowControl`); the ingress calls it before accepting
     /// a recipient that adds a delivery.

@@ -8,7 +8,11 @@ public struct DKIMCheck: IngressCheck {
 
     public init() {}
 
-    public func endOfData(_ policy: SMTPSecurityPolicy, _ message: MessageFacts) async -> CheckDecision {
+    public func endOfData(_ policy: SMTPSecurityPolicy, _ message: MessageFacts) -> CheckAnswer {
+        .decided(decision(policy, message))
+    }
+
+    private func decision(_ policy: SMTPSecurityPolicy, _ message: MessageFacts) -> CheckDecision {
         switch SMTPPolicyEvaluator.checkDKIM(policy, verdicts: message.dkim) {
         case .accept: .accept
         case let .defer(reason): .defer(CheckReason(.dkimTemporary, reason))

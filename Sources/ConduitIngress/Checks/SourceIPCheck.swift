@@ -8,7 +8,11 @@ public struct SourceIPCheck: IngressCheck {
 
     public init() {}
 
-    public func rcpt(_ policy: SMTPSecurityPolicy, _ transaction: TransactionFacts) async -> CheckDecision {
+    public func rcpt(_ policy: SMTPSecurityPolicy, _ transaction: TransactionFacts) -> CheckAnswer {
+        .decided(decision(policy, transaction))
+    }
+
+    private func decision(_ policy: SMTPSecurityPolicy, _ transaction: TransactionFacts) -> CheckDecision {
         switch SMTPPolicyEvaluator.checkSource(policy, ip: transaction.connection.clientIP) {
         case .accept: .accept
         case let .reject(reason), let .defer(reason): .reject(CheckReason(.sourceNotPermitted, reason))

@@ -8,32 +8,39 @@ import Logging
 import Metrics
 import NIOCore
 
-extension IngressSession {
-    /// Watches each message's text for DKIM as it arrives (on the event loop).
-    nonisolated func makeMessageObserver() -> (any SMTPMessageObserver)? {
-        DKIMStreamObserver()
-    }
+/// A transaction's end of DATA, off the event loop: what the session knew
+/// when the message arrived, copied, so the task shares no state with it.
+struct EndOfData: IngressParts, Sendable {
+    let backend: IngressBackend
+    let logger: Logger
+    let connection: SMTPConnectionInfo
+    /// The transaction as the checks see it, with its SPF check.
+    let facts: TransactionFacts
+    let context: SMTPTransactionContext
+    let recipients: [IngressSession.Recipient]
 
-    /// End of DATA: the checks' end-of-DATA stage per recipient (DKIM), then
-    /// the message goes to the spool (`MessageSpool`, delivery's side) with
-    /// the recipients the checks turned away; its verdict and errors become
-    /// the reply.
-    func data(_ message: SMTPMessage) async -> SMTPReply {
-        defer { recipients = [] }
+    var mailFrom: String { facts.mailFrom }
+
+    /// The checks' end-of-DATA stage per recipient (DKIM), then the message
+    /// goes to the spool (`MessageSpool`, delivery's side) with the
+    /// recipients the checks turned away; its verdict and errors become the
+    /// reply.
+    func finish(_ message: SMTPMessage) async -> SMTPReply {
         let receivedAt = Date()
-        let spf = await spf()
+        let spf = await facts.spf()
         let dkim = await dkimVerdicts(message, now: receivedAt)
 
-        var accepted: [Recipient] = []
-        var refused: [(Recipient, String)] = []
+        var accepted: [IngressSession.Recipient] = []
+        var refused: [(IngressSession.Recipient, String)] = []
         var firstRefusal: CheckReason?
-        let facts = MessageFacts(transaction: transactionFacts(), dkim: dkim)
+        let facts = MessageFacts(transaction: facts, dkim: dkim)
         for recipient in recipients {
-            guard let policy = recipient.policy, let (check, decision) = await endOfDataDecision(policy, facts) else {
+            guard let policy = recipient.policy, let objection = await endOfDataDecision(policy, facts) else {
                 accepted.append(recipient)
                 continue
             }
-            switch decision {
+            let check = objection.check
+            switch objection.decision {
             case .accept:
                 accepted.append(recipient)
             case let .defer(reason):
@@ -125,9 +132,10 @@ extension IngressSession {
     /// What the spool is handed: the envelope and check results, the
     /// recipients in `accepted`, those the checks turned away with the reason, the body.
     private func submission(
-        for accepted: [Recipient], refused: [(Recipient, String)], message: SMTPMessage, spf: SPFVerdict,
+        for accepted: [IngressSession.Recipient], refused: [(IngressSession.Recipient, String)], message: SMTPMessage, spf: SPFVerdict,
         dkim: [DKIMVerdict], receivedAt: Date
     ) -> SpoolSubmission {
+        typealias Recipient = IngressSession.Recipient
         func spooled(_ recipient: Recipient) -> SpooledRecipient {
             SpooledRecipient(rcptTo: recipient.rcptTo, webhookID: recipient.webhook.id, accountID: recipient.webhook.accountID, tag: recipient.tag)
         }
