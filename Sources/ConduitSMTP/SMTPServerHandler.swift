@@ -279,11 +279,11 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let logger = logger
         let eventLoop = context.eventLoop
         let id = message.id
-        // The spill writes complete on this loop, where the backend session lives.
-        let bound = NIOLoopBound(backend, eventLoop: eventLoop)
+        let backend = backend
+        // `finished` is a future of this loop: the backend is called on it, as it must be.
         return finished.flatMap { content, observation in
             let complete = SMTPMessage(id: message.id, content: content, recipients: message.recipients, observation: observation)
-            switch bound.value.data(complete) {
+            switch backend.data(complete) {
             case let .reply(reply): return eventLoop.makeSucceededFuture(reply)
             case let .pending(future):
                 return future.hop(to: eventLoop).recover { error in
