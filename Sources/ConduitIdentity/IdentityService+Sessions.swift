@@ -1,5 +1,5 @@
 import Logging
-public import ConduitCore
+import ConduitCore
 import ConduitStore
 import Foundation
 
