@@ -298,7 +298,8 @@ let package = Package(
         .testTarget(
             name: "ConduitAPITests",
             dependencies: [
-                "ConduitAPI", "ConduitIdentity", "ConduitCore",
+                // ConduitStore: the identity service of the revocation tests runs on a real store.
+                "ConduitAPI", "ConduitIdentity", "ConduitCore", "ConduitStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // The listener's request deadline, driven on an EmbeddedChannel.

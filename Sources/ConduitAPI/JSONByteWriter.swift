@@ -179,28 +179,32 @@ struct JSONByteWriter {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        writePadded(year, width: 4, to: &bytes)
+        // Two digits at a time from a table: the digits of a padded field by
+        // division with a divisor known only at run time cost more than the
+        // calendar arithmetic (docs/PERFORMANCE.md, "REST (issue 15)").
+        writeTwoDigits(year / 100, to: &bytes)
+        writeTwoDigits(year % 100, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        writePadded(month, width: 2, to: &bytes)
+        writeTwoDigits(month, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
-        writePadded(day, width: 2, to: &bytes)
+        writeTwoDigits(day, to: &bytes)
         bytes.append(UInt8(ascii: "T"))
-        writePadded(secondOfDay / 3600, width: 2, to: &bytes)
+        writeTwoDigits(secondOfDay / 3600, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        writePadded(secondOfDay / 60 % 60, width: 2, to: &bytes)
+        writeTwoDigits(secondOfDay / 60 % 60, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        writePadded(secondOfDay % 60, width: 2, to: &bytes)
+        writeTwoDigits(secondOfDay % 60, to: &bytes)
         bytes.append(UInt8(ascii: "Z"))
     }
 
-    private static func writePadded(_ value: Int, width: Int, to bytes: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
+    /// "00" through "99", two bytes each.
+    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+
+    /// `value` (0...99) as two digits.
+    private static func writeTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
+        digitPairs.withUnsafeBufferPointer { pairs in
+            bytes.append(pairs[2 * value])
+            bytes.append(pairs[2 * value + 1])
         }
     }
 }

@@ -1,5 +1,5 @@
 import Logging
-public import ConduitCore
+import ConduitCore
 import ConduitStore
 import Foundation
 
@@ -110,44 +110,6 @@ extension IdentityService {
                 try txn.delete(Session.self, id: session.id)
             }
         }
-    }
-
-    /// Resolves a bearer token (session access token or API token) to the
-    /// account it acts for. `peer` is checked against an API token's allowed
-    /// IPs, and asked for only when the token has some.
-    public func authenticate(bearer token: String, peer: @autoclosure () -> IPAddress?) throws -> Principal {
-        let when = now()
-        if SecretToken.isWellFormed(token, prefix: TokenPrefix.access) {
-            let hash = SecretToken.hash(token)
-            guard let session = try read({ try $0.lookup(Session.self, index: .byAccess, key: hash) }),
-                  session.accessExpiresAt > when
-            else { throw IdentityError.unauthorized }
-            return Principal(accountID: session.accountID, credential: .session(id: session.id))
-        }
-        if SecretToken.isWellFormed(token, prefix: TokenPrefix.apiToken) {
-            let hash = SecretToken.hash(token)
-            guard let apiToken = try read({ try $0.lookup(APIToken.self, index: .byHash, key: hash) }) else {
-                throw IdentityError.unauthorized
-            }
-            if let expiresAt = apiToken.expiresAt, expiresAt <= when { throw IdentityError.unauthorized }
-            if !apiToken.allowedIPs.isEmpty {
-                let address = peer()
-                guard let address, apiToken.allowedIPs.contains(where: { CIDR($0)?.contains(address) == true }) else {
-                    logger.notice("API token used from a disallowed address", metadata: ["token": "\(apiToken.id)", "peer": "\(address.map(\.description) ?? "unknown")"])
-                    throw IdentityError.unauthorized
-                }
-            }
-            if apiToken.lastUsedAt.map({ when.timeIntervalSince($0) >= 60 }) ?? true {
-                // At most one write a minute per token, whatever the request rate.
-                try? write { txn in
-                    guard var fresh = try txn.reader.get(APIToken.self, id: apiToken.id) else { return }
-                    fresh.lastUsedAt = when
-                    try txn.update(fresh)
-                }
-            }
-            return Principal(accountID: apiToken.accountID, credential: .apiToken(id: apiToken.id))
-        }
-        throw IdentityError.unauthorized
     }
 
     // MARK: Helpers

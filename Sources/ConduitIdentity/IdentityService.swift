@@ -19,14 +19,20 @@ public final class IdentityService: Sendable {
     /// Removes what other modules keep for an account (domains, webhooks, …)
     /// inside the account-deletion transaction.
     let ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void]
+    /// The sessions and API tokens authenticated lately, by token hash;
+    /// emptied by every write to sessions, API tokens or accounts.
+    let credentials: CredentialCache
 
+    /// `credentialCacheSize`: at most this many tokens are kept in the
+    /// credential cache (0 turns it off).
     public init(
         store: Store,
         settings: IdentitySettings,
         mailer: any Mailer,
         logger: Logger,
         hasher: PasswordHasher = PasswordHasher(),
-        ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void] = []
+        ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void] = [],
+        credentialCacheSize: Int = 4096
     ) throws {
         self.store = store
         self.settings = settings
@@ -36,6 +42,9 @@ public final class IdentityService: Sendable {
         self.work = BlockingWork.scrypt
         self.decoyHash = try hasher.hash(Base64URL.encode(SecureRandom.bytes(16)))
         self.ownedDataRemovers = ownedDataRemovers
+        // Accounts too: nothing read here depends on them today, but a change
+        // to one (deletion, 2FA, password) must never leave a credential behind.
+        self.credentials = CredentialCache(watch: store.watch([Session.self, APIToken.self, Account.self]), capacity: credentialCacheSize)
     }
 
     /// The record types this service keeps; the composition root adds them to the schema.

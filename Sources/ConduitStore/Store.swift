@@ -16,6 +16,7 @@ public final class Store: Sendable {
     private let environment: Environment
     private let databases: [String: UInt32]
     private let rawDatabases: Set<String>
+    private let watches = StoreWatches()
     /// The directory of the LMDB environment.
     public let path: String
     /// The schema version of the data, after migrations.
@@ -110,9 +111,17 @@ public final class Store: Sendable {
     /// before a durable write's last sync (the spool wakes the delivery
     /// engine there: docs/ARCHITECTURE.md, "Durability").
     public func write<T>(durable: Bool = true, committed: (() -> Void)? = nil, _ body: (WriteTransaction) throws -> T) throws -> T {
+        let changes = ChangedTables()
+        let watches = watches
+        let afterCommit = {
+            // Before anything else sees the commit's effects through this
+            // process: the watches' caches must not outlive it (StoreWatch).
+            watches.committed(changes)
+            committed?()
+        }
         do {
-            return try environment.withTransaction(readOnly: false, durable: durable, committed: committed) { txn in
-                try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases)))
+            return try environment.withTransaction(readOnly: false, durable: durable, committed: afterCommit) { txn in
+                try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases), changes: changes))
             }
         } catch let error as StoreError where error.mayBeFullDisk {
             // LMDB reports a write that ran out of disk part-way as EIO (a
@@ -121,6 +130,14 @@ public final class Store: Sendable {
             if let free = freeDiskBytes(), free < StoreError.fullDiskThresholdBytes { throw StoreError.diskFull }
             throw error
         }
+    }
+
+    /// A counter that moves after every committed write changing a record
+    /// of one of `types` (see `StoreWatch` for how a cache uses it).
+    public func watch(_ types: [any StoreRecord.Type]) -> StoreWatch {
+        let watch = StoreWatch(tables: Set(types.map { $0.tableName }))
+        watches.add(watch)
+        return watch
     }
 
     /// `false` once `close()` has run.

@@ -3,6 +3,14 @@
 /// does when it throws. Indexes are kept in step with every change.
 public struct WriteTransaction {
     let raw: RawTransaction
+    /// The record types changed, for `Store.watch` (none during migrations,
+    /// which run before anything can watch).
+    let changes: ChangedTables?
+
+    init(raw: RawTransaction, changes: ChangedTables? = nil) {
+        self.raw = raw
+        self.changes = changes
+    }
 
     /// Reads see this transaction's own uncommitted writes.
     public var reader: ReadTransaction { ReadTransaction(raw: raw) }
@@ -14,6 +22,7 @@ public struct WriteTransaction {
             throw StoreError.duplicateID(table: R.tableName, id: record.id)
         }
         try checkUniqueKeys(of: record)
+        changes?.insert(R.tableName)
         try addIndexEntries(for: record, skipping: nil)
         try raw.put(R.tableName, key: key, value: RecordCodec.encode(record))
     }
@@ -24,6 +33,7 @@ public struct WriteTransaction {
             throw StoreError.notFound(table: R.tableName, id: record.id)
         }
         try checkUniqueKeys(of: record)
+        changes?.insert(R.tableName)
         try removeIndexEntries(for: old, keeping: record)
         try addIndexEntries(for: record, skipping: old)
         try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: RecordCodec.encode(record))
@@ -36,6 +46,7 @@ public struct WriteTransaction {
     public func update<R: StoreRecord>(_ record: R, replacing old: R) throws {
         precondition(record.id == old.id, "update(_:replacing:) of another record")
         try checkUniqueKeys(of: record)
+        changes?.insert(R.tableName)
         try removeIndexEntries(for: old, keeping: record)
         try addIndexEntries(for: record, skipping: old)
         try raw.put(R.tableName, key: try RecordCodec.idKey(record.id), value: RecordCodec.encode(record))
@@ -50,6 +61,7 @@ public struct WriteTransaction {
     @discardableResult
     public func delete<R: StoreRecord>(_ type: R.Type, id: String) throws -> R? {
         guard let old = try reader.get(R.self, id: id) else { return nil }
+        changes?.insert(R.tableName)
         try removeIndexEntries(for: old, keeping: nil)
         try raw.delete(R.tableName, key: try RecordCodec.idKey(id))
         return old

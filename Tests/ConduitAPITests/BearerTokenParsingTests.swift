@@ -1,3 +1,4 @@
+import Hummingbird
 import Testing
 @testable import ConduitAPI
 
@@ -29,5 +30,23 @@ import Testing
         #expect(BearerAuthMiddleware.bearerToken(in: "Bearer \(Self.token)\u{A0}") == Self.token)
         #expect(BearerAuthMiddleware.bearerToken(in: "Basic dXNlcjpwYXNz") == nil)
         #expect(BearerAuthMiddleware.bearerToken(in: "Bearer") == nil)
+    }
+
+    typealias Field = HTTPFields.Element
+
+    @Test func theAuthorizationHeaderIsReadAsTheSubscriptReadsIt() {
+        let cases: [HTTPFields] = [
+            [:],
+            [.contentType: "application/json"],
+            [.authorization: "Bearer \(Self.token)"],
+            [.accept: "*/*", .authorization: "Bearer \(Self.token)", .userAgent: "wrk"],
+            HTTPFields([Field(name: .authorization, value: "Bearer a"), Field(name: .authorization, value: "Bearer b")]),
+            HTTPFields([Field(name: Field.Name("AUTHORIZATION")!, value: "Bearer \(Self.token)")]),
+            HTTPFields([Field(name: .authorization, value: "")]),
+        ]
+        for headers in cases {
+            #expect(BearerAuthMiddleware.authorization(in: headers) == headers[.authorization], "\(headers)")
+        }
+        #expect(BearerAuthMiddleware.authorization(in: [.authorization: "Bearer x"]) == "Bearer x")
     }
 }

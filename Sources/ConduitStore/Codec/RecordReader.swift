@@ -161,6 +161,9 @@ public struct RecordReader {
     /// A map; a key that repeats is corruption (the writer writes each once).
     public mutating func stringMap() throws(StoreError) -> [String: String] {
         let count = try count(minimumElementSize: 2)
+        // Most maps (a webhook's custom headers) are empty: reserving room
+        // for none still looks up the dictionary's generic metadata.
+        guard count > 0 else { return [:] }
         var map: [String: String] = [:]
         map.reserveCapacity(count)
         for _ in 0..<count {
