@@ -9,6 +9,10 @@ struct SchedulerState {
     var stopping = false
     /// The webhook after which the next claim pass goes on (`nil`: the first).
     var webhookCursor: String?
+    /// The last claim pass stopped at the global in-flight limit: mail may
+    /// wait for a global slot, and new mail must not be leased ahead of it
+    /// at spool time (the pass hands the slots out in turn).
+    var globalBacklog = false
 
     mutating func finished(webhookID: String) {
         total -= 1

@@ -45,21 +45,38 @@ public final class MessageSpool: Sendable {
         self.engine = engine
     }
 
-    /// Spools `submission` (returning only once it is fsynced), then wakes
-    /// the engine or runs the inline first attempt.
+    /// Spools `submission` (returning only once it is fsynced), leasing in
+    /// the same transaction the deliveries the engine can start at once;
+    /// then starts those, wakes the engine for the others, or runs the
+    /// inline first attempt (docs/DELIVERY.md, "Leasing at spool time").
     /// - Throws: the `SpoolWriter`'s errors, unchanged:
     ///   `StoreError.quotaExceeded(accountIDs:)` when an account is full (the
     ///   caller may submit again without its recipients), capacity errors
     ///   (`StoreError.isStorageFull`), `duplicateID`, `closed`.
     public func accept(_ submission: SpoolSubmission) async throws -> SpoolVerdict {
-        try await writer.commit(entry(for: submission))
-        FaultInjection.point("after-spool-commit")
-        guard let engine else { return .accepted }
-        guard let timeout = settings.inlineTimeout, timeout > .zero else {
-            engine.notifySpooled()
-            return .accepted
+        var entry = entry(for: submission)
+        let lease = engine.map { SpoolLease(engine: $0) }
+        entry.admit = lease?.admit
+        do {
+            try await writer.commit(entry)
+        } catch {
+            // Rolled back: what the last transaction leased is not on disk.
+            if let lease { lease.engine.release(lease.take()) }
+            throw error
         }
-        return await engine.deliverInline(messageID: submission.id, timeout: timeout)
+        FaultInjection.point("after-spool-commit")
+        guard let engine, let lease else { return .accepted }
+        // Durable now, leases included: a crash from here on re-offers them
+        // at the next start (`recoverLeases`), as after a claim pass.
+        let claims = lease.take()
+        let unleased = claims.count < entry.deliveries.count
+        if let timeout = settings.inlineTimeout, timeout > .zero {
+            return await engine.deliverInline(messageID: submission.id, leased: claims, unleased: unleased, timeout: timeout)
+        }
+        engine.startLeased(claims)
+        // Only mail left pending needs a claim pass (the one wake-up).
+        if unleased { engine.notifySpooled() }
+        return .accepted
     }
 
     /// Writes only the log rows of `submission.refused`: nothing is left to
