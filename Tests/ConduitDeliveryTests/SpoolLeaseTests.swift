@@ -119,6 +119,22 @@ import Testing
         await f.close()
     }
 
+    /// A finished attempt wakes the scheduling loop only when a pass left
+    /// mail due (or new mail was left pending): `claimWanted`.
+    @Test func aPassRemembersWhetherItLeftMailDue() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 1)
+        let hook = try f.webhook()
+        for _ in 0..<2 { try f.spool(to: [hook]) }
+        let first = try f.engine.claimDue(now: Date()).claims
+        #expect(first.count == 1 && f.engine.state.withLock { $0.claimWanted })
+        f.engine.release(first)
+        let second = try f.engine.claimDue(now: Date()).claims
+        #expect(second.count == 1 && !f.engine.state.withLock { $0.claimWanted })
+        f.engine.notifySpooled()
+        #expect(f.engine.state.withLock { $0.claimWanted })
+        await f.close()
+    }
+
     /// Spools a message whose deliveries are leased in the spool transaction
     /// but never started: the process dies right after the commit.
     static func spoolLeasedThenCrash(_ f: Fixture, to hook: Webhook) async throws -> Delivery {

@@ -94,6 +94,9 @@ extension DeliveryEngine {
             // goes on after the last webhook it finished.
             let cursor = stoppedEarly ? finished ?? snapshot.webhookCursor : nil
             adopt(claims, plan: plan, cursor: .some(cursor), globalBacklog: plan.atGlobalLimit)
+            // Left due (a busy webhook's, cut short): finished attempts wake the loop.
+            let leftDue = stoppedEarly || next.map { $0 <= now } ?? false
+            state.withLock { $0.claimWanted = leftDue }
             counted = claims
             return Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + webhookRecords + read)
         } } catch {

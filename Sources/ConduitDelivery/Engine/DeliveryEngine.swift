@@ -52,6 +52,7 @@ public final class DeliveryEngine: Service, Sendable {
     /// New mail is waiting that was not leased at spool time (the intake
     /// calls this after its commit).
     public func notifySpooled() {
+        state.withLock { $0.claimWanted = true }
         wake.signal()
     }
 
@@ -121,13 +122,28 @@ public final class DeliveryEngine: Service, Sendable {
             if state.withLock({ $0.stopping }) { return nil }
             let task = Task { () -> AttemptReport? in
                 let report = await self.attempt(claim)
-                self.state.withLock { $0.finished(webhookID: claim.webhook.id) }
+                let claimWanted = self.state.withLock { state in
+                    state.finished(webhookID: claim.webhook.id)
+                    return state.claimWanted
+                }
                 self.running.withLock { _ = $0.removeValue(forKey: id) }
-                self.wake.signal()
+                // The freed slot matters only to mail a pass must start; a
+                // retry (or an outcome not written) changes the next due time.
+                if claimWanted || !Self.isFinal(report) || self.unrecorded.withLock({ !$0.isEmpty }) { self.wake.signal() }
                 return report
             }
             running[id] = task
             return task
+        }
+    }
+}
+
+extension DeliveryEngine {
+    /// Delivered or failed for good: nothing of the delivery is due again.
+    static func isFinal(_ report: AttemptReport?) -> Bool {
+        switch report?.outcome {
+        case .delivered, .failed: true
+        case .retry, nil: false
         }
     }
 }

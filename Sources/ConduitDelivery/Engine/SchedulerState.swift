@@ -13,6 +13,12 @@ struct SchedulerState {
     /// wait for a global slot, and new mail must not be leased ahead of it
     /// at spool time (the pass hands the slots out in turn).
     var globalBacklog = false
+    /// Mail may be due that only a claim pass starts: set by the intake
+    /// when it left new mail pending and by a pass that left some due; a
+    /// finished attempt wakes the scheduling loop only then (or when its
+    /// outcome scheduled a retry). New mail the intake leased itself needs
+    /// no pass at all.
+    var claimWanted = true
 
     mutating func finished(webhookID: String) {
         total -= 1
