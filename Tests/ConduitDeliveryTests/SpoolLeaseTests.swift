@@ -25,8 +25,11 @@ import Testing
         )
     }
 
+    /// The intake over the fixture's engine, started as `run` starts it:
+    /// the leases of a dead process re-offered first.
     static func intake(_ f: Fixture, writer: SpoolWriter) -> MessageSpool {
-        MessageSpool(store: f.store, writer: writer, settings: .init(), engine: f.engine)
+        _ = try? f.engine.recoverLeases(now: Date())
+        return MessageSpool(store: f.store, writer: writer, settings: .init(), engine: f.engine)
     }
 
     /// Waits until no attempt runs (10 s at most).
@@ -63,15 +66,29 @@ import Testing
         await f.close()
     }
 
+    @Test func nothingIsLeasedAtSpoolTimeBeforeTheLeasesOfADeadProcessAreReoffered() async throws {
+        let f = try await Fixture()
+        let hook = try f.webhook()
+        let writer = SpoolWriter(store: f.store)
+        let submission = Self.submission(to: [hook])
+        let early = MessageSpool(store: f.store, writer: writer, settings: .init(), engine: f.engine)
+        #expect(try await early.accept(submission) == .accepted)
+        let waiting = try #require(try f.store.read { try $0.deliveries(ofMessage: submission.id) }.first)
+        #expect(waiting.attempts == 0 && waiting.leasedUntil == nil)
+        writer.shutdown()
+        await f.close()
+    }
+
     @Test func aFullWebhookLeavesNewMailPendingForTheClaimPass() async throws {
         let f = try await Fixture(maxInFlightPerWebhook: 2)
         let hook = try f.webhook()
+        let writer = SpoolWriter(store: f.store)
+        let intake = Self.intake(f, writer: writer)
         for _ in 0..<2 { try f.spool(to: [hook]) }
         let running = try f.engine.claimDue(now: Date()).claims
         #expect(running.count == 2)
-        let writer = SpoolWriter(store: f.store)
         let submission = Self.submission(to: [hook])
-        #expect(try await Self.intake(f, writer: writer).accept(submission) == .accepted)
+        #expect(try await intake.accept(submission) == .accepted)
         let waiting = try #require(try f.store.read { try $0.deliveries(ofMessage: submission.id) }.first)
         #expect(waiting.state == .pending && waiting.attempts == 0 && waiting.leasedUntil == nil)
         // Two POSTs end: the claim pass takes it, as before.

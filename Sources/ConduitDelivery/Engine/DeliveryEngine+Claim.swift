@@ -178,7 +178,10 @@ extension DeliveryEngine {
                 }
                 recovered += page.count
             }
-            guard let last else { return recovered }
+            guard let last else {
+                state.withLock { $0.leasesRecovered = true }
+                return recovered
+            }
             after = last
         }
     }

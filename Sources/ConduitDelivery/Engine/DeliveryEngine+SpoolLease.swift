@@ -10,6 +10,8 @@ extension DeliveryEngine {
     /// under the same limits, counted as running — and returns their claims,
     /// to be started once the commit is durable. The others stay pending,
     /// untouched, for the claim pass:
+    /// - the engine has not yet re-offered a dead process's leases (at start),
+    ///   or is stopping;
     /// - not due yet (a first-attempt delay), or already leased;
     /// - the webhook is gone or inactive (the pass drops or parks them);
     /// - the webhook already has mail due: that mail is older and goes first;
@@ -34,7 +36,7 @@ extension DeliveryEngine {
         }
         guard !webhooks.isEmpty else { return [] }
         let admitted: [Int] = state.withLock { state in
-            guard !state.stopping, !state.globalBacklog else { return [] }
+            guard state.leasesRecovered, !state.stopping, !state.globalBacklog else { return [] }
             var plan = ClaimPlan(state: state, settings: settings, now: now)
             let admitted = deliveries.indices.filter { index in
                 let delivery = deliveries[index]

@@ -7,6 +7,10 @@ struct SchedulerState {
     var total = 0
     var buckets: [String: TokenBucket] = [:]
     var stopping = false
+    /// The leases of a dead process are due again (`recoverLeases` ran):
+    /// only then may the intake lease new mail itself, or the recovery
+    /// would take a lease whose attempt runs for one of a dead process.
+    var leasesRecovered = false
     /// The webhook after which the next claim pass goes on (`nil`: the first).
     var webhookCursor: String?
     /// The last claim pass stopped at the global in-flight limit: mail may
