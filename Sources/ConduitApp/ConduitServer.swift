@@ -104,7 +104,10 @@ public enum ConduitServer {
                     maxAge: .seconds(config.delivery.maxAgeHours * 3600)
                 ),
                 maxInFlightPerWebhook: config.delivery.maxInFlightPerWebhook,
-                userAgent: "Conduit/\(ConduitVersion.string)"
+                userAgent: "Conduit/\(ConduitVersion.string)",
+                inflow: InflowControl.Settings(
+                    highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs)
+                )
             ),
             logger: deliveryLogger,
             onRecovered: { readiness.spoolRecovered() }

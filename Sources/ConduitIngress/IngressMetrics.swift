@@ -10,4 +10,8 @@ struct IngressMetrics: Sendable {
     let dkimRejected = Counter(label: "conduit_smtp_dkim_rejected_total")
     /// Recipients turned away because their account's spool quota is full (RCPT or after DATA).
     let quotaRejected = Counter(label: "conduit_smtp_quota_rejected_total")
+    /// Recipients that waited for their webhook's backlog (`InflowControl`):
+    /// until an attempt made room, or until `inflow_delay_ms` passed.
+    let inflowReleased = Counter(label: "conduit_smtp_inflow_waits_total", dimensions: [("outcome", "released")])
+    let inflowTimedOut = Counter(label: "conduit_smtp_inflow_waits_total", dimensions: [("outcome", "timed_out")])
 }

@@ -1,4 +1,5 @@
 import ConduitCore
+import ConduitDelivery
 import ConduitPolicy
 import ConduitSMTP
 import ConduitStore
@@ -127,6 +128,13 @@ actor IngressSession: SMTPBackendSession {
                 return reply
             }
             if !recipients.contains(where: { $0.webhook.id == webhook.id }) {
+                // Flow control: a recipient that adds a delivery waits while
+                // its webhook's fresh backlog is above the high-water mark.
+                switch await backend.spool.admitRecipient(of: webhook.id) {
+                case .immediate: break
+                case .afterWait: backend.metrics.inflowReleased.increment()
+                case .timedOut: backend.metrics.inflowTimedOut.increment()
+                }
                 recipients.append(Recipient(rcptTo: Self.normalized(recipient), webhook: webhook, policy: policy, tag: tag))
             }
             backend.metrics.recipientsAccepted.increment()

@@ -59,9 +59,9 @@ public enum MIMEParser {
                     attachment.content = leaf.decodedBody(bytes, defects: &defects)
                     attachment.size = attachment.content.count
                 case .byReference:
-                    let source = AttachmentSource(range: leaf.body, encoding: TransferDecoder.Encoding(name: leaf.transferEncoding))
+                    var source = AttachmentSource(range: leaf.body, encoding: TransferDecoder.Encoding(name: leaf.transferEncoding))
+                    attachment.size = source.measure(in: bytes)
                     attachment.source = source
-                    attachment.size = source.decodedSize(in: bytes)
                 }
                 message.attachments.append(attachment)
             }

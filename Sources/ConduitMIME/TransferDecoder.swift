@@ -200,10 +200,25 @@ public struct AttachmentSource: Sendable, Equatable {
     /// The encoded body's bytes in the message.
     public var range: Range<Int>
     public var encoding: TransferDecoder.Encoding
+    /// Base64 that `Base64Text.copy` may copy into a payload as it is
+    /// (set by `measure`).
+    public var isCanonicalBase64 = false
 
     public init(range: Range<Int>, encoding: TransferDecoder.Encoding) {
         self.range = range
         self.encoding = encoding
+    }
+
+    /// The decoded size, and for base64 whether the text is canonical
+    /// (`isCanonicalBase64`): one pass over canonical text, a counting
+    /// decode of anything else.
+    public mutating func measure(in bytes: UnsafeRawBufferPointer) -> Int {
+        if encoding == .base64, let size = Base64Text.canonicalDecodedSize(bytes, range: range) {
+            isCanonicalBase64 = true
+            return size
+        }
+        isCanonicalBase64 = false
+        return decodedSize(in: bytes)
     }
 
     /// A decoder at the start of the content.

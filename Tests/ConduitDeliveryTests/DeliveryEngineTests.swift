@@ -274,3 +274,29 @@ import Testing
     }
 }
 
+
+extension DeliveryEngineTests {
+    /// The intake counts a message's deliveries in; the claim pass counts
+    /// their first attempts out, and only those (a retry is not fresh mail).
+    @Test func firstLeasesMakeRoomForWaitingSenders() async throws {
+        let f = try await Fixture(maxInFlightPerWebhook: 8)
+        let hook = try f.webhook()
+        let writer = SpoolWriter(store: f.store)
+        defer { writer.shutdown() }
+        let spool = MessageSpool(store: f.store, writer: writer, settings: .init(), engine: f.engine)
+        let recipient = SpooledRecipient(rcptTo: hook.address, webhookID: hook.id, accountID: hook.accountID, tag: nil)
+        for _ in 0..<3 {
+            let submission = SpoolSubmission(
+                id: Identifier.generate().rawValue, receivedAt: Date(), mailFrom: "s@example.org", remoteIP: "192.0.2.7",
+                helo: "c.example", tls: false, authUser: nil, spf: nil, dkim: [], smtpMessageID: nil,
+                recipients: [recipient], refused: [], body: Array("Subject: x\r\n\r\nhi\r\n".utf8)
+            )
+            _ = try await spool.accept(submission)
+        }
+        #expect(f.engine.inflow.backlog(of: hook.id) == 3)
+        let claimed = try f.engine.claimDue(now: Date().addingTimeInterval(1))
+        #expect(claimed.claims.count == 3)
+        #expect(f.engine.inflow.backlog(of: hook.id) == 0)
+        await f.close()
+    }
+}

@@ -52,6 +52,8 @@ import Testing
             seen.deliveries.withLock { $0 += stored }
         })
         #expect(try await Self.intake(f, writer: writer).accept(submission) == .accepted)
+        // Its first attempt started with the commit: no fresh backlog left (`InflowControl`).
+        #expect(f.engine.inflow.backlog(of: hook.id) == 0)
         await Self.settled(f.engine)
         let atCommit = try #require(seen.deliveries.withLock { $0 }.first)
         #expect(atCommit.state == .pending && atCommit.attempts == 1)
@@ -91,9 +93,11 @@ import Testing
         #expect(try await intake.accept(submission) == .accepted)
         let waiting = try #require(try f.store.read { try $0.deliveries(ofMessage: submission.id) }.first)
         #expect(waiting.state == .pending && waiting.attempts == 0 && waiting.leasedUntil == nil)
+        #expect(f.engine.inflow.backlog(of: hook.id) == 1)
         // Two POSTs end: the claim pass takes it, as before.
         f.engine.release(running)
         #expect(try f.engine.claimDue(now: Date()).claims.map(\.delivery.id) == [waiting.id])
+        #expect(f.engine.inflow.backlog(of: hook.id) == 0)
         writer.shutdown()
         await f.close()
     }

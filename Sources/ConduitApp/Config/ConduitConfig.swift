@@ -81,6 +81,10 @@ public struct ConduitConfig: Sendable, Equatable {
         public var retryInitialMs = 30_000
         public var retryMaxMs = 3_600_000
         public var maxInFlightPerWebhook = 16
+        /// Fresh deliveries per webhook above which new recipients wait.
+        public var inflowBacklog = 512
+        /// The longest such a wait lasts; 0: no flow control.
+        public var inflowDelayMs = 1000
         public var allowPrivateTargets = false
         public var logRetentionDays = 30
     }

@@ -151,6 +151,8 @@ public enum ConfigLoader {
         if let v = try s.int("retry_initial_ms", in: 10...86_400_000) { d.retryInitialMs = v }
         if let v = try s.int("retry_max_ms", in: 10...86_400_000) { d.retryMaxMs = v }
         if let v = try s.int("max_in_flight_per_webhook", in: 1...1024) { d.maxInFlightPerWebhook = v }
+        if let v = try s.int("inflow_backlog", in: 1...1_000_000) { d.inflowBacklog = v }
+        if let v = try s.int("inflow_delay_ms", in: 0...60_000) { d.inflowDelayMs = v }
         if let v = try s.bool("allow_private_targets") { d.allowPrivateTargets = v }
         if let v = try s.int("log_retention_days", in: 1...3650) { d.logRetentionDays = v }
         guard d.retryInitialMs <= d.retryMaxMs else {

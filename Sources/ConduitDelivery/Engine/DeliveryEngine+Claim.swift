@@ -43,7 +43,8 @@ extension DeliveryEngine {
         // Counted as running inside the transaction; counted off again if
         // it is rolled back (its leases are not on disk).
         var counted: [DeliveryClaim] = []
-        do { return try store.write(durable: false) { txn in
+        let pass: Pass
+        do { pass = try store.write(durable: false) { txn in
             // The state is read, and the claims counted, inside the write
             // transaction: spool-time leases are decided inside one too, so
             // LMDB's one writer at a time orders them, and neither starts a
@@ -103,6 +104,14 @@ extension DeliveryEngine {
             release(counted)
             throw error
         }
+        startedFirstAttempts(pass.claims)
+        return pass
+    }
+
+    /// After the claiming transaction committed: first attempts make room
+    /// for their webhook's waiting senders (`InflowControl`).
+    private func startedFirstAttempts(_ claims: [DeliveryClaim]) {
+        for claim in claims where claim.delivery.attempts == 1 { inflow.started(claim.webhook.id) }
     }
 
     /// Counts off claims whose leases were rolled back (never started).
@@ -119,7 +128,8 @@ extension DeliveryEngine {
         guard !state.withLock({ $0.stopping }) else { return [] }
         let held = heldBack()
         var counted: [DeliveryClaim] = []
-        do { return try store.write(durable: false) { txn in
+        let claims: [DeliveryClaim]
+        do { claims = try store.write(durable: false) { txn in
             // Read and counted inside the transaction, as in `claimDue`.
             var plan = ClaimPlan(state: state.withLock { $0 }, settings: settings, now: now)
             let claims = try txn.reader.deliveries(ofMessage: messageID)
@@ -132,6 +142,8 @@ extension DeliveryEngine {
             release(counted)
             throw error
         }
+        startedFirstAttempts(claims)
+        return claims
     }
 
     /// The deliveries held back because their outcome could not be written,

@@ -33,6 +33,9 @@ public final class DeliveryEngine: Service, Sendable {
     /// Outcomes are written in groups (one fsync for many POSTs).
     let outcomes: OutcomeWriter
     let metrics = DeliveryMetrics()
+    /// Each webhook's fresh backlog, which new recipients of it wait on (the
+    /// spool counts in, first leases count out).
+    public let inflow: InflowControl
     /// Called once at start, after the leases of a dead process are due
     /// again: the spool is recovered (systemd's READY=1 waits for it).
     let onRecovered: @Sendable () -> Void
@@ -46,6 +49,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.settings = settings
         self.logger = logger
         self.onRecovered = onRecovered
+        self.inflow = InflowControl(settings: settings.inflow)
         self.outcomes = OutcomeWriter(store: store, recorder: DeliveryRecorder(schedule: settings.schedule))
     }
 

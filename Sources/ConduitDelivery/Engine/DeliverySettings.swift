@@ -13,11 +13,14 @@ public struct DeliverySettings: Sendable, Equatable {
     public var batchSize: Int
     /// `Conduit/x.y.z`.
     public var userAgent: String
+    /// Flow control of new mail per webhook (`InflowControl`).
+    public var inflow: InflowControl.Settings
 
     public init(
         timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
-        maxInFlight: Int = 512, batchSize: Int = 1024
+        maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init()
     ) {
+        self.inflow = inflow
         self.timeout = timeout
         self.schedule = schedule
         self.maxInFlightPerWebhook = max(1, maxInFlightPerWebhook)

@@ -57,11 +57,16 @@ public final class MessageSpool: Sendable {
         var entry = entry(for: submission)
         let lease = engine.map { SpoolLease(engine: $0) }
         entry.admit = lease?.admit
+        // Counted before the commit: the engine may lease them as soon as
+        // they are visible, before `commit` returns.
+        let inflow = engine?.inflow
+        for delivery in entry.deliveries { inflow?.spooled(delivery.webhookID) }
         do {
             try await writer.commit(entry)
         } catch {
             // Rolled back: what the last transaction leased is not on disk.
             if let lease { lease.engine.release(lease.take()) }
+            for delivery in entry.deliveries { inflow?.withdrawn(delivery.webhookID) }
             throw error
         }
         FaultInjection.point("after-spool-commit")
@@ -69,6 +74,9 @@ public final class MessageSpool: Sendable {
         // Durable now, leases included: a crash from here on re-offers them
         // at the next start (`recoverLeases`), as after a claim pass.
         let claims = lease.take()
+        // Leased for their first attempt with the message: room for the
+        // webhooks' waiting senders, as a claim pass's first leases make.
+        for claim in claims { engine.inflow.started(claim.webhook.id) }
         let unleased = claims.count < entry.deliveries.count
         if let timeout = settings.inlineTimeout, timeout > .zero {
             return await engine.deliverInline(messageID: submission.id, leased: claims, unleased: unleased, timeout: timeout)
@@ -77,6 +85,14 @@ public final class MessageSpool: Sendable {
         // Only mail left pending needs a claim pass (the one wake-up).
         if unleased { engine.notifySpooled() }
         return .accepted
+    }
+
+    /// Waits while `webhookID` has more fresh mail waiting than delivery
+    /// lets through (`InflowControl`); the ingress calls it before accepting
+    /// a recipient that adds a delivery.
+    public func admitRecipient(of webhookID: String) async -> InflowControl.Admission {
+        guard let inflow = engine?.inflow, !inflow.hasRoom(for: webhookID) else { return .immediate }
+        return await inflow.admit(webhookID)
     }
 
     /// Writes only the log rows of `submission.refused`: nothing is left to

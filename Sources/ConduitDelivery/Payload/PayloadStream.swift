@@ -35,6 +35,8 @@ public struct PayloadStream: Sendable {
         var decoder: TransferDecoder?
         /// Decoded bytes not yet encoded (fewer than 3: base64 works in groups of 3).
         var carry: [UInt8] = []
+        /// Canonical base64 being copied: the next byte of the message to read.
+        var copied: Int?
     }
 
     /// 48 KiB of content per chunk, 64 KiB of base64.
@@ -117,7 +119,9 @@ public struct PayloadStream: Sendable {
 
     /// Decodes the next piece of an attachment in a read transaction of its
     /// own and appends its base64; moves past the attachment at its end.
+    /// Canonical base64 is copied as it is (`Base64Text`), not decoded and encoded.
     private func readAttachment(_ source: AttachmentSource, cursor: inout Cursor, into out: inout [UInt8]) throws {
+        if source.isCanonicalBase64 { return try copyAttachment(source, cursor: &cursor, into: &out) }
         var decoder = cursor.decoder ?? source.decoder()
         var decoded = cursor.carry
         // Room for `space` base64 characters is room for 3/4 as many bytes.
@@ -136,6 +140,22 @@ public struct PayloadStream: Sendable {
             cursor.segment += 1
         } else {
             cursor.decoder = decoder
+        }
+    }
+
+    private func copyAttachment(_ source: AttachmentSource, cursor: inout Cursor, into out: inout [UInt8]) throws {
+        let start = cursor.copied ?? source.range.lowerBound
+        let limit = max(1, chunkBytes - out.count)
+        let next = try store.withSpooledBody(id: messageID) { body -> Int? in
+            guard body.count == messageSize else { return nil }
+            return Base64Text.copy(body, from: start, to: source.range.upperBound, limit: limit, into: &out)
+        }
+        guard let next = next ?? nil else { throw PayloadStreamError.messageGone(messageID) }
+        if next >= source.range.upperBound {
+            cursor.copied = nil
+            cursor.segment += 1
+        } else {
+            cursor.copied = next
         }
     }
 

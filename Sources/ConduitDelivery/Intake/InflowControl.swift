@@ -1,0 +1,164 @@
+import Synchronization
+
+/// Flow control between the SMTP intake and delivery (Postfix's
+/// `in_flow_delay`, per webhook): counts each webhook's *fresh backlog* —
+/// deliveries spooled by this process and not yet started — and, while it
+/// is above `highWater`, makes a new recipient of that webhook wait (at
+/// RCPT) until an attempt starts, for at most `maxDelay`.
+///
+/// Why: a sender can hand over mail faster than Conduit can POST it (one
+/// core does both), and without this the spool backlog, the latency of
+/// every message and the disk grow for as long as the burst lasts. Waiting
+/// at the sender keeps the backlog near `highWater` and acceptance at the
+/// delivery rate. It is per webhook, so a tenant whose endpoint is slow or
+/// rate limited slows only the senders of its own mail; others pass.
+/// `maxDelay` bounds every wait (the recipient is then accepted anyway), so
+/// a miscount can cost latency, never mail.
+///
+/// Counting: `spooled` after a spool commit, `started` when a lease takes a
+/// delivery for its first attempt. Mail spooled before a restart is not
+/// counted (its first attempts only lower counts, never below zero).
+public final class InflowControl: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// Fresh deliveries one webhook may have waiting before new
+        /// recipients of it wait; `[delivery] inflow_backlog`.
+        public var highWater: Int
+        /// The longest one recipient waits; `[delivery] inflow_delay_ms`.
+        /// Zero turns flow control off.
+        public var maxDelay: Duration
+
+        public init(highWater: Int = 512, maxDelay: Duration = .seconds(1)) {
+            self.highWater = max(1, highWater)
+            self.maxDelay = maxDelay
+        }
+
+        public static let off = Settings(maxDelay: .zero)
+    }
+
+    /// How a wait ended.
+    public enum Admission: Sendable, Equatable {
+        /// There was room at once.
+        case immediate
+        /// An attempt started and made room.
+        case afterWait
+        /// `maxDelay` passed first; admitted anyway.
+        case timedOut
+    }
+
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Admission, Never>
+        /// Ends the wait at `maxDelay`; cancelled when an attempt releases it first.
+        var timer: Task<Void, Never>?
+    }
+
+    private struct State {
+        var backlog: [String: Int] = [:]
+        /// Per webhook, in arrival order.
+        var waiters: [String: [Waiter]] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    public let settings: Settings
+    private let state = Mutex(State())
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// Whether a new recipient of `webhookID` may pass without waiting.
+    public func hasRoom(for webhookID: String) -> Bool {
+        settings.maxDelay <= .zero || state.withLock { ($0.backlog[webhookID] ?? 0) < settings.highWater }
+    }
+
+    /// The fresh backlog of `webhookID` (tests, metrics).
+    public func backlog(of webhookID: String) -> Int {
+        state.withLock { $0.backlog[webhookID] ?? 0 }
+    }
+
+    /// How many recipients of `webhookID` wait (tests).
+    func waiting(for webhookID: String) -> Int {
+        state.withLock { $0.waiters[webhookID]?.count ?? 0 }
+    }
+
+    /// Returns once `webhookID` has room, or after `maxDelay`.
+    public func admit(_ webhookID: String) async -> Admission {
+        guard settings.maxDelay > .zero else { return .immediate }
+        let deadline = ContinuousClock.now + settings.maxDelay
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Admission, Never>) in
+            let ticket: UInt64? = state.withLock { state in
+                guard (state.backlog[webhookID] ?? 0) >= settings.highWater else { return nil }
+                state.nextWaiter += 1
+                state.waiters[webhookID, default: []].append(Waiter(id: state.nextWaiter, continuation: continuation))
+                return state.nextWaiter
+            }
+            guard let ticket else { return continuation.resume(returning: .immediate) }
+            let timer = Task { [self] in
+                try? await Task.sleep(until: deadline)
+                guard !Task.isCancelled else { return }
+                self.expire(ticket, of: webhookID)
+            }
+            // Released already: the timer has nothing to do.
+            let pending = state.withLock { state in
+                guard let index = state.waiters[webhookID]?.firstIndex(where: { $0.id == ticket }) else { return false }
+                state.waiters[webhookID]?[index].timer = timer
+                return true
+            }
+            if !pending { timer.cancel() }
+        }
+    }
+
+    /// `count` deliveries of `webhookID` were spooled and wait for a first attempt.
+    public func spooled(_ webhookID: String, count: Int = 1) {
+        guard settings.maxDelay > .zero, count > 0 else { return }
+        state.withLock { $0.backlog[webhookID, default: 0] += count }
+    }
+
+    /// A delivery of `webhookID` counted by `spooled` was not spooled after
+    /// all (the commit failed).
+    public func withdrawn(_ webhookID: String) {
+        started(webhookID)
+    }
+
+    /// A delivery of `webhookID` was leased for its first attempt: one
+    /// waiting sender of that webhook may go on.
+    public func started(_ webhookID: String) {
+        guard settings.maxDelay > .zero else { return }
+        let released: Waiter? = state.withLock { state in
+            guard let count = state.backlog[webhookID] else { return nil }
+            if count <= 1 {
+                state.backlog[webhookID] = nil
+            } else {
+                state.backlog[webhookID] = count - 1
+            }
+            guard count - 1 < settings.highWater, var queue = state.waiters[webhookID], !queue.isEmpty else { return nil }
+            let first = queue.removeFirst()
+            state.waiters[webhookID] = queue.isEmpty ? nil : queue
+            return first
+        }
+        released?.timer?.cancel()
+        released?.continuation.resume(returning: .afterWait)
+    }
+
+    /// The webhook is gone: its count and waiters with it.
+    public func forget(_ webhookID: String) {
+        let waiters = state.withLock { state in
+            state.backlog[webhookID] = nil
+            return state.waiters.removeValue(forKey: webhookID) ?? []
+        }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: .afterWait)
+        }
+    }
+
+    private func expire(_ id: UInt64, of webhookID: String) {
+        let waiter: Waiter? = state.withLock { state in
+            guard var queue = state.waiters[webhookID], let index = queue.firstIndex(where: { $0.id == id }) else { return nil }
+            let waiter = queue.remove(at: index)
+            state.waiters[webhookID] = queue.isEmpty ? nil : queue
+            return waiter
+        }
+        waiter?.continuation.resume(returning: .timedOut)
+    }
+}

@@ -1,0 +1,99 @@
+import ConduitCore
+import ConduitStore
+import Foundation
+import Testing
+@testable import ConduitDelivery
+
+/// Flow control between intake and delivery: per-webhook counts, waits that
+/// end when an attempt starts or at the delay, webhooks kept apart.
+@Suite struct InflowControlTests {
+    static func control(highWater: Int = 2, maxDelay: Duration = .seconds(30)) -> InflowControl {
+        InflowControl(settings: .init(highWater: highWater, maxDelay: maxDelay))
+    }
+
+    /// Polls `condition` (a task registering as a waiter takes a moment).
+    static func until(_ condition: () -> Bool) async throws {
+        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+        try #require(condition())
+    }
+
+    @Test func belowTheHighWaterARecipientPassesAtOnce() async {
+        let inflow = Self.control()
+        inflow.spooled("w1")
+        #expect(inflow.hasRoom(for: "w1"))
+        #expect(await inflow.admit("w1") == .immediate)
+    }
+
+    @Test func aboveItTheRecipientWaitsForAFirstAttempt() async throws {
+        let inflow = Self.control()
+        inflow.spooled("w1", count: 3)
+        #expect(!inflow.hasRoom(for: "w1"))
+        let waiting = Task { await inflow.admit("w1") }
+        try await Self.until { inflow.waiting(for: "w1") == 1 }
+        // Still at the mark (3 → 2): nobody is released.
+        inflow.started("w1")
+        #expect(inflow.waiting(for: "w1") == 1)
+        inflow.started("w1")
+        #expect(await waiting.value == .afterWait)
+        #expect(inflow.backlog(of: "w1") == 1)
+    }
+
+    @Test func oneStartReleasesOneWaiterInArrivalOrder() async throws {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("w1", count: 2)
+        let first = Task { await inflow.admit("w1") }
+        try await Self.until { inflow.waiting(for: "w1") == 1 }
+        let second = Task { await inflow.admit("w1") }
+        try await Self.until { inflow.waiting(for: "w1") == 2 }
+        inflow.started("w1")  // 2 → 1: still at the mark, nobody goes
+        inflow.started("w1")  // 1 → 0: the first waiter goes
+        #expect(await first.value == .afterWait)
+        inflow.spooled("w1")
+        inflow.started("w1")
+        #expect(await second.value == .afterWait)
+    }
+
+    @Test func theWaitEndsAtTheDelayAndTheRecipientIsAdmitted() async {
+        let inflow = Self.control(highWater: 1, maxDelay: .milliseconds(40))
+        inflow.spooled("w1")
+        let start = ContinuousClock.now
+        #expect(await inflow.admit("w1") == .timedOut)
+        #expect(ContinuousClock.now - start >= .milliseconds(40))
+    }
+
+    @Test func anotherWebhooksBacklogDoesNotSlowThisOne() async {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("slow", count: 100)
+        #expect(!inflow.hasRoom(for: "slow"))
+        #expect(inflow.hasRoom(for: "fast"))
+        #expect(await inflow.admit("fast") == .immediate)
+    }
+
+    @Test func countsNeverGoBelowZero() {
+        // First attempts of mail spooled before a restart were never counted.
+        let inflow = Self.control(highWater: 1)
+        inflow.started("w1")
+        inflow.started("w1")
+        inflow.spooled("w1")
+        #expect(inflow.backlog(of: "w1") == 1)
+        #expect(!inflow.hasRoom(for: "w1"))
+    }
+
+    @Test func offCountsNothingAndNeverWaits() async {
+        let inflow = InflowControl(settings: .off)
+        inflow.spooled("w1", count: 10_000)
+        #expect(inflow.backlog(of: "w1") == 0)
+        #expect(inflow.hasRoom(for: "w1"))
+        #expect(await inflow.admit("w1") == .immediate)
+    }
+
+    @Test func forgettingAWebhookReleasesItsWaiters() async throws {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("w1", count: 5)
+        let waiting = Task { await inflow.admit("w1") }
+        try await Self.until { inflow.waiting(for: "w1") == 1 }
+        inflow.forget("w1")
+        #expect(await waiting.value == .afterWait)
+        #expect(inflow.backlog(of: "w1") == 0)
+    }
+}
