@@ -136,12 +136,10 @@ public enum ConduitServer {
         )
 
         let smtpLogger = logger.with(service: "smtp")
-        // Without the inline attempt the engine is woken as soon as a batch
-        // of messages is visible, before the spool's last sync: their POSTs
-        // start while the 250s wait for the disk (docs/ARCHITECTURE.md,
-        // "Durability"). The inline attempt claims its message itself.
-        let wakeEngine: (@Sendable () -> Void)? = inlineTimeout > 0 ? nil : { @Sendable [engine] in engine.notifySpooled() }
-        let spoolWriter = SpoolWriter(store: store, committed: wakeEngine)
+        // The intake leases a message's deliveries in its spool transaction
+        // and starts them itself once that is durable; it wakes the engine
+        // only for mail it left pending (docs/DELIVERY.md, "Leasing at spool time").
+        let spoolWriter = SpoolWriter(store: store)
         defer { spoolWriter.shutdown() }
         let quotaBytes = config.storage.accountQuotaMB > 0 ? config.storage.accountQuotaMB << 20 : nil
         let spool = MessageSpool(

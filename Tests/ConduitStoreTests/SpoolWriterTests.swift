@@ -1,6 +1,7 @@
 import ConduitCore
 import ConduitStore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct SpoolWriterTests {
@@ -150,6 +151,40 @@ import Testing
         #expect(try store.read { try $0.count(SpooledMessage.self) } == good.count)
         // The store stays usable.
         try await writer.commit(makeEntry())
+    }
+
+    /// The delivery side's hook (`SpoolEntry.admit`) runs inside the spool
+    /// transaction: what it changes is what is written, in that transaction;
+    /// a transaction rolled back after it ran writes nothing of it, and the
+    /// next one (a retry) runs it again.
+    @Test func theAdmitHookChangesTheDeliveriesInTheTransaction() async throws {
+        defer { directory.cleanup() }
+        let store = try openStore()
+        let writer = SpoolWriter(store: store)
+        defer { writer.shutdown() }
+        final class Runs: Sendable { let ids = Mutex<[String]>([]) }
+        let runs = Runs()
+        let leaseEnd = storedNow().addingTimeInterval(60)
+        var entry = makeEntry()
+        entry.admit = { message, deliveries, txn in
+            // The message is already in the transaction, the deliveries not yet.
+            let written = try txn.reader.get(SpooledMessage.self, id: message.id)
+            let deliveriesSoFar = try txn.reader.deliveries(ofMessage: message.id)
+            #expect(written != nil && deliveriesSoFar.isEmpty)
+            runs.ids.withLock { $0.append(message.id) }
+            deliveries[0].attempts = 1
+            deliveries[0].leasedUntil = leaseEnd
+            deliveries[0].nextAttemptAt = leaseEnd
+        }
+        struct RolledBack: Error {}
+        #expect(throws: RolledBack.self) { try store.write { txn in try txn.insert(entry); throw RolledBack() } }
+        #expect(try store.read { try $0.count(Delivery.self) } == 0)
+        try await writer.commit(entry)
+        #expect(runs.ids.withLock { $0 } == [entry.message.id, entry.message.id])
+        let stored = try store.read { try $0.deliveries(ofMessage: entry.message.id) }
+        let leased = try #require(stored.first { $0.id == entry.deliveries[0].id })
+        #expect(leased.attempts == 1 && leased.leasedUntil == leaseEnd && leased.nextAttemptAt == leaseEnd)
+        #expect(stored.first { $0.id == entry.deliveries[1].id }?.leasedUntil == nil)
     }
 
     @Test func commitsAfterShutdownThrowAndShutdownDrains() async throws {

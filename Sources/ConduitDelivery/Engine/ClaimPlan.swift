@@ -45,6 +45,22 @@ struct ClaimPlan {
         return min(free, left)
     }
 
+    /// Whether a new delivery to `webhook` (active, read in the spool
+    /// transaction) may start now, under the same limits as a pass: a free
+    /// global and per-webhook slot and, with a rate limit, a token (taken).
+    /// When it may, the slot is counted here; when not, nothing is taken.
+    mutating func admit(_ webhook: Webhook) -> Bool {
+        guard webhook.active, !atGlobalLimit, !isBusy(webhook.id) else { return false }
+        if webhook.rateLimit > 0 {
+            var bucket = bucket(for: webhook)
+            guard bucket.take(now: now.timeIntervalSince1970) == nil else { return false }
+            buckets[webhook.id] = bucket
+        }
+        inFlight[webhook.id, default: 0] += 1
+        total += 1
+        return true
+    }
+
     /// The webhook's token bucket as this pass sees it: taken from in this
     /// pass, else the engine's (unless its rate changed), else a full one.
     private func bucket(for webhook: Webhook) -> TokenBucket {

@@ -34,15 +34,23 @@ extension DeliveryEngine {
     /// the first webhook), so webhooks take turns at free slots and one with
     /// a deep backlog never hides another's mail.
     func claimDue(now: Date) throws -> Pass {
-        let snapshot = state.withLock { $0 }
-        guard !snapshot.stopping else { return Pass(claims: [], nextDue: nil) }
-        var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
+        guard !state.withLock({ $0.stopping }) else { return Pass(claims: [], nextDue: nil) }
         let held = heldBack()
         // A quarter of the budget for webhooks (a seek each), the rest for
         // deliveries (a cursor step and a record read each).
         let webhookLimit = max(1, settings.batchSize / 4)
         let deliveryBudget = max(1, settings.batchSize - webhookLimit)
-        let (pass, cursor) = try store.write(durable: false) { txn in
+        // Counted as running inside the transaction; counted off again if
+        // it is rolled back (its leases are not on disk).
+        var counted: [DeliveryClaim] = []
+        let pass: Pass
+        do { pass = try store.write(durable: false) { txn in
+            // The state is read, and the claims counted, inside the write
+            // transaction: spool-time leases are decided inside one too, so
+            // LMDB's one writer at a time orders them, and neither starts a
+            // POST past a limit because it did not see the other's.
+            let snapshot = state.withLock { $0 }
+            var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
             let reader = txn.reader
             // At the global limit nothing can start: no webhook is read.
             var webhooks = plan.atGlobalLimit ? []
@@ -86,25 +94,55 @@ extension DeliveryEngine {
             // one cut short (limits, budget, more webhooks than it lists)
             // goes on after the last webhook it finished.
             let cursor = stoppedEarly ? finished ?? snapshot.webhookCursor : nil
-            return (Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + webhookRecords + read), cursor)
+            adopt(claims, plan: plan, cursor: .some(cursor), globalBacklog: plan.atGlobalLimit)
+            // Left due (a busy webhook's, cut short): finished attempts wake the loop.
+            let leftDue = stoppedEarly || next.map { $0 <= now } ?? false
+            state.withLock { $0.claimWanted = leftDue }
+            counted = claims
+            return Pass(claims: claims, nextDue: next, entriesRead: webhooks.count + webhookRecords + read)
+        } } catch {
+            release(counted)
+            throw error
         }
-        adopt(pass.claims, plan: plan, cursor: .some(cursor))
+        startedFirstAttempts(pass.claims)
         return pass
+    }
+
+    /// After the claiming transaction committed: first attempts make room
+    /// for their webhook's waiting senders (`InflowControl`).
+    private func startedFirstAttempts(_ claims: [DeliveryClaim]) {
+        for claim in claims where claim.delivery.attempts == 1 { inflow.started(claim.webhook.id) }
+    }
+
+    /// Counts off claims whose leases were rolled back (never started).
+    func release(_ claims: [DeliveryClaim]) {
+        guard !claims.isEmpty else { return }
+        state.withLock { state in
+            for claim in claims { state.finished(webhookID: claim.webhook.id) }
+        }
     }
 
     /// Leases the due deliveries of one message for the inline first
     /// attempt (same rules as a pass, without deferring anything).
     func claimMessage(_ messageID: String, now: Date) throws -> [DeliveryClaim] {
-        let snapshot = state.withLock { $0 }
-        guard !snapshot.stopping else { return [] }
-        var plan = ClaimPlan(state: snapshot, settings: settings, now: now)
+        guard !state.withLock({ $0.stopping }) else { return [] }
         let held = heldBack()
-        let claims = try store.write(durable: false) { txn in
-            try txn.reader.deliveries(ofMessage: messageID)
+        var counted: [DeliveryClaim] = []
+        let claims: [DeliveryClaim]
+        do { claims = try store.write(durable: false) { txn in
+            // Read and counted inside the transaction, as in `claimDue`.
+            var plan = ClaimPlan(state: state.withLock { $0 }, settings: settings, now: now)
+            let claims = try txn.reader.deliveries(ofMessage: messageID)
                 .filter { $0.state == .pending && $0.nextAttemptAt <= now && held?.isHeld($0.id, now: now) != true }
                 .compactMap { try plan.consider($0, webhook: txn.reader.get(Webhook.self, id: $0.webhookID), in: txn) }
+            adopt(claims, plan: plan, cursor: nil, globalBacklog: nil)
+            counted = claims
+            return claims
+        } } catch {
+            release(counted)
+            throw error
         }
-        adopt(claims, plan: plan, cursor: nil)
+        startedFirstAttempts(claims)
         return claims
     }
 
@@ -114,20 +152,21 @@ extension DeliveryEngine {
         unrecorded.withLock { $0.isEmpty ? nil : $0 }
     }
 
-    /// After the claiming transaction committed (the leases are on disk):
-    /// counts the claims as running and keeps the plan's token buckets;
-    /// `cursor` (when given) is the webhook after which the next pass goes on.
-    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan, cursor: String??) {
+    /// Inside the claiming transaction, before it commits: counts the
+    /// claims as running (counted off again if the commit fails) and keeps
+    /// the plan's token buckets; `cursor` (when given) is the webhook after
+    /// which the next pass goes on; `globalBacklog` (when given), whether
+    /// the pass stopped at the global limit.
+    private func adopt(_ claims: [DeliveryClaim], plan: ClaimPlan, cursor: String??, globalBacklog: Bool?) {
         state.withLock { state in
             if let cursor { state.webhookCursor = cursor }
+            if let globalBacklog { state.globalBacklog = globalBacklog }
             for claim in claims {
                 state.inFlight[claim.webhook.id, default: 0] += 1
                 state.total += 1
             }
             for (webhookID, bucket) in plan.buckets { state.buckets[webhookID] = bucket }
         }
-        // First attempts make room for their webhook's waiting senders.
-        for claim in claims where claim.delivery.attempts == 1 { inflow.started(claim.webhook.id) }
     }
 
     /// At start: every delivery still leased was in flight in a process that
@@ -151,7 +190,10 @@ extension DeliveryEngine {
                 }
                 recovered += page.count
             }
-            guard let last else { return recovered }
+            guard let last else {
+                state.withLock { $0.leasesRecovered = true }
+                return recovered
+            }
             after = last
         }
     }

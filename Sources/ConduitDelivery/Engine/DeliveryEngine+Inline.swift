@@ -7,20 +7,30 @@ import Synchronization
 extension DeliveryEngine {
     /// Runs the first attempt of a just-spooled message's deliveries while
     /// the SMTP client waits, up to `timeout`. Attempts that take longer go
-    /// on in the background and the message counts as accepted.
+    /// on in the background and the message counts as accepted. `leased`:
+    /// the deliveries the spool transaction leased already; when that was
+    /// not all of them (`unleased`), the others are claimed here if they can be.
     public func deliverInline(messageID: String, timeout: Duration) async -> SpoolVerdict {
-        let claims: [DeliveryClaim]
-        do {
-            claims = try await io.run { try self.claimMessage(messageID, now: Date()) }
-        } catch {
-            logger.error("inline delivery: claiming failed", metadata: ["message": "\(messageID)", "error": "\(error)"])
+        await deliverInline(messageID: messageID, leased: [], unleased: true, timeout: timeout)
+    }
+
+    func deliverInline(messageID: String, leased: [DeliveryClaim], unleased: Bool, timeout: Duration) async -> SpoolVerdict {
+        var claims = leased
+        if unleased {
+            do {
+                claims += try await io.run { try self.claimMessage(messageID, now: Date()) }
+            } catch {
+                logger.error("inline delivery: claiming failed", metadata: ["message": "\(messageID)", "error": "\(error)"])
+            }
+            // Deliveries not claimed here (rate limit, busy webhook) are the loop's.
             wake.signal()
-            return .accepted
         }
-        // Deliveries not claimed here (rate limit, busy webhook) are the loop's.
-        wake.signal()
-        guard !claims.isEmpty else { return .accepted }
-        let tasks = claims.map { start($0) }
+        let tasks = claims.compactMap { claim in
+            let task = start(claim)
+            if task == nil { release([claim]) }
+            return task
+        }
+        guard !tasks.isEmpty else { return .accepted }
         guard let reports = await Self.results(of: tasks, within: timeout) else { return .accepted }
         // The reports cover only what was claimed; the store knows every
         // delivery of the message, the unclaimed ones included.

@@ -53,8 +53,10 @@ public final class DeliveryEngine: Service, Sendable {
         self.outcomes = OutcomeWriter(store: store, recorder: DeliveryRecorder(schedule: settings.schedule))
     }
 
-    /// New mail is waiting (the ingress calls this after a spool commit).
+    /// New mail is waiting that was not leased at spool time (the intake
+    /// calls this after its commit).
     public func notifySpooled() {
+        state.withLock { $0.claimWanted = true }
         wake.signal()
     }
 
@@ -97,7 +99,7 @@ public final class DeliveryEngine: Service, Sendable {
             var pause: Duration = .seconds(1)
             do {
                 let pass = try await io.run { try self.claimDue(now: now) }
-                for claim in pass.claims { start(claim) }
+                for claim in pass.claims where start(claim) == nil { release([claim]) }
                 let untilDue = pass.nextDue.map { Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(Date())) * 1000)) } ?? .seconds(5)
                 // Claimed something: look again soon (more may be due). Claimed
                 // nothing: wait for the next due time, a finished attempt
@@ -111,22 +113,41 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// Runs one claimed attempt as its own task, tracked for shutdown.
+    /// Runs one claimed attempt as its own task, tracked for shutdown;
+    /// `nil` (not started, the lease stays for the next start) once shutdown
+    /// has begun.
     @discardableResult
-    func start(_ claim: DeliveryClaim) -> Task<AttemptReport?, Never> {
+    func start(_ claim: DeliveryClaim) -> Task<AttemptReport?, Never>? {
         let id = claim.delivery.id
         // Created under the lock, so the task's own removal (which takes the
-        // lock) cannot come before its insertion.
+        // lock) cannot come before its insertion; and `run` takes the tasks
+        // to cancel under it once `stopping` is set, so none starts after.
         return running.withLock { running in
+            if state.withLock({ $0.stopping }) { return nil }
             let task = Task { () -> AttemptReport? in
                 let report = await self.attempt(claim)
-                self.state.withLock { $0.finished(webhookID: claim.webhook.id) }
+                let claimWanted = self.state.withLock { state in
+                    state.finished(webhookID: claim.webhook.id)
+                    return state.claimWanted
+                }
                 self.running.withLock { _ = $0.removeValue(forKey: id) }
-                self.wake.signal()
+                // The freed slot matters only to mail a pass must start; a
+                // retry (or an outcome not written) changes the next due time.
+                if claimWanted || !Self.isFinal(report) || self.unrecorded.withLock({ !$0.isEmpty }) { self.wake.signal() }
                 return report
             }
             running[id] = task
             return task
+        }
+    }
+}
+
+extension DeliveryEngine {
+    /// Delivered or failed for good: nothing of the delivery is due again.
+    static func isFinal(_ report: AttemptReport?) -> Bool {
+        switch report?.outcome {
+        case .delivered, .failed: true
+        case .retry, nil: false
         }
     }
 }

@@ -45,14 +45,18 @@ public final class MessageSpool: Sendable {
         self.engine = engine
     }
 
-    /// Spools `submission` (returning only once it is fsynced), then wakes
-    /// the engine or runs the inline first attempt.
+    /// Spools `submission` (returning only once it is fsynced), leasing in
+    /// the same transaction the deliveries the engine can start at once;
+    /// then starts those, wakes the engine for the others, or runs the
+    /// inline first attempt (docs/DELIVERY.md, "Leasing at spool time").
     /// - Throws: the `SpoolWriter`'s errors, unchanged:
     ///   `StoreError.quotaExceeded(accountIDs:)` when an account is full (the
     ///   caller may submit again without its recipients), capacity errors
     ///   (`StoreError.isStorageFull`), `duplicateID`, `closed`.
     public func accept(_ submission: SpoolSubmission) async throws -> SpoolVerdict {
-        let entry = entry(for: submission)
+        var entry = entry(for: submission)
+        let lease = engine.map { SpoolLease(engine: $0) }
+        entry.admit = lease?.admit
         // Counted before the commit: the engine may lease them as soon as
         // they are visible, before `commit` returns.
         let inflow = engine?.inflow
@@ -60,16 +64,27 @@ public final class MessageSpool: Sendable {
         do {
             try await writer.commit(entry)
         } catch {
+            // Rolled back: what the last transaction leased is not on disk.
+            if let lease { lease.engine.release(lease.take()) }
             for delivery in entry.deliveries { inflow?.withdrawn(delivery.webhookID) }
             throw error
         }
         FaultInjection.point("after-spool-commit")
-        guard let engine else { return .accepted }
-        guard let timeout = settings.inlineTimeout, timeout > .zero else {
-            engine.notifySpooled()
-            return .accepted
+        guard let engine, let lease else { return .accepted }
+        // Durable now, leases included: a crash from here on re-offers them
+        // at the next start (`recoverLeases`), as after a claim pass.
+        let claims = lease.take()
+        // Leased for their first attempt with the message: room for the
+        // webhooks' waiting senders, as a claim pass's first leases make.
+        for claim in claims { engine.inflow.started(claim.webhook.id) }
+        let unleased = claims.count < entry.deliveries.count
+        if let timeout = settings.inlineTimeout, timeout > .zero {
+            return await engine.deliverInline(messageID: submission.id, leased: claims, unleased: unleased, timeout: timeout)
         }
-        return await engine.deliverInline(messageID: submission.id, timeout: timeout)
+        engine.startLeased(claims)
+        // Only mail left pending needs a claim pass (the one wake-up).
+        if unleased { engine.notifySpooled() }
+        return .accepted
     }
 
     /// Whether a new recipient of `webhookID` may pass now: `admitRecipient`

@@ -19,7 +19,8 @@ extension WriteTransaction {
     /// `StoreError.quotaExceeded` (before writing anything) when the message
     /// would take an account of its recipients past `entry.accountQuotaBytes`.
     /// The stored `size` is the body's byte count; each recipient account is
-    /// charged for it (`SpoolUsage`).
+    /// charged for it (`SpoolUsage`). `entry.admit` may change the
+    /// deliveries before they are written.
     public func insert(_ entry: SpoolEntry) throws {
         var message = entry.message
         message.size = entry.body.count
@@ -34,7 +35,9 @@ extension WriteTransaction {
         try insert(message)
         try putRaw(database: Spool.bodiesDatabase, key: message.id, bytes: entry.body)
         for account in accounts { try adjustSpoolUsage(accountID: account, by: charge) }
-        for delivery in entry.deliveries { try insert(delivery) }
+        var deliveries = entry.deliveries
+        try entry.admit?(message, &deliveries, self)
+        for delivery in deliveries { try insert(delivery) }
         for log in entry.logs { try insert(log) }
     }
 

@@ -12,6 +12,12 @@ public struct SpoolEntry: Sendable {
     /// The most any recipient account may have charged in the spool
     /// (`SpoolUsage`) once this message is in; `nil` for no limit.
     public var accountQuotaBytes: Int?
+    /// Runs inside the write transaction, after the message is written and
+    /// before the deliveries are, and may change them: the delivery side
+    /// leases there the ones it can start at once (docs/DELIVERY.md,
+    /// "Leasing at spool time"). It runs again when the entry is retried
+    /// in a transaction of its own (the first one was rolled back).
+    public var admit: (@Sendable (SpooledMessage, inout [Delivery], WriteTransaction) throws -> Void)?
 
     public init(
         message: SpooledMessage, body: any SpoolBody, deliveries: [Delivery], logs: [DeliveryLog] = [],

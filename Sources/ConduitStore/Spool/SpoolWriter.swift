@@ -14,8 +14,8 @@ public final class SpoolWriter: Sendable {
     /// bodies, so one transaction never holds the writer lock (or the heap
     /// for LMDB's dirty pages) for long. `committed` runs on the writer
     /// thread as soon as a batch is visible to other transactions, before
-    /// its last sync: the delivery engine's wake-up, so a POST can start
-    /// while the `250` still waits for the disk.
+    /// its last sync (the server passes none: the intake starts what its
+    /// transaction leased once the commit is durable, docs/DELIVERY.md).
     public init(
         store: Store, maxBatchEntries: Int = 1024, maxBatchBytes: Int = 64 << 20, committed: (@Sendable () -> Void)? = nil
     ) {
