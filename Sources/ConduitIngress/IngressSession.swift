@@ -166,7 +166,7 @@ final class IngressSession: SMTPBackendSession, IngressParts, @unchecked Sendabl
         guard !recipients.contains(where: { $0.webhook.id == webhook.id }) else { return .now(accepted()) }
         // Flow control: a recipient that adds a delivery waits while its
         // webhook's fresh backlog is above the high-water mark.
-        return inflowAdmission(of: webhook.id).then { admission in
+        return inflowAdmission(of: webhook).then { admission in
             switch admission {
             case .immediate: break
             case .afterWait: self.backend.metrics.inflowReleased.increment()
@@ -178,10 +178,12 @@ final class IngressSession: SMTPBackendSession, IngressParts, @unchecked Sendabl
     }
 
     /// `.immediate` at once while the webhook has room (the common case);
-    /// else the wait, in a task.
-    private func inflowAdmission(of webhookID: String) -> Eventual<InflowControl.Admission> {
+    /// else the wait, in a task. A rate-limited webhook's backlog is its
+    /// own choice: never waited on (`InflowControl`).
+    private func inflowAdmission(of webhook: Webhook) -> Eventual<InflowControl.Admission> {
         let spool = backend.spool
-        guard !spool.recipientHasRoom(of: webhookID) else { return .now(.immediate) }
+        let webhookID = webhook.id
+        guard webhook.rateLimit == 0, !spool.recipientHasRoom(of: webhookID) else { return .now(.immediate) }
         return .later(eventLoop.makeFutureWithTask { await spool.admitRecipient(of: webhookID) })
     }
 

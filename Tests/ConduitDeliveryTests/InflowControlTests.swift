@@ -96,4 +96,31 @@ import Testing
         #expect(await waiting.value == .afterWait)
         #expect(inflow.backlog(of: "w1") == 0)
     }
+
+    /// A webhook whose own POSTs are slow keeps its backlog in the spool:
+    /// holding its senders would stall other tenants' mail on shared connections.
+    @Test func aSlowWebhookIsNeverWaitedOn() async {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("slow", count: 50)
+        inflow.posted("slow", durationMs: 2000)
+        #expect(inflow.hasRoom(for: "slow"))
+        #expect(await inflow.admit("slow") == .immediate)
+        // A fast one with the same backlog is waited on.
+        inflow.spooled("fast", count: 50)
+        inflow.posted("fast", durationMs: 3)
+        #expect(!inflow.hasRoom(for: "fast"))
+    }
+
+    @Test func turningSlowReleasesTheWaitingSenders() async throws {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("w1", count: 5)
+        inflow.posted("w1", durationMs: 5)
+        let waiting = Task { await inflow.admit("w1") }
+        try await Self.until { inflow.waiting(for: "w1") == 1 }
+        // The average moves an eighth of the way per attempt: a run of
+        // slow answers crosses 100 ms.
+        for _ in 0..<6 { inflow.posted("w1", durationMs: 1000) }
+        #expect(await waiting.value == .afterWait)
+        #expect(inflow.hasRoom(for: "w1"))
+    }
 }

@@ -26,6 +26,7 @@ extension DeliveryEngine {
         let response = await client.post(prepared.request, timeout: settings.timeout)
         if response.status == nil, Task.isCancelled { return nil }
         metrics.duration.recordMilliseconds(response.durationMs)
+        inflow.posted(claim.webhook.id, durationMs: response.durationMs)
         let outcome: AttemptOutcome = if let status = response.status {
             AttemptOutcome.classify(status: status, retryAfter: response.retryAfter, now: Date().timeIntervalSince1970)
         } else {

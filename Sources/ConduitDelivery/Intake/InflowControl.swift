@@ -10,8 +10,16 @@ import Synchronization
 /// core does both), and without this the spool backlog, the latency of
 /// every message and the disk grow for as long as the burst lasts. Waiting
 /// at the sender keeps the backlog near `highWater` and acceptance at the
-/// delivery rate. It is per webhook, so a tenant whose endpoint is slow or
-/// rate limited slows only the senders of its own mail; others pass.
+/// delivery rate.
+///
+/// Only where Conduit is the bottleneck: a webhook whose own endpoint is
+/// slow (its POSTs take `slowPost` or longer on average) or that has a rate
+/// limit is never waited on — its mail waits in the spool, bounded by its
+/// account's quota. Holding a RCPT holds the whole connection, and one
+/// sender (a big provider) often carries mail for many tenants: a slow
+/// tenant must not stall the others' mail on shared connections. A fast
+/// webhook with a backlog means delivery as a whole (the core) is behind,
+/// which every tenant shares, and then slowing intake is the fair answer.
 /// `maxDelay` bounds every wait (the recipient is then accepted anyway), so
 /// a miscount can cost latency, never mail.
 ///
@@ -26,10 +34,15 @@ public final class InflowControl: Sendable {
         /// The longest one recipient waits; `[delivery] inflow_delay_ms`.
         /// Zero turns flow control off.
         public var maxDelay: Duration
+        /// A webhook whose POSTs take this long on average (an exponential
+        /// moving average, 1/8 per attempt) is slow on its own account and
+        /// never waited on.
+        public var slowPost: Duration
 
-        public init(highWater: Int = 512, maxDelay: Duration = .seconds(1)) {
+        public init(highWater: Int = 512, maxDelay: Duration = .seconds(1), slowPost: Duration = .milliseconds(100)) {
             self.highWater = max(1, highWater)
             self.maxDelay = maxDelay
+            self.slowPost = slowPost
         }
 
         public static let off = Settings(maxDelay: .zero)
@@ -54,6 +67,8 @@ public final class InflowControl: Sendable {
 
     private struct State {
         var backlog: [String: Int] = [:]
+        /// Average POST duration per webhook, in milliseconds.
+        var postMs: [String: Double] = [:]
         /// Per webhook, in arrival order.
         var waiters: [String: [Waiter]] = [:]
         var nextWaiter: UInt64 = 0
@@ -68,7 +83,32 @@ public final class InflowControl: Sendable {
 
     /// Whether a new recipient of `webhookID` may pass without waiting.
     public func hasRoom(for webhookID: String) -> Bool {
-        settings.maxDelay <= .zero || state.withLock { ($0.backlog[webhookID] ?? 0) < settings.highWater }
+        settings.maxDelay <= .zero || state.withLock { !mustWait(webhookID, in: $0) }
+    }
+
+    /// Above the mark, and not slow on its own account.
+    private func mustWait(_ webhookID: String, in state: State) -> Bool {
+        guard (state.backlog[webhookID] ?? 0) >= settings.highWater else { return false }
+        return (state.postMs[webhookID] ?? 0) < settings.slowPost / .milliseconds(1)
+    }
+
+    /// An attempt of `webhookID` got its answer (or none) after `durationMs`.
+    public func posted(_ webhookID: String, durationMs: Int) {
+        guard settings.maxDelay > .zero else { return }
+        let released: [Waiter] = state.withLock { state in
+            // Bounded: one entry per webhook that had an attempt; a store with
+            // more webhooks than this starts the averages over.
+            if state.postMs.count >= 100_000, state.postMs[webhookID] == nil { state.postMs.removeAll() }
+            let previous = state.postMs[webhookID] ?? Double(durationMs)
+            state.postMs[webhookID] = previous + (Double(durationMs) - previous) / 8
+            // Turned slow: its waiting senders go on.
+            guard !mustWait(webhookID, in: state), let queue = state.waiters.removeValue(forKey: webhookID) else { return [] }
+            return queue
+        }
+        for waiter in released {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(returning: .afterWait)
+        }
     }
 
     /// The fresh backlog of `webhookID` (tests, metrics).
@@ -87,7 +127,7 @@ public final class InflowControl: Sendable {
         let deadline = ContinuousClock.now + settings.maxDelay
         return await withCheckedContinuation { (continuation: CheckedContinuation<Admission, Never>) in
             let ticket: UInt64? = state.withLock { state in
-                guard (state.backlog[webhookID] ?? 0) >= settings.highWater else { return nil }
+                guard mustWait(webhookID, in: state) else { return nil }
                 state.nextWaiter += 1
                 state.waiters[webhookID, default: []].append(Waiter(id: state.nextWaiter, continuation: continuation))
                 return state.nextWaiter
@@ -131,7 +171,7 @@ public final class InflowControl: Sendable {
             } else {
                 state.backlog[webhookID] = count - 1
             }
-            guard count - 1 < settings.highWater, var queue = state.waiters[webhookID], !queue.isEmpty else { return nil }
+            guard !mustWait(webhookID, in: state), var queue = state.waiters[webhookID], !queue.isEmpty else { return nil }
             let first = queue.removeFirst()
             state.waiters[webhookID] = queue.isEmpty ? nil : queue
             return first
