@@ -7,8 +7,12 @@ import Testing
 /// Flow control between intake and delivery: per-webhook counts, waits that
 /// end when an attempt starts or at the delay, webhooks kept apart.
 @Suite struct InflowControlTests {
+    /// Flow control over webhooks `w1` and `fast` whose POSTs are known to be fast.
     static func control(highWater: Int = 2, maxDelay: Duration = .seconds(30)) -> InflowControl {
-        InflowControl(settings: .init(highWater: highWater, maxDelay: maxDelay))
+        let inflow = InflowControl(settings: .init(highWater: highWater, maxDelay: maxDelay))
+        inflow.posted("w1", durationMs: 2)
+        inflow.posted("fast", durationMs: 2)
+        return inflow
     }
 
     /// Polls `condition` (a task registering as a waiter takes a moment).
@@ -63,8 +67,8 @@ import Testing
 
     @Test func anotherWebhooksBacklogDoesNotSlowThisOne() async {
         let inflow = Self.control(highWater: 1)
-        inflow.spooled("slow", count: 100)
-        #expect(!inflow.hasRoom(for: "slow"))
+        inflow.spooled("w1", count: 100)
+        #expect(!inflow.hasRoom(for: "w1"))
         #expect(inflow.hasRoom(for: "fast"))
         #expect(await inflow.admit("fast") == .immediate)
     }
@@ -109,6 +113,16 @@ import Testing
         inflow.spooled("fast", count: 50)
         inflow.posted("fast", durationMs: 3)
         #expect(!inflow.hasRoom(for: "fast"))
+    }
+
+    /// Until a POST of it has answered, a webhook may be a slow one whose
+    /// first POSTs are still running: not waited on.
+    @Test func aWebhookWithNoAnswerYetIsNotWaitedOn() async {
+        let inflow = Self.control(highWater: 1)
+        inflow.spooled("new", count: 50)
+        #expect(inflow.hasRoom(for: "new"))
+        inflow.posted("new", durationMs: 4)
+        #expect(!inflow.hasRoom(for: "new"))
     }
 
     @Test func turningSlowReleasesTheWaitingSenders() async throws {

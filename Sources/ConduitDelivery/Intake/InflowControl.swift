@@ -13,8 +13,8 @@ import Synchronization
 /// delivery rate.
 ///
 /// Only where Conduit is the bottleneck: a webhook whose own endpoint is
-/// slow (its POSTs take `slowPost` or longer on average) or that has a rate
-/// limit is never waited on — its mail waits in the spool, bounded by its
+/// slow (its POSTs take `slowPost` or longer on average, or none has
+/// answered yet) or that has a rate limit is never waited on — its mail waits in the spool, bounded by its
 /// account's quota. Holding a RCPT holds the whole connection, and one
 /// sender (a big provider) often carries mail for many tenants: a slow
 /// tenant must not stall the others' mail on shared connections. A fast
@@ -86,10 +86,12 @@ public final class InflowControl: Sendable {
         settings.maxDelay <= .zero || state.withLock { !mustWait(webhookID, in: $0) }
     }
 
-    /// Above the mark, and not slow on its own account.
+    /// Above the mark, and known to be fast: a webhook none of whose POSTs
+    /// has answered yet (its first ones may be slow ones still running) is
+    /// not waited on.
     private func mustWait(_ webhookID: String, in state: State) -> Bool {
-        guard (state.backlog[webhookID] ?? 0) >= settings.highWater else { return false }
-        return (state.postMs[webhookID] ?? 0) < settings.slowPost / .milliseconds(1)
+        guard (state.backlog[webhookID] ?? 0) >= settings.highWater, let average = state.postMs[webhookID] else { return false }
+        return average < settings.slowPost / .milliseconds(1)
     }
 
     /// An attempt of `webhookID` got its answer (or none) after `durationMs`.
