@@ -1,3 +1,4 @@
+import ConduitCore
 import FoundationEssentials
 import NIOCore
 
@@ -50,7 +51,7 @@ struct JSONByteWriter {
 
     mutating func int(_ value: Int) {
         beginValue()
-        Self.writeDecimal(value, to: &bytes)
+        ASCIIDecimal.append(value, to: &bytes)
         needsComma = true
     }
 
@@ -141,19 +142,6 @@ struct JSONByteWriter {
     /// The bytes of an ASCII literal.
     static func append(_ text: StaticString, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    static func writeDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        // The magnitude is unsigned, so Int.min has one too; the divisor stays below 10^19.
-        var magnitude = value.magnitude
-        var divisor: UInt = 1
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
-            magnitude %= divisor
-            divisor /= 10
-        }
     }
 
     /// `yyyy-MM-ddTHH:mm:ssZ` from the seconds since 1970, by the civil-from-days

@@ -126,15 +126,7 @@ struct PayloadJSONWriter {
     }
 
     mutating func int(_ value: Int) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var rest = value.magnitude
-        var divisor: UInt = 1
-        while rest / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
+        ASCIIDecimal.append(value, to: &out)
     }
 
     mutating func date(_ value: Date?) {
