@@ -91,18 +91,6 @@ import Testing
         #expect(await inflow.admit("w1") == .immediate)
     }
 
-    @Test func forgettingAWebhookReleasesItsWaiters() async throws {
-        let inflow = Self.control(highWater: 1)
-        inflow.spooled("w1", count: 5)
-        let waiting = Task { await inflow.admit("w1") }
-        try await Self.until { inflow.waiting(for: "w1") == 1 }
-        inflow.forget("w1")
-        #expect(await waiting.value == .afterWait)
-        #expect(inflow.backlog(of: "w1") == 0)
-    }
-
-    /// A webhook whose own POSTs are slow keeps its backlog in the spool:
-    /// holding its senders would stall other tenants' mail on shared connections.
     @Test func aSlowWebhookIsNeverWaitedOn() async {
         let inflow = Self.control(highWater: 1)
         inflow.spooled("slow", count: 50)

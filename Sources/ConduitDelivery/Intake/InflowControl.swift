@@ -25,7 +25,9 @@ import Synchronization
 ///
 /// Counting: `spooled` after a spool commit, `started` when a lease takes a
 /// delivery for its first attempt. Mail spooled before a restart is not
-/// counted (its first attempts only lower counts, never below zero).
+/// counted (its first attempts only lower counts, never below zero). A
+/// deleted webhook's count stays until the next start: one entry per
+/// webhook, and nobody can be waiting on it (its address no longer resolves).
 public final class InflowControl: Sendable {
     public struct Settings: Sendable, Equatable {
         /// Fresh deliveries one webhook may have waiting before new
@@ -180,18 +182,6 @@ public final class InflowControl: Sendable {
         }
         released?.timer?.cancel()
         released?.continuation.resume(returning: .afterWait)
-    }
-
-    /// The webhook is gone: its count and waiters with it.
-    public func forget(_ webhookID: String) {
-        let waiters = state.withLock { state in
-            state.backlog[webhookID] = nil
-            return state.waiters.removeValue(forKey: webhookID) ?? []
-        }
-        for waiter in waiters {
-            waiter.timer?.cancel()
-            waiter.continuation.resume(returning: .afterWait)
-        }
     }
 
     private func expire(_ id: UInt64, of webhookID: String) {

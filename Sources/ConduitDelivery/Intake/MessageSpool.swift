@@ -98,8 +98,7 @@ public final class MessageSpool: Sendable {
     /// lets through (`InflowControl`); the ingress calls it before accepting
     /// a recipient that adds a delivery.
     public func admitRecipient(of webhookID: String) async -> InflowControl.Admission {
-        guard let inflow = engine?.inflow, !inflow.hasRoom(for: webhookID) else { return .immediate }
-        return await inflow.admit(webhookID)
+        await engine?.inflow.admit(webhookID) ?? .immediate
     }
 
     /// Writes only the log rows of `submission.refused`: nothing is left to
