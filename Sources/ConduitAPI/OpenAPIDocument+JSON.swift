@@ -3479,6 +3479,28 @@ extension OpenAPIDocument {
               "null"
             ]
           },
+          "payload_format": {
+            "type": "string",
+            "enum": [
+              "json",
+              "json_raw",
+              "raw"
+            ]
+          },
+          "max_payload_bytes": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "previous_secret_expires_at": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Until then POSTs are also signed with the secret rotate-secret replaced"
+          },
           "created_at": {
             "type": "string",
             "format": "date-time"
@@ -3498,6 +3520,9 @@ extension OpenAPIDocument {
           "rate_limit",
           "active",
           "smtp_security_policy_id",
+          "payload_format",
+          "max_payload_bytes",
+          "previous_secret_expires_at",
           "created_at",
           "updated_at"
         ]
@@ -3538,6 +3563,24 @@ extension OpenAPIDocument {
           },
           "smtp_security_policy_id": {
             "type": "string"
+          },
+          "payload_format": {
+            "type": "string",
+            "enum": [
+              "json",
+              "json_raw",
+              "raw"
+            ],
+            "description": "json (default), json_raw (adds raw_base64) or raw (the message itself, message/rfc822); anything but json together with payload_template is 422"
+          },
+          "max_payload_bytes": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 65536,
+            "maximum": 1073741824,
+            "description": "Largest json/json_raw body in bytes; null = unlimited"
           }
         },
         "required": [
@@ -3584,6 +3627,24 @@ extension OpenAPIDocument {
           },
           "clear_security_policy": {
             "type": "boolean"
+          },
+          "payload_format": {
+            "type": "string",
+            "enum": [
+              "json",
+              "json_raw",
+              "raw"
+            ],
+            "description": "json (default), json_raw (adds raw_base64) or raw (the message itself, message/rfc822); anything but json together with payload_template is 422"
+          },
+          "max_payload_bytes": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 65536,
+            "maximum": 1073741824,
+            "description": "Largest json/json_raw body in bytes; null = unlimited"
           }
         }
       },

@@ -51,13 +51,17 @@ struct WebhooksController {
         let active: Bool?
         let smtp_security_policy_id: String?
         let clear_security_policy: Bool?
+        let payload_format: String?
+        /// Absent, null (unlimited) or a number.
+        let max_payload_bytes: Int??
 
         enum CodingKeys: String, CodingKey {
             case address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id, clear_security_policy
+            case payload_format, max_payload_bytes
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectNulls()
+            try decoder.rejectNulls(except: ["max_payload_bytes"])
             let c = try decoder.container(keyedBy: CodingKeys.self)
             address = try c.decodeIfPresent(String.self, forKey: .address)
             target_url = try c.decodeIfPresent(String.self, forKey: .target_url)
@@ -68,13 +72,20 @@ struct WebhooksController {
             active = try c.decodeIfPresent(Bool.self, forKey: .active)
             smtp_security_policy_id = try c.decodeIfPresent(String.self, forKey: .smtp_security_policy_id)
             clear_security_policy = try c.decodeIfPresent(Bool.self, forKey: .clear_security_policy)
+            payload_format = try c.decodeIfPresent(String.self, forKey: .payload_format)
+            if c.contains(.max_payload_bytes) {
+                max_payload_bytes = .some(try c.decodeNil(forKey: .max_payload_bytes) ? nil : try c.decode(Int.self, forKey: .max_payload_bytes))
+            } else {
+                max_payload_bytes = nil
+            }
         }
 
         var input: WebhookInput {
             WebhookInput(
                 address: address, targetURL: target_url, secret: secret, customHeaders: custom_headers,
                 payloadTemplate: payload_template, rateLimit: rate_limit, active: active,
-                smtpSecurityPolicyID: smtp_security_policy_id, clearSecurityPolicy: clear_security_policy
+                smtpSecurityPolicyID: smtp_security_policy_id, clearSecurityPolicy: clear_security_policy,
+                payloadFormat: payload_format, maxPayloadBytes: max_payload_bytes
             )
         }
     }
@@ -94,6 +105,9 @@ struct WebhooksController {
             writer.key("rate_limit"); writer.int(webhook.rateLimit)
             writer.key("active"); writer.bool(webhook.active)
             writer.key("smtp_security_policy_id"); writer.string(webhook.smtpSecurityPolicyID)
+            writer.key("payload_format"); writer.string(webhook.payloadFormat.rawValue)
+            writer.key("max_payload_bytes"); writer.int(webhook.maxPayloadBytes)
+            writer.key("previous_secret_expires_at"); writer.date(webhook.previousSecretExpiresAt)
             writer.key("created_at"); writer.date(webhook.createdAt)
             writer.key("updated_at"); writer.date(webhook.updatedAt)
             writer.endObject()

@@ -31,8 +31,14 @@ public enum AppSchema {
     // Version 5 added the index `deliveries.due_by_webhook` (the pending
     // deliveries grouped by webhook, for the claim pass: docs/DELIVERY.md,
     // "The engine"); its migration builds it over the deliveries spooled.
+    //
+    // Version 6 moved `webhooks` to layout 2 (payload format, payload size
+    // limit, previous secret) and `deliveries` to layout 2 (`redelivery_of`).
+    // Layout-1 values are read as they are, so its migration rewrites
+    // nothing; the bump keeps an older build, which would refuse the new
+    // layouts record by record, from opening the store at all.
     public static let current = Schema(
-        version: 5,
+        version: 6,
         records: recordTypes,
         rawDatabases: Spool.rawDatabases,
         migrations: [
@@ -48,6 +54,7 @@ public enum AppSchema {
             },
             4: { txn in try txn.convertLegacyRecords(recordTypes) },
             5: { txn in try txn.buildIndex(Delivery.self, named: .dueByWebhook) },
+            6: { _ in },
         ]
     )
 

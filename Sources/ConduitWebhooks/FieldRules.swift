@@ -144,6 +144,31 @@ enum FieldRules {
         return raw
     }
 
+    static func payloadFormat(_ raw: String) throws(ResourceError) -> Webhook.PayloadFormat {
+        guard let format = Webhook.PayloadFormat(rawValue: raw) else {
+            throw invalid("invalid_payload_format", "payload_format must be json, json_raw or raw")
+        }
+        return format
+    }
+
+    /// The smallest and largest `max_payload_bytes` (null = unlimited).
+    public static let maxPayloadBytesRange = 65_536...1_073_741_824
+
+    static func maxPayloadBytes(_ value: Int?) throws(ResourceError) -> Int? {
+        guard let value else { return nil }
+        guard maxPayloadBytesRange.contains(value) else {
+            throw invalid("invalid_max_payload_bytes", "max_payload_bytes must be null (unlimited) or 65536 to 1073741824")
+        }
+        return value
+    }
+
+    /// A template renders the JSON payload's data, so it only goes with `json`.
+    static func checkTemplateFormat(_ webhook: Webhook) throws(ResourceError) {
+        if webhook.payloadTemplate != nil, webhook.payloadFormat != .json {
+            throw invalid("invalid_payload_format", "payload_template can only be used with payload_format json")
+        }
+    }
+
     static func rateLimit(_ value: Int) throws(ResourceError) -> Int {
         guard (0...100_000).contains(value) else { throw invalid("invalid_rate_limit", "rate_limit must be 0 (unlimited) to 100000 per minute") }
         return value

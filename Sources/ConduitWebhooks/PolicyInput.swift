@@ -35,10 +35,15 @@ public struct WebhookInput: Sendable {
     public var active: Bool?
     public var smtpSecurityPolicyID: String?
     public var clearSecurityPolicy: Bool?
+    /// `json`, `json_raw` or `raw`.
+    public var payloadFormat: String?
+    /// Absent: unchanged; `.some(nil)`: unlimited; `.some(n)`: n bytes.
+    public var maxPayloadBytes: Int??
 
     public init(address: String? = nil, targetURL: String? = nil, secret: String? = nil, customHeaders: [String: String]? = nil,
                 payloadTemplate: String? = nil, rateLimit: Int? = nil, active: Bool? = nil,
-                smtpSecurityPolicyID: String? = nil, clearSecurityPolicy: Bool? = nil) {
+                smtpSecurityPolicyID: String? = nil, clearSecurityPolicy: Bool? = nil,
+                payloadFormat: String? = nil, maxPayloadBytes: Int?? = nil) {
         self.address = address
         self.targetURL = targetURL
         self.secret = secret
@@ -48,5 +53,7 @@ public struct WebhookInput: Sendable {
         self.active = active
         self.smtpSecurityPolicyID = smtpSecurityPolicyID
         self.clearSecurityPolicy = clearSecurityPolicy
+        self.payloadFormat = payloadFormat
+        self.maxPayloadBytes = maxPayloadBytes
     }
 }

@@ -39,6 +39,9 @@ public final class WebhookService: Sendable {
             rateLimit: try FieldRules.rateLimit(input.rateLimit ?? 0),
             active: input.active ?? true, smtpSecurityPolicyID: nil, createdAt: PolicyService.now()
         )
+        if let raw = input.payloadFormat { webhook.payloadFormat = try FieldRules.payloadFormat(raw) }
+        if let limit = input.maxPayloadBytes { webhook.maxPayloadBytes = try FieldRules.maxPayloadBytes(limit) }
+        try FieldRules.checkTemplateFormat(webhook)
         let policyID = input.clearSecurityPolicy == true ? nil : input.smtpSecurityPolicyID
         let limit = maxWebhooksPerAccount
         try write { txn in
@@ -63,6 +66,9 @@ public final class WebhookService: Sendable {
         if let template = input.payloadTemplate { webhook.payloadTemplate = try FieldRules.payloadTemplate(template) }
         if let limit = input.rateLimit { webhook.rateLimit = try FieldRules.rateLimit(limit) }
         if let active = input.active { webhook.active = active }
+        if let raw = input.payloadFormat { webhook.payloadFormat = try FieldRules.payloadFormat(raw) }
+        if let limit = input.maxPayloadBytes { webhook.maxPayloadBytes = try FieldRules.maxPayloadBytes(limit) }
+        try FieldRules.checkTemplateFormat(webhook)
         webhook.updatedAt = PolicyService.now()
         let changedAddress = webhook.address
         try write { txn in

@@ -82,20 +82,24 @@ import Testing
             createdAt: Date(timeIntervalSince1970: 1_798_000_000)
         )
         first.updatedAt = Date(timeIntervalSince1970: 1_798_000_100)
-        let second = Webhook(
+        var second = Webhook(
             id: "01jfz3k6r8m4v2x9q7w5t1c0df", accountID: "a", address: "ops+tag@example.org",
             targetURL: "http://10.0.0.1:8080/", secret: "whsec_x",
             customHeaders: ["X-One": "1", "X-Two": "zwei\n", "Authorization": "Bearer é", "X-Four": "", "X-Five": "/"],
             payloadTemplate: "{\"subject\": \"{{subject}}\"}\n", rateLimit: 60, active: false,
             smtpSecurityPolicyID: "01jfz3k6r8m4v2x9q7w5t1c0dg", createdAt: Date(timeIntervalSince1970: 0)
         )
+        second.payloadFormat = .jsonRaw
+        second.maxPayloadBytes = 65_536
+        second.previousSecretExpiresAt = Date(timeIntervalSince1970: 86_400)
         let webhooks = [first, second]
         let mine = written { webhooks.map(WebhooksController.WebhookResponse.init).write(to: &$0) }
         let expected = try encoded(webhooks.map(Reference.WebhookJSON.init))
         #expect(try canonical(mine) == canonical(expected))
         let golden = #"{"id":"01jfz3k6r8m4v2x9q7w5t1c0de","address":"*@example.org","target_url":"https:\/\/hooks.example.com\/in?x=\"1\"","#
             + #""secret":"whsec_abc\/def+","custom_headers":{},"payload_template":null,"rate_limit":0,"active":true,"#
-            + #""smtp_security_policy_id":null,"created_at":"2026-12-23T04:26:40Z","updated_at":"2026-12-23T04:28:20Z"}"#
+            + #""smtp_security_policy_id":null,"payload_format":"json","max_payload_bytes":null,"previous_secret_expires_at":null,"#
+            + #""created_at":"2026-12-23T04:26:40Z","updated_at":"2026-12-23T04:28:20Z"}"#
         #expect(written { WebhooksController.WebhookResponse(webhook: first).write(to: &$0) } == golden)
         #expect(written { [WebhooksController.WebhookResponse]().write(to: &$0) } == "[]")
     }
@@ -141,7 +145,8 @@ private enum Reference {
         let webhook: Webhook
 
         enum CodingKeys: String, CodingKey {
-            case id, address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id, created_at, updated_at
+            case id, address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id
+            case payload_format, max_payload_bytes, previous_secret_expires_at, created_at, updated_at
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -155,6 +160,9 @@ private enum Reference {
             try c.encode(webhook.rateLimit, forKey: .rate_limit)
             try c.encode(webhook.active, forKey: .active)
             try c.encode(webhook.smtpSecurityPolicyID, forKey: .smtp_security_policy_id)
+            try c.encode(webhook.payloadFormat.rawValue, forKey: .payload_format)
+            try c.encode(webhook.maxPayloadBytes, forKey: .max_payload_bytes)
+            try c.encode(webhook.previousSecretExpiresAt, forKey: .previous_secret_expires_at)
             try c.encode(webhook.createdAt, forKey: .created_at)
             try c.encode(webhook.updatedAt, forKey: .updated_at)
         }

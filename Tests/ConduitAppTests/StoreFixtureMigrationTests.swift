@@ -75,7 +75,7 @@ import Testing
         // After: the current schema (4: binary records, 5: due_by_webhook), the same records.
         let store = try Store(path: directory, mapSizeBytes: 64 << 20, schema: AppSchema.current)
         defer { store.close() }
-        #expect(store.schemaVersion == 5)
+        #expect(store.schemaVersion == AppSchema.current.version)
         #expect(try migratedRecords(Account.self, in: store) == accounts)
         #expect(try migratedRecords(Session.self, in: store) == sessions)
         #expect(try migratedRecords(APIToken.self, in: store) == tokens)
@@ -159,7 +159,7 @@ import Testing
 
         let store = try Store(path: directory, mapSizeBytes: 16 << 20, schema: AppSchema.current)
         defer { store.close() }
-        #expect(store.schemaVersion == 5)
+        #expect(store.schemaVersion == AppSchema.current.version)
         #expect(try store.read { try $0.spoolUsage(accountID: "acc1") } == SpoolUsage.charge(bodySize: body.count))
         #expect(try store.read { try $0.get(SpooledMessage.self, id: message.id) } == message)
         #expect(try store.read { try $0.list(Delivery.self, index: .byMessage, key: message.id) }.map(\.id) == [delivery.id])

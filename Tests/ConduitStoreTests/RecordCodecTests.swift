@@ -153,8 +153,9 @@ import Testing
         // Field-level damage in real record types.
         let delivery = Self.deliveries()[1]
         var badState = RecordCodec.encode(delivery)
-        // Back from the end: updatedAt, createdAt, leasedUntil (absent), nextAttemptAt, attempts (Int.max: 10 bytes).
-        let stateOffset = badState.count - 8 - 8 - 1 - 8 - 10 - 1
+        // Back from the end: redeliveryOf (absent), updatedAt, createdAt, leasedUntil (absent), nextAttemptAt,
+        // attempts (Int.max: 10 bytes).
+        let stateOffset = badState.count - 1 - 8 - 8 - 1 - 8 - 10 - 1
         #expect(badState[stateOffset] == 0)
         badState[stateOffset] = 9
         #expect(Self.isCorrupted { _ = try RecordCodec.decode(Delivery.self, from: badState) })
@@ -217,6 +218,39 @@ import Testing
         try store.write { try $0.update(note) }
         #expect(try store.read { try $0.get(Note.self, id: "n1") } == note)
         #expect(try store.read { try $0.raw.get(Note.tableName, key: Array("n1".utf8)) }?.prefix(2) == [2, 2])
+    }
+
+    /// Schema 6 wrote webhooks and deliveries at layout 2; values a schema-5
+    /// build wrote (layout 1) read with the new fields' defaults.
+    @Test func layoutOneWebhooksAndDeliveriesReadWithDefaults() throws {
+        var webhook = Self.webhooks()[0]
+        var layoutOne = RecordWriter(format: 2, layout: 1)
+        for field in [webhook.id, webhook.accountID, webhook.address, webhook.targetURL, webhook.secret] { layoutOne.write(field) }
+        layoutOne.write(webhook.customHeaders)
+        layoutOne.write(webhook.payloadTemplate)
+        layoutOne.write(webhook.rateLimit)
+        layoutOne.write(webhook.active)
+        layoutOne.write(webhook.smtpSecurityPolicyID)
+        layoutOne.write(webhook.createdAt)
+        layoutOne.write(webhook.updatedAt)
+        webhook.payloadFormat = .json
+        webhook.maxPayloadBytes = nil
+        webhook.previousSecret = nil
+        webhook.previousSecretExpiresAt = nil
+        #expect(try RecordCodec.decode(Webhook.self, from: layoutOne.bytes) == webhook)
+
+        var delivery = Self.deliveries()[0]
+        var deliveryOne = RecordWriter(format: 2, layout: 1)
+        for field in [delivery.id, delivery.messageID, delivery.webhookID, delivery.accountID, delivery.rcptTo] { deliveryOne.write(field) }
+        deliveryOne.write(delivery.tag)
+        deliveryOne.writeByte(0)
+        deliveryOne.write(delivery.attempts)
+        deliveryOne.write(delivery.nextAttemptAt)
+        deliveryOne.write(delivery.leasedUntil)
+        deliveryOne.write(delivery.createdAt)
+        deliveryOne.write(delivery.updatedAt)
+        delivery.redeliveryOf = nil
+        #expect(try RecordCodec.decode(Delivery.self, from: deliveryOne.bytes) == delivery)
     }
 
     @Test func jsonRecordsAreReadOnlyByTheConversion() throws {

@@ -70,9 +70,17 @@ extension RecordCodecTests {
                            secret: "whsec_x", customHeaders: ["X-Tenant": "acme", "X-Empty": "", "X-Note": strings[2]],
                            payloadTemplate: strings[4], rateLimit: Int.min, active: true, smtpSecurityPolicyID: "p", createdAt: dates[1])
         full.updatedAt = dates[3]
+        full.payloadFormat = .jsonRaw
+        full.maxPayloadBytes = Int.max
+        full.previousSecret = "whsec_old"
+        full.previousSecretExpiresAt = dates[4]
+        var raw = full
+        raw.id = "w3"
+        raw.payloadFormat = .raw
+        raw.maxPayloadBytes = 65_536
         let bare = Webhook(id: "w2", accountID: "", address: "", targetURL: "", secret: "", customHeaders: [:], payloadTemplate: nil,
                            rateLimit: 0, active: false, smtpSecurityPolicyID: nil, createdAt: dates[0])
-        return [full, bare]
+        return [full, bare, raw]
     }
 
     static func policies() -> [SMTPSecurityPolicy] {
@@ -107,6 +115,7 @@ extension RecordCodecTests {
         var leased = Delivery(id: "d", messageID: "m", webhookID: "w", accountID: "a", rcptTo: strings[2], tag: "", state: .pending,
                               attempts: 3, nextAttemptAt: dates[0], createdAt: dates[1], updatedAt: dates[3])
         leased.leasedUntil = dates[0]
+        leased.redeliveryOf = strings[2]
         let states: [Delivery.State] = [.pending, .delivered, .failed, .dead]
         return [leased] + states.map {
             Delivery(id: "d-\($0)", messageID: "", webhookID: "", accountID: "", rcptTo: "", tag: nil, state: $0,
@@ -144,12 +153,13 @@ extension RecordCodecTests {
         "SignInFailures": ["id", "failures"],
         "Domain": ["id", "accountID", "name", "verificationToken", "verified", "isPublic", "createdAt", "updatedAt"],
         "Webhook": ["id", "accountID", "address", "targetURL", "secret", "customHeaders", "payloadTemplate", "rateLimit", "active",
-                    "smtpSecurityPolicyID", "createdAt", "updatedAt"],
+                    "smtpSecurityPolicyID", "payloadFormat", "maxPayloadBytes", "previousSecret", "previousSecretExpiresAt",
+                    "createdAt", "updatedAt"],
         "SMTPSecurityPolicy": ["id", "accountID", "name", "allowedSourceIPs", "allowedSPFDomains", "allowedDKIMDomains", "requireSPF",
                                "requireDKIM", "requireSMTPAuth", "credentials", "createdAt", "updatedAt"],
         "SpooledMessage": ["id", "receivedAt", "mailFrom", "remoteIP", "helo", "tls", "authUser", "spf", "dkim", "size", "recipients"],
         "Delivery": ["id", "messageID", "webhookID", "accountID", "rcptTo", "tag", "state", "attempts", "nextAttemptAt", "leasedUntil",
-                     "createdAt", "updatedAt"],
+                     "redeliveryOf", "createdAt", "updatedAt"],
         "DeliveryLog": ["id", "webhookID", "accountID", "deliveryID", "messageID", "smtpMessageID", "sender", "attemptedAt", "durationMs",
                         "httpStatus", "error", "simulated"],
         "TOTPSettings": ["secret", "lastUsedStep", "backupCodeHashes"],

@@ -78,7 +78,7 @@ def test_a_schema_3_store_migrates_and_keeps_working(migrated, workdir):
     server = RunningConduit(migrated, workdir / "serve.log")
     try:
         if shutil.which("mdb_dump"):
-            assert schema_version(workdir / "data") == "5"
+            assert schema_version(workdir / "data") == "6"
         api = Client(server.api_url)
         alice, bob = MANIFEST["alice"], MANIFEST["bob"]
 

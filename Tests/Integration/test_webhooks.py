@@ -40,7 +40,8 @@ WEBHOOKS = "/webhooks"
 POLICIES = "/smtp-policies"
 WEBHOOK_FIELDS = {
     "id", "address", "target_url", "secret", "custom_headers", "payload_template",
-    "rate_limit", "active", "smtp_security_policy_id", "created_at", "updated_at",
+    "rate_limit", "active", "smtp_security_policy_id", "payload_format", "max_payload_bytes",
+    "previous_secret_expires_at", "created_at", "updated_at",
 }
 
 PUBLIC = "hooks.conduit.test"
@@ -913,3 +914,41 @@ def test_api_token_can_manage_webhooks(api, account):
     status, _, webhooks = api.get(WEBHOOKS, token=token)
     assert status == 200 and webhooks == [webhook], (status, webhooks)
     assert fetched(api, account, webhook["id"]) == webhook
+
+
+def test_payload_format_and_max_payload_bytes_are_validated_and_kept_by_partial_update(api, account):
+    webhook = make(api, account)
+    assert webhook["payload_format"] == "json"
+    assert webhook["max_payload_bytes"] is None
+    assert webhook["previous_secret_expires_at"] is None
+    for body, code in [
+        ({"payload_format": "xml"}, "invalid_payload_format"),
+        ({"payload_format": None}, None),
+        ({"max_payload_bytes": 65535}, "invalid_max_payload_bytes"),
+        ({"max_payload_bytes": 1073741825}, "invalid_max_payload_bytes"),
+        ({"max_payload_bytes": "big"}, None),
+    ]:
+        status, _, answer = update(api, account, webhook["id"], body)
+        assert status == 422, (body, status, answer)
+        if code:
+            assert answer["code"] == code, answer
+    status, _, answer = update(api, account, webhook["id"], {"payload_format": "json_raw", "max_payload_bytes": 65536})
+    assert status == 200, answer
+    assert answer["payload_format"] == "json_raw" and answer["max_payload_bytes"] == 65536
+    status, _, answer = update(api, account, webhook["id"], {"rate_limit": 5})
+    assert answer["payload_format"] == "json_raw" and answer["max_payload_bytes"] == 65536, answer
+    status, _, answer = update(api, account, webhook["id"], {"max_payload_bytes": None})
+    assert status == 200 and answer["max_payload_bytes"] is None, answer
+    # A template renders the JSON payload: not with json_raw or raw.
+    status, _, answer = update(api, account, webhook["id"], {"payload_template": '{"a": 1}'})
+    assert status == 422 and answer["code"] == "invalid_payload_format", answer
+    status, _, answer = update(api, account, webhook["id"], {"payload_format": "json", "payload_template": '{"a": 1}'})
+    assert status == 200, answer
+    status, _, answer = update(api, account, webhook["id"], {"payload_format": "raw"})
+    assert status == 422 and answer["code"] == "invalid_payload_format", answer
+    status, _, answer = update(api, account, webhook["id"], {"payload_format": "raw", "payload_template": ""})
+    assert status == 200 and answer["payload_format"] == "raw", answer
+    assert fetched(api, account, webhook["id"])["payload_format"] == "raw"
+    status, _, answer = create(api, account, {"address": unique_address(), "target_url": TARGET,
+                                              "payload_format": "raw", "payload_template": '{"a": 1}'})
+    assert status == 422 and answer["code"] == "invalid_payload_format", answer

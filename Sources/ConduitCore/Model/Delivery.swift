@@ -25,6 +25,9 @@ public struct Delivery: Codable, Sendable, Equatable {
     /// restart re-offers every leased delivery at once: no worker survives
     /// the process. Absent in records written before leases existed (decodes as `nil`).
     public var leasedUntil: Date?
+    /// For a redelivery (`POST …/redeliver`), the `id` (`webhook-id`) of the
+    /// delivery it replays; `nil` for mail as it arrived.
+    public var redeliveryOf: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -54,6 +57,7 @@ public struct Delivery: Codable, Sendable, Equatable {
         self.attempts = attempts
         self.nextAttemptAt = nextAttemptAt
         self.leasedUntil = nil
+        self.redeliveryOf = nil
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }

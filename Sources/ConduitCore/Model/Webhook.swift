@@ -15,8 +15,33 @@ public struct Webhook: Codable, Sendable, Equatable {
     public var rateLimit: Int
     public var active: Bool
     public var smtpSecurityPolicyID: String?
+    /// What each POST's body is (docs/DELIVERY.md, "Payload formats").
+    public var payloadFormat: PayloadFormat
+    /// The largest `json`/`json_raw` body this webhook's receiver takes;
+    /// `nil` = unlimited. Larger payloads hand out links instead of bytes.
+    public var maxPayloadBytes: Int?
+    /// The secret `rotate-secret` replaced, still signing beside `secret`
+    /// until `previousSecretExpiresAt`; both `nil` when none is valid.
+    public var previousSecret: String?
+    public var previousSecretExpiresAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// The body of a webhook's POST.
+    public enum PayloadFormat: String, Codable, Sendable, CaseIterable {
+        /// The JSON payload (or the `payload_template`'s rendering).
+        case json
+        /// The JSON payload plus `raw_base64`, the spooled message bytes.
+        case jsonRaw = "json_raw"
+        /// The spooled message itself, `Content-Type: message/rfc822`.
+        case raw
+    }
+
+    /// The previous secret if it still signs at `now`.
+    public func previousSecret(at now: Date) -> String? {
+        guard let previousSecret, let expiry = previousSecretExpiresAt, now < expiry else { return nil }
+        return previousSecret
+    }
 
     public init(id: String, accountID: String, address: String, targetURL: String, secret: String,
                 customHeaders: [String: String], payloadTemplate: String?, rateLimit: Int, active: Bool,
@@ -31,12 +56,37 @@ public struct Webhook: Codable, Sendable, Equatable {
         self.rateLimit = rateLimit
         self.active = active
         self.smtpSecurityPolicyID = smtpSecurityPolicyID
+        self.payloadFormat = .json
+        self.maxPayloadBytes = nil
+        self.previousSecret = nil
+        self.previousSecretExpiresAt = nil
         self.createdAt = createdAt
         self.updatedAt = createdAt
     }
 
     /// The domain part of `address`.
     public var domain: String { String(address.split(separator: "@", maxSplits: 1).last ?? "") }
+
+    /// Decodes JSON written before `payloadFormat` existed (the schema-3
+    /// store's format-1 records) with the default format.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), accountID: try c.decode(String.self, forKey: .accountID),
+            address: try c.decode(String.self, forKey: .address), targetURL: try c.decode(String.self, forKey: .targetURL),
+            secret: try c.decode(String.self, forKey: .secret),
+            customHeaders: try c.decode([String: String].self, forKey: .customHeaders),
+            payloadTemplate: try c.decodeIfPresent(String.self, forKey: .payloadTemplate),
+            rateLimit: try c.decode(Int.self, forKey: .rateLimit), active: try c.decode(Bool.self, forKey: .active),
+            smtpSecurityPolicyID: try c.decodeIfPresent(String.self, forKey: .smtpSecurityPolicyID),
+            createdAt: try c.decode(Date.self, forKey: .createdAt)
+        )
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        payloadFormat = try c.decodeIfPresent(PayloadFormat.self, forKey: .payloadFormat) ?? .json
+        maxPayloadBytes = try c.decodeIfPresent(Int.self, forKey: .maxPayloadBytes)
+        previousSecret = try c.decodeIfPresent(String.self, forKey: .previousSecret)
+        previousSecretExpiresAt = try c.decodeIfPresent(Date.self, forKey: .previousSecretExpiresAt)
+    }
 }
 
 /// Conditions inbound mail must meet before a webhook receives it.

@@ -81,7 +81,8 @@ extension SpooledRecipient: BinaryValue {
 }
 
 extension Delivery {
-    public static let layoutVersion: UInt8 = 1
+    /// 2 added `redeliveryOf` (layout 1 reads it as nil).
+    public static let layoutVersion: UInt8 = 2
 
     public func encode(to writer: inout RecordWriter) {
         writer.write(id)
@@ -96,6 +97,7 @@ extension Delivery {
         writer.write(leasedUntil)
         writer.write(createdAt)
         writer.write(updatedAt)
+        writer.write(redeliveryOf)
     }
 
     public static func decode(from reader: inout RecordReader) throws(StoreError) -> Delivery {
@@ -114,6 +116,7 @@ extension Delivery {
                                 state: state, attempts: attempts, nextAttemptAt: nextAttemptAt, createdAt: createdAt,
                                 updatedAt: try reader.date())
         delivery.leasedUntil = leasedUntil
+        if reader.layout >= 2 { delivery.redeliveryOf = try reader.optionalString() }
         return delivery
     }
 }

@@ -4,7 +4,9 @@ public import ConduitCore
 // webhook and its policy are read for every recipient of every message.
 
 extension Webhook {
-    public static let layoutVersion: UInt8 = 1
+    /// 2 added `payloadFormat`, `maxPayloadBytes`, `previousSecret` and
+    /// `previousSecretExpiresAt` (layout 1 reads them as json, nil, nil, nil).
+    public static let layoutVersion: UInt8 = 2
 
     public func encode(to writer: inout RecordWriter) {
         writer.write(id)
@@ -19,6 +21,10 @@ extension Webhook {
         writer.write(smtpSecurityPolicyID)
         writer.write(createdAt)
         writer.write(updatedAt)
+        writer.writeByte(payloadFormat.byte)
+        writer.write(maxPayloadBytes)
+        writer.write(previousSecret)
+        writer.write(previousSecretExpiresAt)
     }
 
     public static func decode(from reader: inout RecordReader) throws(StoreError) -> Webhook {
@@ -37,7 +43,33 @@ extension Webhook {
                               customHeaders: customHeaders, payloadTemplate: payloadTemplate, rateLimit: rateLimit,
                               active: active, smtpSecurityPolicyID: policyID, createdAt: createdAt)
         webhook.updatedAt = try reader.date()
+        if reader.layout >= 2 {
+            webhook.payloadFormat = try PayloadFormat(byte: try reader.byte())
+            webhook.maxPayloadBytes = try reader.optionalInt()
+            webhook.previousSecret = try reader.optionalString()
+            webhook.previousSecretExpiresAt = try reader.optionalDate()
+        }
         return webhook
+    }
+}
+
+extension Webhook.PayloadFormat {
+    /// The stored byte of each format. Stable: part of the on-disk layout.
+    var byte: UInt8 {
+        switch self {
+        case .json: 0
+        case .jsonRaw: 1
+        case .raw: 2
+        }
+    }
+
+    init(byte: UInt8) throws(StoreError) {
+        switch byte {
+        case 0: self = .json
+        case 1: self = .jsonRaw
+        case 2: self = .raw
+        default: throw StoreError.corrupted("payload format byte \(byte)")
+        }
     }
 }
 
