@@ -12,6 +12,7 @@ public enum APIRouter {
         policies: PolicyService,
         webhooks: WebhookService,
         simulator: any WebhookSimulating,
+        links: any PayloadLinkServing,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
@@ -23,6 +24,8 @@ public enum APIRouter {
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)
         WebhookPayloadSchema.addRoutes(to: router)
+        // Outside the bearer middleware: the token in the path is the credential.
+        PayloadLinksController(links: links).addRoutes(to: router)
 
         let api = router.group("api/v1").add(middleware: BearerAuthMiddleware(identity: identity))
         let authenticated = api.group(context: AuthenticatedContext.self)

@@ -6,7 +6,7 @@ extension WebhookPayloadSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://conduit.invalid/api/v1/webhook-payload.schema.json",
   "title": "Conduit webhook payload",
-  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present; an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
+  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present (except those only a body cut to the webhook's max_payload_bytes has: an attachment's `url`, and `truncated`); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
     "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
@@ -81,7 +81,11 @@ extension WebhookPayloadSchema {
       "type": "array",
       "items": { "$ref": "#/$defs/attachment" }
     },
-    "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 }
+    "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 },
+    "truncated": {
+      "description": "Present, and true, only when the body was cut to the webhook's max_payload_bytes down to its texts: `text`, `html` and `reply_text` are then prefixes of the message's (cut between Unicode scalars). Absent otherwise.",
+      "const": true
+    }
   },
   "$defs": {
     "envelope": {
@@ -154,12 +158,21 @@ extension WebhookPayloadSchema {
         "content_id": { "description": "The Content-ID header as written (angle brackets kept), or null.", "type": ["string", "null"] },
         "disposition": { "description": "The Content-Disposition type (`attachment`, `inline`, ...), lower-case, or null when absent.", "type": ["string", "null"] },
         "content_base64": {
-          "description": "The decoded content (transfer encoding removed), standard base64 with padding.",
-          "type": "string",
+          "description": "The decoded content (transfer encoding removed), standard base64 with padding; null when the body was cut to the webhook's max_payload_bytes and the content is behind `url` instead.",
+          "type": ["string", "null"],
           "contentEncoding": "base64",
           "pattern": "^[A-Za-z0-9+/]*={0,2}$"
+        },
+        "url": {
+          "description": "Present only when `content_base64` is null (a body cut to max_payload_bytes): GET it, without Authorization, for the decoded content with this attachment's Content-Type and a Content-Disposition; 404 once the message has left the spool.",
+          "type": "string",
+          "format": "uri",
+          "pattern": "^https?://.+/api/v1/attachments/cdl_[A-Za-z0-9_-]{43}$"
         }
-      }
+      },
+      "if": { "properties": { "content_base64": { "type": "null" } } },
+      "then": { "required": ["url"] },
+      "else": { "not": { "required": ["url"] } }
     }
   }
 }

@@ -75,8 +75,14 @@ extension DeliveryEngine {
         // one chunk is kept from pass 1 and sent as bytes: no second pass.
         let key = try WebhookRequest.key(of: claim.webhook)
         let deliveryID = claim.delivery.id
+        // A body over max_payload_bytes is cut, links minted on this thread
+        // (docs/DELIVERY.md, "Payloads sized to the receiver"); one that
+        // cannot be cut throws `PayloadTooLarge`, a permanent failure.
+        let sizing = claim.webhook.maxPayloadBytes.map { PayloadSizing(limit: $0, linkBase: settings.linkBase) }
         let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
-            guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context) else { return nil }
+            guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context, sizing: sizing) else {
+                return nil
+            }
             let (signature, length, whole) = try stream.sign(key: key, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
             return (body, messageIDHeader, signature)

@@ -15,12 +15,16 @@ public struct DeliverySettings: Sendable, Equatable {
     public var userAgent: String
     /// Flow control of new mail per webhook (`InflowControl`).
     public var inflow: InflowControl.Settings
+    /// `[api] public_url`: the base of the links in payloads cut to `max_payload_bytes`.
+    public var linkBase: String
 
     public init(
         timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
-        maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init()
+        maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init(),
+        linkBase: String = "http://127.0.0.1:8080"
     ) {
         self.inflow = inflow
+        self.linkBase = linkBase.hasSuffix("/") ? String(linkBase.dropLast()) : linkBase
         self.timeout = timeout
         self.schedule = schedule
         self.maxInFlightPerWebhook = max(1, maxInFlightPerWebhook)

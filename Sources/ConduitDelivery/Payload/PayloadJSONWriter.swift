@@ -17,8 +17,11 @@ struct PayloadJSONWriter {
 
     /// The payload; at each attachment, between the quotes of its
     /// `content_base64`, `content` writes the content (or, for
-    /// `PayloadStream`, ends a segment there).
-    mutating func write(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+    /// `PayloadStream`, ends a segment there). With a `cut` (a body over
+    /// `max_payload_bytes`, `PayloadFit`), linked attachments get
+    /// `"content_base64":null,"url":…` instead, the texts are the cut ones,
+    /// and `"truncated":true` follows `size` when they were cut.
+    mutating func write(_ payload: WebhookPayload, cut: PayloadCut? = nil, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
         let message = payload.message
         let context = payload.context
         raw(#"{"id":"#)
@@ -82,13 +85,14 @@ struct PayloadJSONWriter {
             writer.raw("}")
         }
         raw(#","text":"#)
-        string(message.text)
+        string(cut?.text ?? message.text)
         raw(#","html":"#)
-        string(message.html)
+        string(cut?.html ?? message.html)
         raw(#","reply_text":"#)
-        string(message.text.map(ReplyText.extract))
+        string(cut?.replyText ?? message.text.map(ReplyText.extract))
         raw(#","attachments":"#)
-        array(message.attachments) { writer, attachment in
+        array(Array(message.attachments.enumerated())) { writer, element in
+            let (index, attachment) = element
             writer.raw(#"{"filename":"#)
             writer.string(attachment.filename)
             writer.raw(#","content_type":"#)
@@ -99,12 +103,19 @@ struct PayloadJSONWriter {
             writer.string(attachment.contentID)
             writer.raw(#","disposition":"#)
             writer.string(attachment.disposition)
-            writer.raw(#","content_base64":""#)
-            content(attachment, &writer)
-            writer.raw(#""}"#)
+            if let url = cut?.attachmentURLs[index] {
+                writer.raw(#","content_base64":null,"url":"#)
+                writer.string(url)
+                writer.raw("}")
+            } else {
+                writer.raw(#","content_base64":""#)
+                content(attachment, &writer)
+                writer.raw(#""}"#)
+            }
         }
         raw(#","size":"#)
         int(message.size)
+        if cut?.truncated == true { raw(#","truncated":true"#) }
         raw("}")
     }
 

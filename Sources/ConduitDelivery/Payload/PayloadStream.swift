@@ -50,29 +50,55 @@ public struct PayloadStream: Sendable {
 
     /// Parses the spooled message `messageID` inside one read transaction
     /// (attachments by reference) and lays out the body for `context`.
-    /// Blocks for the parse: call it off Swift's cooperative pool.
+    /// With `sizing` and a body longer than its limit, the body is cut
+    /// (`PayloadFit`) and its links are stored first (`PayloadLinks.mint`).
+    /// Blocks for the parse and that write: call it off Swift's cooperative pool.
     /// - Returns: the stream and the message's `Message-ID`; `nil` when
     ///   the message is not in the spool.
+    /// - Throws: `PayloadTooLarge` when the body cannot be cut to the limit.
     static func open(
-        store: Store, messageID: String, context: PayloadContext, chunkBytes: Int = defaultChunkBytes
+        store: Store, messageID: String, context: PayloadContext, sizing: PayloadSizing? = nil,
+        chunkBytes: Int = defaultChunkBytes
     ) throws -> (stream: PayloadStream, messageIDHeader: String?)? {
         let parsed = try store.withSpooledBody(id: messageID) { body in
             MIMEParser.parse(buffer: body, attachments: .byReference)
         }
         guard let parsed else { return nil }
+        let payload = WebhookPayload(message: parsed, context: context)
+        var segments = layout(payload)
+        if let sizing, case let length = length(of: segments, payload), length > sizing.limit {
+            let measure = PayloadFit.Measure(
+                length: length, attachmentSizes: parsed.attachments.map(\.size), rawSize: nil,
+                text: parsed.text, html: parsed.html, replyText: parsed.text.map(ReplyText.extract)
+            )
+            if let fit = try PayloadFit.plan(measure, limit: sizing.limit, linkBase: sizing.linkBase) {
+                let cut = try PayloadLinks.mint(fit, measure: measure, messageID: messageID, messageSize: parsed.size, sizing: sizing, store: store)
+                segments = layout(payload, cut: cut)
+            }
+        }
         let stream = PayloadStream(
-            segments: layout(WebhookPayload(message: parsed, context: context)),
-            store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
+            segments: segments, store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
         )
         return (stream, parsed.messageID)
     }
 
+    /// The body's length from its layout: text segments, and each
+    /// attachment left open as its base64's length (`4 · ⌈size / 3⌉`; a
+    /// canonical base64 copy is that long too), without reading any content.
+    static func length(of segments: [Segment], _ payload: WebhookPayload) -> Int {
+        let text = segments.reduce(0) { total, segment in
+            if case let .text(bytes) = segment { total + bytes.count } else { total }
+        }
+        let open = payload.message.attachments.reduce(0) { $0 + ($1.source == nil ? 0 : PayloadFit.base64Length($1.size)) }
+        return text + open
+    }
+
     /// The segments of the compact serialization, attachments left open:
     /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
-    static func layout(_ payload: WebhookPayload) -> [Segment] {
+    static func layout(_ payload: WebhookPayload, cut: PayloadCut? = nil) -> [Segment] {
         var segments: [Segment] = []
         var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(payload.message))
-        writer.write(payload) { attachment, writer in
+        writer.write(payload, cut: cut) { attachment, writer in
             guard let source = attachment.source else {
                 return Base64Chunk.append(attachment.content, to: &writer.out)
             }
