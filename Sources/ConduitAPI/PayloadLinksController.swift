@@ -32,9 +32,9 @@ public struct PayloadLinksController<Context: RequestContext>: Sendable {
         // The bytes are mail from anyone: never rendered in the API's origin,
         // never sniffed into something else, never cached or leaked by Referer.
         headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPFields.Element.Name("X-Content-Type-Options")!] = "nosniff"
         headers[.cacheControl] = "private, no-store"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[HTTPFields.Element.Name("Referrer-Policy")!] = "no-referrer"
         let chunks = content.chunks
         let length = content.length
         let body = ResponseBody(contentLength: length) { writer in

@@ -68,13 +68,17 @@ import Testing
         let two = try Self.body(raw, limit: whole - 150_000, in: f)
         parts = Self.attachments(two.json)
         #expect(parts.map { $0["url"] != nil } == [true, false, true])
-        let three = try Self.body(raw, limit: 65_536, in: f)
-        parts = Self.attachments(three.json)
+        // At 65,536 the two largest are enough: the 30 KB one stays inline.
+        let fits = try Self.body(raw, limit: 65_536, in: f)
+        parts = Self.attachments(fits.json)
+        #expect(parts.map { $0["url"] != nil } == [true, false, true])
+        #expect(fits.length <= 65_536)
+        #expect(fits.json["text"] as? String == "Hello \"there\"")
+        #expect(fits.json["truncated"] == nil)
+        // Then all three, and each URL's token is its own.
+        let all = try Self.body(Self.message(sizes: [90_000, 70_000, 60_000]), limit: 65_536, in: f)
+        parts = Self.attachments(all.json)
         #expect(parts.map { $0["url"] != nil } == [true, true, true])
-        #expect(three.length <= 65_536)
-        #expect(three.json["text"] as? String == "Hello \"there\"")
-        #expect(three.json["truncated"] == nil)
-        // Each URL's token is its own.
         #expect(Set(parts.compactMap { $0["url"] as? String }).count == 3)
     }
 
@@ -84,7 +88,7 @@ import Testing
         let raw = Self.message(text: text, html: "<p>" + String(repeating: "ü<b>x</b>", count: 9000) + "</p>")
         for limit in [65_536, 70_000, 100_000, 150_000, 200_000, 400_000] {
             let id = try f.spool(raw)
-            let parsed = MIMEParser.parse(buffer: raw, attachments: .byReference)
+            let parsed = raw.withUnsafeBytes { MIMEParser.parse(buffer: $0, attachments: .byReference) }
             let payload = WebhookPayload(message: parsed, context: PayloadStreamTests.context)
             let segments = PayloadStream.layout(payload)
             let measure = PayloadFit.Measure(
@@ -116,9 +120,9 @@ import Testing
     }
 
     @Test func cutsAreMeasuredAfterEscapingAndEndBetweenScalars() {
-        #expect(JSONEscaping.length("a\"b\\c\n\t") == 11)
-        #expect(JSONEscaping.length("\u{1}\u{7F}\u{2028}") == 18)
-        #expect(JSONEscaping.length("é✓🚀") == 9)
+        #expect(JSONEscaping.escapedBytes("a\"b\\c\n\t") == 11)
+        #expect(JSONEscaping.escapedBytes("\u{1}\u{7F}\u{2028}") == 18)
+        #expect(JSONEscaping.escapedBytes("é✓🚀") == 9)
         // "é" is 2 bytes; a budget of 3 cannot take half of "✓" (3 bytes).
         #expect(JSONEscaping.prefix(of: "é✓🚀", escapedBytes: 4) == (2, 2))
         #expect(JSONEscaping.prefix(of: "é✓🚀", escapedBytes: 5) == (5, 5))
@@ -127,7 +131,7 @@ import Testing
         #expect(JSONEscaping.prefix(of: "a\nb", escapedBytes: 3) == (2, 3))
         var escaped: [UInt8] = []
         JSONValue.writeString("x\"\u{2029}\u{0}é\r", to: &escaped)
-        #expect(escaped.count - 2 == JSONEscaping.length("x\"\u{2029}\u{0}é\r"))
+        #expect(escaped.count - 2 == JSONEscaping.escapedBytes("x\"\u{2029}\u{0}é\r"))
     }
 
     @Test func attachmentsShorterThanALinkStayInline() throws {

@@ -29,7 +29,7 @@ struct PayloadFit: Sendable, Equatable {
     static let truncatedMember = 17
     /// A link URL's length: the token is `cdl_` and 43 base64url characters, none escaped.
     static func linkLength(base: String, raw: Bool) -> Int {
-        JSONEscaping.length(base) + (raw ? "/api/v1/messages/".utf8.count + "/raw".utf8.count : "/api/v1/attachments/".utf8.count)
+        JSONEscaping.escapedBytes(base) + (raw ? "/api/v1/messages/".utf8.count + "/raw".utf8.count : "/api/v1/attachments/".utf8.count)
             + PayloadLink.tokenPrefix.utf8.count + SecretToken.randomLength + 2
     }
 
@@ -72,7 +72,7 @@ struct PayloadFit: Sendable, Equatable {
         }
         // Cut the texts: each gets the same share of what is left, a text shorter than the share stays whole.
         let texts = [measure.text, measure.html, measure.replyText]
-        let lengths = texts.map { $0.map(JSONEscaping.length) ?? 0 }
+        let lengths = texts.map { $0.map(JSONEscaping.escapedBytes) ?? 0 }
         let fixed = fit.length - lengths.reduce(0, +) + truncatedMember
         guard fixed <= limit else { throw PayloadTooLarge(limit: limit, least: fixed) }
         let shares = fairShares(lengths, budget: limit - fixed)
@@ -133,23 +133,17 @@ public struct PayloadTooLarge: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Lengths and cuts of strings as `JSONValue.writeString` escapes them.
-enum JSONEscaping {
-    /// Bytes of the escaped text, quotes left out.
-    static func length(_ text: String) -> Int {
-        var count = 0
-        for scalar in text.unicodeScalars { count += length(of: scalar) }
-        return count
-    }
-
+/// Cuts of strings measured as `JSONValue.writeString` escapes them
+/// (`escapedBytes` is `MeteredView`'s).
+extension JSONEscaping {
     /// The longest prefix of whole Unicode scalars whose escaped text is at
     /// most `escapedBytes`: its UTF-8 byte count and escaped length.
-    static func prefix(of text: String, escapedBytes: Int) -> (utf8Bytes: Int, escapedBytes: Int) {
+    static func prefix(of text: String, escapedBytes budget: Int) -> (utf8Bytes: Int, escapedBytes: Int) {
         var bytes = 0
         var escaped = 0
         for scalar in text.unicodeScalars {
-            let next = length(of: scalar)
-            guard escaped + next <= escapedBytes else { break }
+            let next = escapedBytes(of: scalar)
+            guard escaped + next <= budget else { break }
             escaped += next
             bytes += UTF8.width(scalar)
         }
@@ -161,7 +155,7 @@ enum JSONEscaping {
         String(decoding: text.utf8.prefix(utf8Bytes), as: UTF8.self)
     }
 
-    private static func length(of scalar: Unicode.Scalar) -> Int {
+    private static func escapedBytes(of scalar: Unicode.Scalar) -> Int {
         switch scalar.value {
         case 0x22, 0x5C, 0x0A, 0x0D, 0x09: 2
         case 0x00..<0x20, 0x7F, 0x2028, 0x2029: 6

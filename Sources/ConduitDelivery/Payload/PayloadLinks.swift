@@ -1,4 +1,4 @@
-public import ConduitCore
+import ConduitCore
 import ConduitMIME
 public import ConduitStore
 public import ConduitWebhooks

@@ -66,14 +66,19 @@ public struct PayloadStream: Sendable {
         guard let parsed else { return nil }
         let payload = WebhookPayload(message: parsed, context: context)
         var segments = layout(payload)
-        if let sizing, case let length = length(of: segments, payload), length > sizing.limit {
-            let measure = PayloadFit.Measure(
-                length: length, attachmentSizes: parsed.attachments.map(\.size), rawSize: nil,
-                text: parsed.text, html: parsed.html, replyText: parsed.text.map(ReplyText.extract)
-            )
-            if let fit = try PayloadFit.plan(measure, limit: sizing.limit, linkBase: sizing.linkBase) {
-                let cut = try PayloadLinks.mint(fit, measure: measure, messageID: messageID, messageSize: parsed.size, sizing: sizing, store: store)
-                segments = layout(payload, cut: cut)
+        if let sizing {
+            let length = Self.length(of: segments, payload)
+            if length > sizing.limit {
+                let measure = PayloadFit.Measure(
+                    length: length, attachmentSizes: parsed.attachments.map(\.size), rawSize: nil,
+                    text: parsed.text, html: parsed.html, replyText: parsed.text.map(ReplyText.extract)
+                )
+                if let fit = try PayloadFit.plan(measure, limit: sizing.limit, linkBase: sizing.linkBase) {
+                    let cut = try PayloadLinks.mint(
+                        fit, measure: measure, messageID: messageID, messageSize: parsed.size, sizing: sizing, store: store
+                    )
+                    segments = layout(payload, cut: cut)
+                }
             }
         }
         let stream = PayloadStream(
