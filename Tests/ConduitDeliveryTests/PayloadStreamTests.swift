@@ -85,11 +85,11 @@ import Testing
             }
             #expect(streamed == expected, "chunk size \(chunkBytes)")
             let key = Array("0123456789abcdef0123".utf8)
-            let (signature, length) = try stream.signature(key: key, id: "d1", timestamp: 1_700_000_000)
+            let (signature, length) = try stream.signature(keys: .init(current: key), id: "d1", timestamp: 1_700_000_000)
             #expect(length == expected.count)
             #expect(signature == WebhookSignature.sign(key: key, id: "d1", timestamp: 1_700_000_000, body: expected))
             // A body of one chunk comes back from the signing pass, to be sent as bytes.
-            let signed = try stream.sign(key: key, id: "d1", timestamp: 1_700_000_000)
+            let signed = try stream.sign(keys: .init(current: key), id: "d1", timestamp: 1_700_000_000)
             #expect(signed.signature == signature && signed.length == length)
             #expect(signed.whole == (chunks == 1 ? expected : nil))
         }
