@@ -73,7 +73,7 @@ extension DeliveryEngine {
         // The default payload is streamed (docs/DELIVERY.md, "Memory"): pass 1
         // here signs and measures it, pass 2 is the POST itself. A body of
         // one chunk is kept from pass 1 and sent as bytes: no second pass.
-        let key = try WebhookRequest.key(of: claim.webhook)
+        let keys = try WebhookRequest.signingKeys(of: claim.webhook, timestamp: timestamp)
         let deliveryID = claim.delivery.id
         // A body over max_payload_bytes is cut, links minted on this thread
         // (docs/DELIVERY.md, "Payloads sized to the receiver"); one that
@@ -83,7 +83,7 @@ extension DeliveryEngine {
             guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context, sizing: sizing) else {
                 return nil
             }
-            let (signature, length, whole) = try stream.sign(key: key, id: deliveryID, timestamp: timestamp)
+            let (signature, length, whole) = try stream.sign(keys: keys, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
             return (body, messageIDHeader, signature)
         }
