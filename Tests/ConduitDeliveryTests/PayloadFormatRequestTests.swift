@@ -94,7 +94,9 @@ import Testing
                               schema: Schema(version: 1, records: [Webhook.self] + Spool.recordTypes, rawDatabases: Spool.rawDatabases))
             client = try WebhookHTTPClientTests.client()
             let settings = DeliverySettings(
-                timeout: .seconds(10), schedule: RetrySchedule(initial: .seconds(30), maximum: .seconds(3600), maxAge: .seconds(3600)),
+                // Generous: the chunks are made on the render threads (one on
+                // two cores), which the template suites keep busy in parallel.
+                timeout: .seconds(60), schedule: RetrySchedule(initial: .seconds(30), maximum: .seconds(3600), maxAge: .seconds(3600)),
                 maxInFlightPerWebhook: 2, userAgent: "Conduit/test", maxInFlight: 16, batchSize: 16
             )
             engine = DeliveryEngine(store: store, client: client, settings: settings, logger: Logger(label: "test"))
