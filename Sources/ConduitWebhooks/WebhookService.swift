@@ -61,7 +61,16 @@ public final class WebhookService: Sendable {
         var webhook = try get(accountID: accountID, id: id)
         if let raw = input.address { webhook.address = try FieldRules.address(raw) }
         if let raw = input.targetURL { webhook.targetURL = try FieldRules.targetURL(raw) }
-        if let raw = input.secret { webhook.secret = try FieldRules.secret(raw) }
+        if let raw = input.secret {
+            // A new secret set by hand replaces both: the old one stops signing
+            // at once (rotate-secret is the way to keep it for a while). The
+            // same secret sent back, as a PUT of a fetched webhook does, keeps it.
+            let secret = try FieldRules.secret(raw)
+            if secret != webhook.secret {
+                webhook.secret = secret
+                SecretRotation.dropPreviousSecret(&webhook)
+            }
+        }
         if let headers = input.customHeaders { webhook.customHeaders = try FieldRules.customHeaders(headers) }
         if let template = input.payloadTemplate { webhook.payloadTemplate = try FieldRules.payloadTemplate(template) }
         if let limit = input.rateLimit { webhook.rateLimit = try FieldRules.rateLimit(limit) }
@@ -70,6 +79,8 @@ public final class WebhookService: Sendable {
         if let limit = input.maxPayloadBytes { webhook.maxPayloadBytes = try FieldRules.maxPayloadBytes(limit) }
         try FieldRules.checkTemplateFormat(webhook)
         webhook.updatedAt = PolicyService.now()
+        // An expired previous secret signs nothing: no reason to keep it.
+        if webhook.previousSecret(at: Date()) == nil { SecretRotation.dropPreviousSecret(&webhook) }
         let changedAddress = webhook.address
         try write { txn in
             guard try txn.reader.get(Webhook.self, id: id) != nil else { throw ResourceError.notFound }

@@ -112,12 +112,16 @@ import Testing
 
         /// Spools `body` from `mailFrom` for a new webhook of `format`, and
         /// runs its delivery's first attempt; returns what the server saw.
-        func deliver(_ body: [UInt8], format: Webhook.PayloadFormat, mailFrom: String, spf: SpooledSPF?) async throws -> (WebhookHTTPClientTests.Seen, Webhook) {
+        func deliver(
+            _ body: [UInt8], format: Webhook.PayloadFormat, mailFrom: String, spf: SpooledSPF?, previousSecret: String? = nil
+        ) async throws -> (WebhookHTTPClientTests.Seen, Webhook) {
             var hook = Webhook(id: Identifier.generate().rawValue, accountID: "acct", address: "ü\(UUID().uuidString.prefix(8).lowercased())@x.example",
                                targetURL: "http://127.0.0.1:\(server.port)/in", secret: "whsec_" + Data(repeating: 3, count: 32).base64EncodedString(),
                                customHeaders: ["X-Tenant": "acme"], payloadTemplate: nil, rateLimit: 0, active: true, smtpSecurityPolicyID: nil,
                                createdAt: Date())
             hook.payloadFormat = format
+            hook.previousSecret = previousSecret
+            hook.previousSecretExpiresAt = previousSecret.map { _ in Date().addingTimeInterval(3600) }
             let id = Identifier.generate().rawValue
             let message = SpooledMessage(id: id, receivedAt: Date(), mailFrom: mailFrom, remoteIP: "192.0.2.9", helo: "c.example",
                                          tls: false, authUser: nil, spf: spf, dkim: [], size: body.count,
@@ -133,11 +137,14 @@ import Testing
             let report = try #require(await engine.attempt(claim))
             #expect(report.response.status == 200, "\(report.response)")
             let seen = try #require(server.seen.dropFirst(before).first)
-            let key = try #require(WebhookSignature.key(fromSecret: hook.secret))
+            let keys = WebhookSignature.Keys(
+                current: try #require(WebhookSignature.key(fromSecret: hook.secret)),
+                previous: previousSecret.flatMap(WebhookSignature.key(fromSecret:))
+            )
             let headers = seen.head.headers
             #expect(headers["webhook-id"] == [delivery.id])
             let timestamp = try #require(headers["webhook-timestamp"].first.flatMap { Int($0) })
-            #expect(headers["webhook-signature"] == [WebhookSignature.sign(key: key, id: delivery.id, timestamp: timestamp, body: seen.body)])
+            #expect(headers["webhook-signature"] == [WebhookSignature.sign(keys: keys, id: delivery.id, timestamp: timestamp, body: seen.body)])
             #expect(headers["x-tenant"] == ["acme"])
             #expect(headers["content-length"] == [String(seen.body.count)])
             return (seen, hook)
@@ -168,6 +175,18 @@ import Testing
         // The log keeps the Message-ID read from the header block.
         let logs = try f.store.read { try $0.list(DeliveryLog.self, index: .byWebhook, key: hooks[1].id) }
         #expect(logs.count == 1 && logs.first?.smtpMessageID == "<one@example.org>" && logs.first?.httpStatus == 200)
+        await f.close()
+    }
+
+    /// A secret rotation signs a streamed `raw` body with both secrets.
+    @Test func aRawAttemptDuringASecretRotationCarriesTwoSignatures() async throws {
+        let f = try await Fixture()
+        let previous = "whsec_" + Data(repeating: 9, count: 32).base64EncodedString()
+        for body in Self.bodies {
+            let (seen, _) = try await f.deliver(body, format: .raw, mailFrom: "s@example.org", spf: nil, previousSecret: previous)
+            #expect(seen.body == body)
+            #expect(seen.head.headers["webhook-signature"].first?.split(separator: " ").count == 2)
+        }
         await f.close()
     }
 

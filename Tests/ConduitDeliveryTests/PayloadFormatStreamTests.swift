@@ -50,7 +50,7 @@ import Testing
             // Foundation reads it as JSON with the member present.
             let object = try #require(try JSONSerialization.jsonObject(with: Data(streamed)) as? [String: Any])
             #expect(object["raw_base64"] as? String == text && object["size"] as? Int == body.count)
-            let (signature, length) = try stream.signature(key: key, id: "d1", timestamp: 1_700_000_000)
+            let (signature, length) = try stream.signature(keys: .init(current: key), id: "d1", timestamp: 1_700_000_000)
             #expect(length == streamed.count)
             #expect(signature == WebhookSignature.sign(key: key, id: "d1", timestamp: 1_700_000_000, body: streamed))
         }
@@ -102,7 +102,7 @@ import Testing
                 let text = try #require(object["raw_base64"] as? String)
                 #expect(Data(base64Encoded: text).map(Array.init) == body)
             }
-            let signed = try stream.sign(key: Self.key, id: "d1", timestamp: 1)
+            let signed = try stream.sign(keys: .init(current: Self.key), id: "d1", timestamp: 1)
             #expect(signed.whole == nil && signed.length == streamed.count)
             #expect(signed.signature == WebhookSignature.sign(key: Self.key, id: "d1", timestamp: 1, body: streamed))
         }
@@ -119,7 +119,7 @@ import Testing
                 #expect(messageIDHeader == MIMEParser.parse(body).messageID)
                 let streamed = try Self.chunks(of: stream, chunkBytes: chunkBytes).flatMap { $0 }
                 #expect(streamed == body, "chunk size \(chunkBytes)")
-                let signed = try stream.sign(key: Self.key, id: "d1", timestamp: 1_700_000_000)
+                let signed = try stream.sign(keys: .init(current: Self.key), id: "d1", timestamp: 1_700_000_000)
                 #expect(signed.signature == WebhookSignature.sign(key: Self.key, id: "d1", timestamp: 1_700_000_000, body: body))
                 #expect(signed.length == body.count && signed.whole == (body.count <= chunkBytes ? body : nil))
             }

@@ -77,13 +77,13 @@ extension DeliveryEngine {
         // "Memory"): pass 1 here signs and measures it, pass 2 is the POST
         // itself. A body of one chunk is kept from pass 1 and sent as bytes:
         // no second pass.
-        let key = try WebhookRequest.key(of: claim.webhook)
+        let keys = try WebhookRequest.signingKeys(of: claim.webhook, timestamp: timestamp)
         let deliveryID = claim.delivery.id
         let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
             guard let (stream, messageIDHeader) = try PayloadStream.open(
                 store: store, messageID: message.id, context: context, format: format
             ) else { return nil }
-            let (signature, length, whole) = try stream.sign(key: key, id: deliveryID, timestamp: timestamp)
+            let (signature, length, whole) = try stream.sign(keys: keys, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
             return (body, messageIDHeader, signature)
         }

@@ -38,8 +38,8 @@ public struct WebhookRequest: Sendable {
         webhook: Webhook, messageID: String, timestamp: Int, body: [UInt8], userAgent: String,
         contentType: String = jsonContentType, conduitHeaders: [(String, String)] = []
     ) throws(EgressRefusal) -> WebhookRequest {
-        let key = try key(of: webhook)
-        let signature = WebhookSignature.sign(key: key, id: messageID, timestamp: timestamp, body: body)
+        let keys = try signingKeys(of: webhook, timestamp: timestamp)
+        let signature = WebhookSignature.sign(keys: keys, id: messageID, timestamp: timestamp, body: body)
         return WebhookRequest(
             webhook: webhook, messageID: messageID, timestamp: timestamp, signature: signature, body: .bytes(body),
             userAgent: userAgent, contentType: contentType, conduitHeaders: conduitHeaders
@@ -51,15 +51,23 @@ public struct WebhookRequest: Sendable {
     /// The `raw` format's content type: the body is the message itself.
     public static let messageContentType = "message/rfc822"
 
-    /// The HMAC key of the webhook's secret.
-    static func key(of webhook: Webhook) throws(EgressRefusal) -> [UInt8] {
-        guard let key = WebhookSignature.key(fromSecret: webhook.secret) else {
+    /// The HMAC keys an attempt at `timestamp` signs with: the secret's, and
+    /// the previous secret's while it is valid at that time — the time the
+    /// receiver sees in `webhook-timestamp` (docs/DELIVERY.md, "Secret rotation").
+    /// Every body kind signs with these.
+    static func signingKeys(of webhook: Webhook, timestamp: Int) throws(EgressRefusal) -> WebhookSignature.Keys {
+        guard let current = WebhookSignature.key(fromSecret: webhook.secret) else {
             throw EgressRefusal(reason: "the webhook's secret is not a whsec_ key")
         }
-        return key
+        // The API validated the previous secret when it was current; one that
+        // does not decode would only be left out, the current one still signs.
+        let previous = webhook.previousSecret(at: Date(timeIntervalSince1970: Double(timestamp)))
+            .flatMap(WebhookSignature.key(fromSecret:))
+        return WebhookSignature.Keys(current: current, previous: previous)
     }
 
-    /// A request whose `signature` was computed over `body` already (a stream's first pass).
+    /// A request whose `signature` (the header value, one or two signatures)
+    /// was computed over `body` already (a stream's first pass).
     init(
         webhook: Webhook, messageID: String, timestamp: Int, signature: String, body: Body, userAgent: String,
         contentType: String = jsonContentType, conduitHeaders: [(String, String)] = []

@@ -188,18 +188,19 @@ public struct PayloadStream: Sendable {
     }
 
     /// Pass 1 of a streamed POST: the whole body through the Standard
-    /// Webhooks HMAC and counted, nothing kept (the signature header must
-    /// go out before the body). Blocks: call it off the cooperative pool.
-    func signature(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int) {
-        let signed = try sign(key: key, id: id, timestamp: timestamp)
+    /// Webhooks HMAC of every key and counted, nothing kept (the signature
+    /// header must go out before the body). Blocks: call it off the cooperative pool.
+    func signature(keys: WebhookSignature.Keys, id: String, timestamp: Int) throws -> (signature: String, length: Int) {
+        let signed = try sign(keys: keys, id: id, timestamp: timestamp)
         return (signed.signature, signed.length)
     }
 
     /// Pass 1, and for a body that is one chunk (at most `chunkBytes` + 4
     /// bytes) the body itself, so the POST can send it as bytes instead of
     /// making it again in a second pass. A longer body keeps no chunk.
-    func sign(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
-        let signer = WebhookSignature.Signer(key: key, id: id, timestamp: timestamp)
+    /// Each chunk feeds both MACs during a rotation: the body is read once.
+    func sign(keys: WebhookSignature.Keys, id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
+        let signer = WebhookSignature.Signer(keys: keys, id: id, timestamp: timestamp)
         var cursor = makeCursor()
         var length = 0
         var first: [UInt8]?
