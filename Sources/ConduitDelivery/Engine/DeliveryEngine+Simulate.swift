@@ -8,8 +8,9 @@ import Logging
 extension DeliveryEngine: WebhookSimulating {
     /// One POST of a synthetic message through the real path (parser,
     /// payload, template, signature, egress guard, HTTP client), in the
-    /// webhook's payload format, logged with `simulated: true`. It does not retry, take a rate-limit token, or
-    /// deactivate the webhook on 410: it only reports what the endpoint said.
+    /// webhook's payload format, logged with `simulated: true`. It does not
+    /// retry, take a rate-limit token, or deactivate the webhook on 410: it
+    /// only reports what the endpoint said.
     public func simulate(webhook: Webhook, input: SimulationInput) async -> SimulationResult {
         let now = Date()
         let id = Identifier.generate().rawValue
