@@ -2821,7 +2821,7 @@ extension OpenAPIDocument {
           "Webhooks"
         ],
         "summary": "Simulate an incoming email and trigger the webhook",
-        "description": "Constructs a synthetic email message and delivers it to the webhook target, recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error (a payload_template that exceeds its render budget is reported in error, with http_status null, and nothing is sent). The body is optional; absent fields get defaults.",
+        "description": "Constructs a synthetic email message and delivers it to the webhook target in the webhook's payload_format (json or its template, json_raw with raw_base64, or raw: the message itself with the conduit-* envelope headers; docs/DELIVERY.md \"Payload formats\"), recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error (a payload_template that exceeds its render budget is reported in error, with http_status null, and nothing is sent). The body is optional; absent fields get defaults.",
         "security": [
           {
             "bearerAuth": []

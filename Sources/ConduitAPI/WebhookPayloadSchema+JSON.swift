@@ -6,13 +6,14 @@ extension WebhookPayloadSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://conduit.invalid/api/v1/webhook-payload.schema.json",
   "title": "Conduit webhook payload",
-  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present (except those only a body cut to the webhook's max_payload_bytes has: an attachment's `url`, and `truncated`); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
+  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present except raw_base64, which only the json_raw payload format adds (the raw format sends the message itself, Content-Type: message/rfc822, not this object; docs/DELIVERY.md \"Payload formats\"), and those only a body cut to the webhook's max_payload_bytes has (raw_url instead of raw_base64, an attachment's url, truncated; docs/DELIVERY.md \"Payloads sized to the receiver\"); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
     "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
     "to", "cc", "reply_to", "tag", "headers", "text", "html", "reply_text", "attachments", "size"
   ],
   "additionalProperties": false,
+  "not": { "required": ["raw_base64", "raw_url"] },
   "properties": {
     "id": {
       "description": "The message's spool id (26 characters of lower-case Crockford base32, time-ordered): the same for every recipient of the message. Null only in `conduit parse` output.",
@@ -82,8 +83,20 @@ extension WebhookPayloadSchema {
       "items": { "$ref": "#/$defs/attachment" }
     },
     "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 },
+    "raw_base64": {
+      "description": "Only for a webhook with payload_format json_raw, and then always (unless the body was cut to max_payload_bytes: then raw_url instead), as the member after size: the message's size bytes exactly as stored (Conduit's Received: header, then the client's text after dot-unstuffing, CRLF line ends), standard base64 with padding, no line breaks. Absent for json.",
+      "type": "string",
+      "contentEncoding": "base64",
+      "contentMediaType": "message/rfc822"
+    },
+    "raw_url": {
+      "description": "Only for json_raw, in place of raw_base64, when the body was cut to the webhook's max_payload_bytes: GET it, without Authorization, for the message as message/rfc822; 404 once the message has left the spool.",
+      "type": "string",
+      "format": "uri",
+      "pattern": "^https?://.+/api/v1/messages/cdl_[A-Za-z0-9_-]{43}/raw$"
+    },
     "truncated": {
-      "description": "Present, and true, only when the body was cut to the webhook's max_payload_bytes down to its texts: `text`, `html` and `reply_text` are then prefixes of the message's (cut between Unicode scalars). Absent otherwise.",
+      "description": "Present, and true, only when the body was cut to the webhook's max_payload_bytes down to its texts: `text`, `html` and `reply_text` are then prefixes of the message's (cut between Unicode scalars). The last member. Absent otherwise.",
       "const": true
     }
   },

@@ -45,8 +45,9 @@ extension DeliveryEngine {
         return AttemptReport(outcome: outcome, response: response)
     }
 
-    /// Reads and parses the message, lays out or renders the body, signs it.
-    /// Parsing, rendering and signing run on the render threads.
+    /// Reads and parses the message, lays out or renders the body of the
+    /// webhook's format, signs it. Parsing, rendering and signing run on the
+    /// render threads.
     private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
         let message = claim.message
         let context = PayloadContext(
@@ -56,7 +57,9 @@ extension DeliveryEngine {
         )
         let store = store
         let timestamp = Int(Date().timeIntervalSince1970)
-        if let template = claim.webhook.payloadTemplate, !template.isEmpty {
+        let format = claim.webhook.payloadFormat
+        // The API keeps templates to `json` webhooks; the format decides.
+        if format == .json, let template = claim.webhook.payloadTemplate, !template.isEmpty {
             // A template sees the whole payload: it is rendered in memory,
             // within its RenderBudget (docs/PAYLOAD.md, "Templates").
             let parsed = try await PayloadRenderer.renderThreads.run { () throws -> ParsedMessage? in
@@ -70,19 +73,20 @@ extension DeliveryEngine {
             )
             return (request, parsed.messageID)
         }
-        // The default payload is streamed (docs/DELIVERY.md, "Memory"): pass 1
-        // here signs and measures it, pass 2 is the POST itself. A body of
-        // one chunk is kept from pass 1 and sent as bytes: no second pass.
+        // The payload (or for `raw` the message) is streamed (docs/DELIVERY.md,
+        // "Memory"): pass 1 here signs and measures it, pass 2 is the POST
+        // itself. A body of one chunk is kept from pass 1 and sent as bytes:
+        // no second pass.
         let keys = try WebhookRequest.signingKeys(of: claim.webhook, timestamp: timestamp)
         let deliveryID = claim.delivery.id
-        // A body over max_payload_bytes is cut, links minted on this thread
-        // (docs/DELIVERY.md, "Payloads sized to the receiver"); one that
-        // cannot be cut throws `PayloadTooLarge`, a permanent failure.
-        let sizing = claim.webhook.maxPayloadBytes.map { PayloadSizing(limit: $0, linkBase: settings.linkBase) }
+        // A json/json_raw body over max_payload_bytes is cut, links minted on
+        // this thread (docs/DELIVERY.md, "Payloads sized to the receiver");
+        // one that cannot be cut throws `PayloadTooLarge`, a permanent failure.
+        let sizing = format == .raw ? nil : claim.webhook.maxPayloadBytes.map { PayloadSizing(limit: $0, linkBase: settings.linkBase) }
         let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
-            guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context, sizing: sizing) else {
-                return nil
-            }
+            guard let (stream, messageIDHeader) = try PayloadStream.open(
+                store: store, messageID: message.id, context: context, format: format, sizing: sizing
+            ) else { return nil }
             let (signature, length, whole) = try stream.sign(keys: keys, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
             return (body, messageIDHeader, signature)
@@ -92,7 +96,8 @@ extension DeliveryEngine {
         }
         let request = WebhookRequest(
             webhook: claim.webhook, messageID: deliveryID, timestamp: timestamp, signature: signature,
-            body: body, userAgent: settings.userAgent
+            body: body, userAgent: settings.userAgent, contentType: format.contentType,
+            conduitHeaders: format == .raw ? EnvelopeHeaders.headers(of: message, rcptTo: claim.delivery.rcptTo) : []
         )
         return (request, messageIDHeader)
     }

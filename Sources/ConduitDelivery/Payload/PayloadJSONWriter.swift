@@ -20,8 +20,17 @@ struct PayloadJSONWriter {
     /// `PayloadStream`, ends a segment there). With a `cut` (a body over
     /// `max_payload_bytes`, `PayloadFit`), linked attachments get
     /// `"content_base64":null,"url":…` instead, the texts are the cut ones,
-    /// and `"truncated":true` follows `size` when they were cut.
+    /// and `"truncated":true` is the last member when they were cut.
     mutating func write(_ payload: WebhookPayload, cut: PayloadCut? = nil, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+        writeMembers(payload, cut: cut, content: content)
+        close(cut: cut)
+    }
+
+    /// The payload without its closing `}`: `json_raw` appends
+    /// `,"raw_base64":"…"` (or `,"raw_url":"…"`) after `size`; then `close`.
+    mutating func writeMembers(
+        _ payload: WebhookPayload, cut: PayloadCut? = nil, content: (MessageAttachment, inout PayloadJSONWriter) -> Void
+    ) {
         let message = payload.message
         let context = payload.context
         raw(#"{"id":"#)
@@ -115,6 +124,22 @@ struct PayloadJSONWriter {
         }
         raw(#","size":"#)
         int(message.size)
+    }
+
+    /// Opens the `json_raw` member after `writeMembers`; the value's base64
+    /// and `"` follow, then `close`.
+    mutating func openRawBase64() {
+        raw(#","raw_base64":""#)
+    }
+
+    /// `json_raw`'s member when its message is behind a link instead.
+    mutating func rawURL(_ url: String) {
+        raw(#","raw_url":"#)
+        string(url)
+    }
+
+    /// `"truncated":true` when the texts were cut, and the closing `}`.
+    mutating func close(cut: PayloadCut?) {
         if cut?.truncated == true { raw(#","truncated":true"#) }
         raw("}")
     }
