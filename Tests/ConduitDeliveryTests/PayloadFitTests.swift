@@ -1,6 +1,7 @@
 import ConduitCore
 import ConduitMIME
 import ConduitStore
+import ConduitWebhooks
 import Foundation
 import Testing
 @testable import ConduitDelivery
@@ -110,6 +111,38 @@ import Testing
             #expect(text.unicodeScalars.starts(with: cutText.unicodeScalars))
             #expect(cutText.unicodeScalars.count < text.unicodeScalars.count)
         }
+    }
+
+    @Test func jsonRawGivesUpItsRawBase64First() async throws {
+        let f = try Fixture()
+        let raw = Self.message(text: String(repeating: "words ", count: 1_000), sizes: [30_000, 20_000])
+        let id = try f.spool(raw)
+        func open(_ limit: Int) throws -> [UInt8] {
+            let (stream, _) = try #require(try PayloadStream.open(store: f.store, messageID: id, context: PayloadStreamTests.context, format: .jsonRaw,
+                                                                   sizing: PayloadSizing(limit: limit, linkBase: Self.base)))
+            return try stream.collect()
+        }
+        let whole = try open(Int.max)
+        // The raw message (~68 KB of base64) goes first: the attachments stay inline.
+        let first = try open(whole.count - 1)
+        #expect(first.count <= whole.count - 1)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(first)) as? [String: Any])
+        #expect(json["raw_base64"] == nil)
+        let url = try #require(json["raw_url"] as? String)
+        #expect(url.hasPrefix("\(Self.base)/api/v1/messages/cdl_") && url.hasSuffix("/raw"))
+        #expect(Self.attachments(json).allSatisfy { $0["content_base64"] is String })
+        // The member order: …,"size":N,"raw_url":"…"} — and a raw link serves the message.
+        #expect(String(decoding: first, as: UTF8.self).hasSuffix(#","raw_url":"\#(url)"}"#))
+        let token = String(url.split(separator: "/").dropLast().last!)
+        let content = try #require(try await PayloadLinkServer(store: f.store).open(token: token, kind: .rawMessage))
+        #expect(try await PayloadLinkTests.read(content) == raw)
+        // Then attachments, then texts; truncated is the last member.
+        let cut = try open(6_000)
+        json = try #require(try JSONSerialization.jsonObject(with: Data(cut)) as? [String: Any])
+        #expect(cut.count <= 6_000 && cut.count > 6_000 - 64)
+        #expect(json["raw_url"] is String && json["truncated"] as? Bool == true)
+        #expect(Self.attachments(json).allSatisfy { $0["url"] is String })
+        #expect(String(decoding: cut, as: UTF8.self).hasSuffix(#"/raw","truncated":true}"#))
     }
 
     @Test func textsGetFairSharesOfWhatIsLeft() {

@@ -65,6 +65,8 @@ class LinkFetchingReceiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 value = json.loads(body)
                 urls = [a["url"] for a in value.get("attachments", []) if a.get("url")]
+                if value.get("raw_url"):
+                    urls.append(value["raw_url"])
                 fetched = {url: fetch(url) for url in urls}
                 # The same link with a bearer token that means nothing (ignored), and on the other route (404).
                 checks = {}
@@ -134,11 +136,11 @@ def links_receiver():
     r.close()
 
 
-def send(server, receiver, build):
+def send(server, receiver, build, **fields):
     """A webhook limited to LIMIT, a message built by `build(message)` sent to it; its POST."""
     path = "/" + uuid.uuid4().hex[:12]
     local = unique_local()
-    make_webhook(server.api, server.account, f"{local}@{PUBLIC}", target_url=receiver.url(path), max_payload_bytes=LIMIT)
+    make_webhook(server.api, server.account, f"{local}@{PUBLIC}", target_url=receiver.url(path), max_payload_bytes=LIMIT, **fields)
     message = EmailMessage()
     message["From"] = "sender@example.org"
     message["To"] = f"{local}@{PUBLIC}"
@@ -240,6 +242,32 @@ def test_a_long_text_is_cut_and_marked_truncated(server, links_receiver):
     assert value["html"].startswith("<p>h\u00e9llo ")
     # The cut leaves little room unused: the limit is nearly reached.
     assert len(post["body"]) > LIMIT - 64
+
+
+def test_json_raw_gives_up_raw_base64_for_raw_url_first(server, links_receiver):
+    attachment = bytes(range(256)) * 156  # 39,936 bytes: the message is ~55 KB, its base64 ~73 KB
+
+    def build(message):
+        message.set_content("raw, please\n")
+        message.add_attachment(attachment, maintype="application", subtype="octet-stream", filename="blob.bin")
+
+    post, value = send(server, links_receiver, build, payload_format="json_raw")
+    assert "raw_base64" not in value
+    url = value["raw_url"]
+    assert url.startswith(server.api_url + "/api/v1/messages/cdl_") and url.endswith("/raw")
+    # Linking the message alone was enough: the attachment stays inline.
+    [part] = value["attachments"]
+    assert part["content_base64"] is not None and "url" not in part
+    assert "truncated" not in value
+    status, headers, body = post["fetched"][url]
+    assert status == 200
+    assert headers["Content-Type"] == "message/rfc822"
+    assert headers["Content-Disposition"] == 'attachment; filename="message.eml"'
+    assert len(body) == value["size"]
+    assert body.startswith(b"Received: ") and b"\r\nSubject: sized to the receiver\r\n" in body
+    # An attachment route does not serve a raw link.
+    token = url.split("/")[-2]
+    assert fetch(f"{server.api_url}/api/v1/attachments/{token}")[0] == 404
 
 
 def test_unknown_and_malformed_tokens_are_404(server):
