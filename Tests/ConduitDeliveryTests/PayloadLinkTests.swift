@@ -59,13 +59,38 @@ import Testing
         }
     }
 
+    @Test func linksDecodeEveryTransferEncoding() async throws {
+        let f = try Fixture()
+        // Wrapped base64, quoted-printable, 8bit, empty (PayloadStreamTests' message).
+        let raw = PayloadStreamTests.generated(seed: 1)
+        let id = try f.spool(raw)
+        let (stream, _) = try #require(try PayloadStream.open(store: f.store, messageID: id, context: PayloadStreamTests.context,
+                                                               sizing: PayloadSizing(limit: 65_536, linkBase: "http://h")))
+        let body = try stream.collect()
+        #expect(body.count <= 65_536)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let decoded = MIMEParser.parse(raw).attachments
+        let server = PayloadLinkServer(store: f.store)
+        var linked = 0
+        for (index, part) in PayloadFitTests.attachments(json).enumerated() {
+            guard let url = part["url"] as? String else {
+                #expect(part["content_base64"] as? String == Data(decoded[index].content).base64EncodedString())
+                continue
+            }
+            linked += 1
+            let content = try #require(try await server.open(token: Self.token(of: url), kind: .attachment))
+            #expect(content.length == decoded[index].content.count)
+            #expect(try await Self.read(content) == decoded[index].content, "attachment \(index)")
+        }
+        #expect(linked >= 2)
+    }
+
     @Test func aRawLinkServesTheMessage() async throws {
         let f = try Fixture()
         let raw = PayloadFitTests.message(sizes: [100_000])
         let id = try f.spool(raw)
         let token = SecretToken.generate(prefix: PayloadLink.tokenPrefix)
-        try f.store.write { try $0.insert(links: [PayloadLink(id: SecretToken.hash(token), messageID: id, part: PayloadLink.rawMessage,
-                                                              messageSize: raw.count, createdAt: Date())]) }
+        try f.store.write { try $0.insert(links: [.rawMessage(id: SecretToken.hash(token), messageID: id, messageSize: raw.count, createdAt: Date())]) }
         let server = PayloadLinkServer(store: f.store)
         let content = try #require(try await server.open(token: token, kind: .rawMessage))
         #expect(content.contentType == "message/rfc822")

@@ -8,10 +8,17 @@ import Testing
 /// the link was made for; the links leave with the message.
 @Suite struct PayloadLinkRecordTests {
     static let samples = [
-        PayloadLink(id: String(repeating: "ab", count: 32), messageID: "m", part: PayloadLink.rawMessage, messageSize: 0,
-                    createdAt: Date(timeIntervalSince1970: 0)),
-        PayloadLink(id: "x", messageID: "ünïcode ✓", part: Int.max, messageSize: Int.max, createdAt: Date(timeIntervalSince1970: 1_700_000_000)),
+        PayloadLink.rawMessage(id: String(repeating: "ab", count: 32), messageID: "m", messageSize: 0, createdAt: Date(timeIntervalSince1970: 0)),
+        PayloadLink(id: "x", messageID: "ünïcode ✓", part: Int.max, messageSize: Int.max, contentType: "application/pdf", filename: "naïve \"q\".pdf",
+                    size: 12_345, contentStart: 100, contentEnd: 20_000, transferEncoding: "base64", createdAt: Date(timeIntervalSince1970: 1_700_000_000)),
+        PayloadLink(id: "y", messageID: "", part: 0, messageSize: 1, contentType: "", filename: nil, size: 0, contentStart: 0, contentEnd: 0,
+                    transferEncoding: "", createdAt: Date(timeIntervalSince1970: -1)),
     ]
+
+    static func link(_ id: String, part: Int, messageSize: Int) -> PayloadLink {
+        PayloadLink(id: id, messageID: "m1", part: part, messageSize: messageSize, contentType: "text/plain", filename: nil, size: 1,
+                    contentStart: 0, contentEnd: 1, transferEncoding: "", createdAt: Date())
+    }
 
     @Test func theLayoutReadsBackAndRefusesCutBytes() throws {
         for link in Self.samples {
@@ -23,7 +30,8 @@ import Testing
             }
         }
         let properties = Mirror(reflecting: Self.samples[0]).children.compactMap(\.label)
-        #expect(properties == ["id", "messageID", "part", "messageSize", "createdAt"], "a property changed: update PayloadLinkRecords.swift")
+        #expect(properties == ["id", "messageID", "part", "messageSize", "contentType", "filename", "size", "contentStart", "contentEnd",
+                               "transferEncoding", "createdAt"], "a property changed: update PayloadLinkRecords.swift")
     }
 
     @Test func aLinkAnswersOnlyWhileItsMessageIsSpooled() throws {
@@ -36,9 +44,9 @@ import Testing
                                      authUser: nil, spf: nil, dkim: [], size: body.count, recipients: [])
         try store.write { try $0.insert(SpoolEntry(message: message, body: body, deliveries: [])) }
         let links = [
-            PayloadLink(id: "h1", messageID: "m1", part: 0, messageSize: body.count, createdAt: Date()),
-            PayloadLink(id: "h2", messageID: "m1", part: 1, messageSize: body.count, createdAt: Date()),
-            PayloadLink(id: "h3", messageID: "m1", part: 2, messageSize: body.count + 1, createdAt: Date()),
+            Self.link("h1", part: 0, messageSize: body.count),
+            Self.link("h2", part: 1, messageSize: body.count),
+            Self.link("h3", part: 2, messageSize: body.count + 1),
         ]
         try store.write { try $0.insert(links: links) }
         try store.read { (txn: ReadTransaction) throws in

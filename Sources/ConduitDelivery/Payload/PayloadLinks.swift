@@ -32,18 +32,27 @@ public enum PayloadLinks {
     /// an earlier attempt's token cannot be handed out again; the links of
     /// all attempts leave with the message. Blocks: call it off the cooperative pool.
     static func mint(
-        _ fit: PayloadFit, measure: PayloadFit.Measure, messageID: String, messageSize: Int, sizing: PayloadSizing, store: Store
+        _ fit: PayloadFit, measure: PayloadFit.Measure, message: ParsedMessage, messageID: String, sizing: PayloadSizing, store: Store
     ) throws -> PayloadCut {
         var links: [PayloadLink] = []
-        func token(part: Int) -> String {
-            let token = SecretToken.generate(prefix: PayloadLink.tokenPrefix)
-            links.append(PayloadLink(id: SecretToken.hash(token), messageID: messageID, part: part, messageSize: messageSize, createdAt: sizing.now))
-            return token
-        }
         var cut = PayloadCut()
-        if fit.linksRaw { cut.rawURL = rawURL(base: sizing.linkBase, token: token(part: PayloadLink.rawMessage)) }
+        if fit.linksRaw {
+            let token = SecretToken.generate(prefix: PayloadLink.tokenPrefix)
+            links.append(.rawMessage(id: SecretToken.hash(token), messageID: messageID, messageSize: message.size, createdAt: sizing.now))
+            cut.rawURL = rawURL(base: sizing.linkBase, token: token)
+        }
         for index in fit.linkedAttachments {
-            cut.attachmentURLs[index] = attachmentURL(base: sizing.linkBase, token: token(part: index))
+            let attachment = message.attachments[index]
+            // Parsed by reference: every attachment has its source.
+            guard let source = attachment.source else { continue }
+            let token = SecretToken.generate(prefix: PayloadLink.tokenPrefix)
+            links.append(PayloadLink(
+                id: SecretToken.hash(token), messageID: messageID, part: index, messageSize: message.size,
+                contentType: attachment.contentType, filename: attachment.filename, size: attachment.size,
+                contentStart: source.range.lowerBound, contentEnd: source.range.upperBound,
+                transferEncoding: source.encoding.name, createdAt: sizing.now
+            ))
+            cut.attachmentURLs[index] = attachmentURL(base: sizing.linkBase, token: token)
         }
         func cutText(_ text: String?, _ bytes: Int?) -> String? {
             guard let text, let bytes else { return text }
@@ -55,7 +64,7 @@ public enum PayloadLinks {
         cut.truncated = fit.truncated
         if !links.isEmpty {
             let stored = try store.write { txn -> Bool in
-                guard let message = try txn.reader.get(SpooledMessage.self, id: messageID), message.size == messageSize else { return false }
+                guard let spooled = try txn.reader.get(SpooledMessage.self, id: messageID), spooled.size == message.size else { return false }
                 try txn.insert(links: links)
                 return true
             }
@@ -88,24 +97,32 @@ public struct PayloadLinkServer: PayloadLinkServing {
         return try await Self.reads.run { try Self.open(hash: SecretToken.hash(token), kind: kind, store: store) }
     }
 
+    /// The link's content, without parsing the message: the link kept
+    /// where the part's bytes are and how they are encoded.
     static func open(hash: String, kind: LinkedContent.Kind, store: Store) throws -> LinkedContent? {
-        guard let link = try store.read({ try $0.payloadLink(tokenHash: hash) }) else { return nil }
-        switch kind {
-        case .rawMessage:
-            guard link.part == PayloadLink.rawMessage else { return nil }
-            let reader = LinkedBytes(store: store, messageID: link.messageID, messageSize: link.messageSize, part: .raw)
-            return LinkedContent(contentType: "message/rfc822", filename: nil, length: link.messageSize, chunks: reader.chunks())
-        case .attachment:
-            guard link.part >= 0 else { return nil }
-            let found = try store.withSpooledBody(id: link.messageID) { body -> MessageAttachment? in
-                guard body.count == link.messageSize else { return nil }
-                let attachments = MIMEParser.parse(buffer: body, attachments: .byReference).attachments
-                return link.part < attachments.count ? attachments[link.part] : nil
-            }
-            guard let attachment = found ?? nil else { return nil }
-            let part: LinkedBytes.Part = attachment.source.map { .attachment($0) } ?? .inline(attachment.content)
-            let reader = LinkedBytes(store: store, messageID: link.messageID, messageSize: link.messageSize, part: part)
-            return LinkedContent(contentType: attachment.contentType, filename: attachment.filename, length: attachment.size, chunks: reader.chunks())
+        guard let link = try store.read({ try $0.payloadLink(tokenHash: hash) }),
+              (link.part == PayloadLink.rawMessage) == (kind == .rawMessage),
+              0 <= link.contentStart, link.contentStart <= link.contentEnd, link.contentEnd <= link.messageSize
+        else { return nil }
+        let part: LinkedBytes.Part = if link.part == PayloadLink.rawMessage {
+            .raw
+        } else {
+            .attachment(AttachmentSource(
+                range: link.contentStart..<link.contentEnd, encoding: TransferDecoder.Encoding(name: link.transferEncoding)
+            ))
+        }
+        let reader = LinkedBytes(store: store, messageID: link.messageID, messageSize: link.messageSize, part: part)
+        return LinkedContent(contentType: link.contentType, filename: link.filename, length: link.size, chunks: reader.chunks())
+    }
+}
+
+extension TransferDecoder.Encoding {
+    /// The Content-Transfer-Encoding name `init(name:)` reads back.
+    var name: String {
+        switch self {
+        case .identity: ""
+        case .base64: "base64"
+        case .quotedPrintable: "quoted-printable"
         }
     }
 }
@@ -117,7 +134,6 @@ struct LinkedBytes: Sendable {
     enum Part: Sendable {
         case raw
         case attachment(AttachmentSource)
-        case inline([UInt8])
     }
 
     static let chunkBytes = 64 * 1024
@@ -139,9 +155,6 @@ struct LinkedBytes: Sendable {
     func next(_ cursor: inout Cursor) throws -> [UInt8]? {
         guard !cursor.finished else { return nil }
         switch part {
-        case let .inline(bytes):
-            cursor.finished = true
-            return bytes.isEmpty ? nil : bytes
         case .raw:
             guard cursor.offset < messageSize else { return nil }
             let start = cursor.offset

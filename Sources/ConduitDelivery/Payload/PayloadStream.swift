@@ -88,10 +88,11 @@ public struct PayloadStream: Sendable {
                     text: parsed.text, html: parsed.html, replyText: parsed.text.map(ReplyText.extract)
                 )
                 if let fit = try PayloadFit.plan(measure, limit: sizing.limit, linkBase: sizing.linkBase) {
-                    let cut = try PayloadLinks.mint(
-                        fit, measure: measure, messageID: messageID, messageSize: parsed.size, sizing: sizing, store: store
-                    )
+                    let cut = try PayloadLinks.mint(fit, measure: measure, message: parsed, messageID: messageID, sizing: sizing, store: store)
                     segments = layout(payload, rawBase64: rawBase64, cut: cut)
+                    // The plan is exact (`PayloadFitTests`); this guards the limit whatever happens.
+                    let cutLength = Self.length(of: segments, payload, cut: cut)
+                    guard cutLength <= sizing.limit else { throw PayloadTooLarge(limit: sizing.limit, least: cutLength) }
                 }
             }
         }
@@ -103,9 +104,9 @@ public struct PayloadStream: Sendable {
 
     /// The body's length from its layout: text segments, each attachment
     /// left open as its base64's length (`4 · ⌈size / 3⌉`; a canonical
-    /// base64 copy is that long too), and `raw_base64` as the message's,
-    /// without reading any content.
-    static func length(of segments: [Segment], _ payload: WebhookPayload) -> Int {
+    /// base64 copy is that long too) unless `cut` links it, and
+    /// `raw_base64` as the message's, without reading any content.
+    static func length(of segments: [Segment], _ payload: WebhookPayload, cut: PayloadCut? = nil) -> Int {
         let fixed = segments.reduce(0) { total, segment in
             switch segment {
             case let .text(bytes): total + bytes.count
@@ -113,7 +114,11 @@ public struct PayloadStream: Sendable {
             case .attachment, .messageBytes: total
             }
         }
-        let open = payload.message.attachments.reduce(0) { $0 + ($1.source == nil ? 0 : PayloadFit.base64Length($1.size)) }
+        var open = 0
+        for (index, attachment) in payload.message.attachments.enumerated()
+        where attachment.source != nil && cut?.attachmentURLs[index] == nil {
+            open += PayloadFit.base64Length(attachment.size)
+        }
         return fixed + open
     }
 

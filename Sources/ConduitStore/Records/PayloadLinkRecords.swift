@@ -17,6 +17,12 @@ extension PayloadLink: StoreRecord {
         writer.write(messageID)
         writer.write(part)
         writer.write(messageSize)
+        writer.write(contentType)
+        writer.write(filename)
+        writer.write(size)
+        writer.write(contentStart)
+        writer.write(contentEnd)
+        writer.write(transferEncoding)
         writer.write(createdAt)
     }
 
@@ -25,7 +31,15 @@ extension PayloadLink: StoreRecord {
         let messageID = try reader.string()
         let part = try reader.int()
         let messageSize = try reader.int()
-        return PayloadLink(id: id, messageID: messageID, part: part, messageSize: messageSize, createdAt: try reader.date())
+        let contentType = try reader.string()
+        let filename = try reader.optionalString()
+        let size = try reader.int()
+        let contentStart = try reader.int()
+        let contentEnd = try reader.int()
+        let transferEncoding = try reader.string()
+        return PayloadLink(id: id, messageID: messageID, part: part, messageSize: messageSize, contentType: contentType, filename: filename,
+                           size: size, contentStart: contentStart, contentEnd: contentEnd, transferEncoding: transferEncoding,
+                           createdAt: try reader.date())
     }
 }
 
