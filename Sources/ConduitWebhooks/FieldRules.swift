@@ -100,7 +100,9 @@ enum FieldRules {
     static func newSecret() -> String { "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString() }
 
     /// Headers Conduit sets itself and a webhook may not replace.
-    static let reservedHeaders: Set<String> = ["content-type", "host", "content-length", "user-agent", "transfer-encoding", "connection"]
+    static let reservedHeaders: Set<String> = [
+        "content-type", "host", "content-length", "user-agent", "transfer-encoding", "connection", "conduit-redelivery-of",
+    ]
 
     static func customHeaders(_ headers: [String: String]) throws(ResourceError) -> [String: String] {
         guard headers.count <= 20 else { throw invalid("invalid_custom_headers", "at most 20 custom headers") }

@@ -28,12 +28,16 @@ public struct WebhookRequest: Sendable {
     /// - Parameters:
     ///   - messageID: the `webhook-id`: the delivery's id, the same on every attempt.
     ///   - timestamp: unix seconds of this attempt (`webhook-timestamp`).
+    ///   - redeliveryOf: for a redelivery, the `webhook-id` it replays (`conduit-redelivery-of`).
     public static func signed(
-        webhook: Webhook, messageID: String, timestamp: Int, body: [UInt8], userAgent: String
+        webhook: Webhook, messageID: String, timestamp: Int, body: [UInt8], userAgent: String, redeliveryOf: String? = nil
     ) throws(EgressRefusal) -> WebhookRequest {
         let key = try key(of: webhook)
         let signature = WebhookSignature.sign(key: key, id: messageID, timestamp: timestamp, body: body)
-        return WebhookRequest(webhook: webhook, messageID: messageID, timestamp: timestamp, signature: signature, body: .bytes(body), userAgent: userAgent)
+        return WebhookRequest(
+            webhook: webhook, messageID: messageID, timestamp: timestamp, signature: signature, body: .bytes(body), userAgent: userAgent,
+            redeliveryOf: redeliveryOf
+        )
     }
 
     /// The HMAC key of the webhook's secret.
@@ -45,7 +49,9 @@ public struct WebhookRequest: Sendable {
     }
 
     /// A request whose `signature` was computed over `body` already (a stream's first pass).
-    init(webhook: Webhook, messageID: String, timestamp: Int, signature: String, body: Body, userAgent: String) {
+    init(
+        webhook: Webhook, messageID: String, timestamp: Int, signature: String, body: Body, userAgent: String, redeliveryOf: String? = nil
+    ) {
         var headers: [(String, String)] = [
             ("content-type", "application/json"),
             ("user-agent", userAgent),
@@ -53,6 +59,9 @@ public struct WebhookRequest: Sendable {
             ("webhook-timestamp", String(timestamp)),
             ("webhook-signature", signature),
         ]
+        // A replay says which delivery it repeats (docs/PAYLOAD.md); the
+        // payload's `redelivery_of` says the same, under the signature.
+        if let redeliveryOf { headers.append(("conduit-redelivery-of", redeliveryOf)) }
         // The API refuses custom headers that would override these (422), so
         // they only add; sorted for a stable order.
         for (name, value) in webhook.customHeaders.sorted(by: { $0.key < $1.key }) {
