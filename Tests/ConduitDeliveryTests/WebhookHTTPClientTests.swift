@@ -86,6 +86,13 @@ import Testing
     /// turn these tests' deadlines into a measure of the others.
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
+    /// The deadline of every POST that is not about deadlines. Generous on
+    /// purpose: the deadline spans the test task's own resumptions, and with
+    /// the whole unit suite running on two cores the cooperative pool can
+    /// leave a task waiting for seconds; that would fail a test of reuse or
+    /// TLS for a reason it does not test.
+    static let patience = Duration.seconds(60)
+
     static func client(allowPrivate: Bool = true, tls: TLSConfiguration = .makeClientConfiguration()) throws -> WebhookHTTPClient {
         WebhookHTTPClient(policy: EgressPolicy(allowPrivateTargets: allowPrivate), resolver: TargetResolver(resolver: TargetResolverTests.NoDNS()),
                           maxConnectionsPerHost: 4, logger: Logger(label: "test"), tlsConfiguration: tls, group: group)
@@ -99,7 +106,7 @@ import Testing
         let server = try await Server(answer: .status(204))
         let client = try Self.client()
         for _ in 0..<3 {
-            let response = await client.post(Self.request("http://127.0.0.1:\(server.port)/in?x=1"), timeout: .seconds(5))
+            let response = await client.post(Self.request("http://127.0.0.1:\(server.port)/in?x=1"), timeout: Self.patience)
             #expect(response.status == 204 && response.error == nil && response.retryAfter == "7", "\(response)")
         }
         let seen = server.seen
@@ -118,7 +125,7 @@ import Testing
             let server = try await Server(answer: answer)
             let client = try Self.client()
             for _ in 0..<2 {
-                #expect(await client.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: .seconds(5)).status == 200)
+                #expect(await client.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: Self.patience).status == 200)
             }
             #expect(server.connectionCount == 2)
             await client.shutdown()
@@ -138,13 +145,13 @@ import Testing
     @Test func refusesPrivateTargetsAndReportsRefusedConnects() async throws {
         let server = try await Server(answer: .status(200))
         let guarded = try Self.client(allowPrivate: false)
-        let refused = await guarded.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: .seconds(5))
+        let refused = await guarded.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: Self.patience)
         #expect(refused.status == nil && refused.error?.hasPrefix("target refused: 127.0.0.1 is a loopback address") == true)
         #expect(server.seen.isEmpty)
         let port = server.port
         await server.close()
         let open = try Self.client()
-        let closed = await open.post(Self.request("http://127.0.0.1:\(port)/"), timeout: .seconds(5))
+        let closed = await open.post(Self.request("http://127.0.0.1:\(port)/"), timeout: Self.patience)
         #expect(closed.error == "connection to 127.0.0.1:\(port) failed: 127.0.0.1 port \(port): connection refused")
         await guarded.shutdown()
         await open.shutdown()
@@ -155,9 +162,9 @@ import Testing
         broken.trustRoots = .file("/nonexistent/conduit-test-roots.pem")
         let client = try Self.client(tls: broken)  // made: the roots load at the first https POST
         let server = try await Server(answer: .status(200))
-        let response = await client.post(Self.request("https://localhost:\(server.port)/"), timeout: .seconds(5))
+        let response = await client.post(Self.request("https://localhost:\(server.port)/"), timeout: Self.patience)
         #expect(response.status == nil && response.error?.hasPrefix("TLS is unavailable: the system's trust roots could not be loaded") == true, "\(response)")
-        #expect(await client.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: .seconds(5)).status == 200)
+        #expect(await client.post(Self.request("http://127.0.0.1:\(server.port)/"), timeout: Self.patience).status == 200)
         await client.shutdown()
         await server.close()
     }
@@ -169,10 +176,10 @@ import Testing
         var trusting = TLSConfiguration.makeClientConfiguration()
         trusting.trustRoots = .certificates([certificate])
         let client = try Self.client(tls: trusting)
-        #expect(await client.post(Self.request("https://localhost:\(server.port)/"), timeout: .seconds(5)).status == 202)
+        #expect(await client.post(Self.request("https://localhost:\(server.port)/"), timeout: Self.patience).status == 202)
         // Without that certificate as a root the chain is refused.
         let untrusting = try Self.client()
-        let failed = await untrusting.post(Self.request("https://localhost:\(server.port)/"), timeout: .seconds(5))
+        let failed = await untrusting.post(Self.request("https://localhost:\(server.port)/"), timeout: Self.patience)
         #expect(failed.status == nil && failed.error == "TLS with the endpoint failed: CERTIFICATE_VERIFY_FAILED", "\(failed)")
         // A trusted certificate for another name is refused too.
         let (other, otherKey) = try TestCertificate.make(commonName: "other.example")
@@ -180,7 +187,7 @@ import Testing
             configuration: .makeServerConfiguration(certificateChain: [.certificate(other)], privateKey: .privateKey(otherKey))))
         trusting.trustRoots = .certificates([other])
         let misnamed = try Self.client(tls: trusting)
-        let mismatch = await misnamed.post(Self.request("https://localhost:\(otherServer.port)/"), timeout: .seconds(5))
+        let mismatch = await misnamed.post(Self.request("https://localhost:\(otherServer.port)/"), timeout: Self.patience)
         #expect(mismatch.status == nil && mismatch.error?.hasPrefix("TLS with the endpoint failed") == true, "\(mismatch)")
         #expect(otherServer.seen.isEmpty)
         await misnamed.shutdown()

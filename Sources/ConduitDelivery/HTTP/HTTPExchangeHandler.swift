@@ -43,6 +43,11 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// failed before the request was written): the reason a later `begin` fails with.
     private var closeReason: (any Error)?
     private var context: ChannelHandlerContext?
+    /// The running exchange's deadline. The handler owns it, so it can only
+    /// ever end the exchange it was set for: a timer the caller cancelled
+    /// from its task could fire after the exchange ended (when that task
+    /// resumed late) and close a connection that was already idle.
+    private var deadlineTimer: Scheduled<Void>?
 
     init(maxDrainBytes: Int) {
         self.maxDrainBytes = maxDrainBytes
@@ -56,11 +61,19 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.context = nil
     }
 
-    /// Arms the handler for the response to the request about to be written.
-    func begin(_ promise: EventLoopPromise<ExchangeResult>) {
+    /// Arms the handler for the response to the request about to be
+    /// written; past `deadline` the exchange fails with
+    /// `ExchangeFailure.timedOut` (or ends with the head that came).
+    func begin(_ promise: EventLoopPromise<ExchangeResult>, deadline: NIODeadline) {
         switch state {
         case .idle:
             state = .awaitingHead(promise)
+            let exchange = promise.futureResult
+            deadlineTimer = promise.futureResult.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+                deadlineTimer = nil
+                if case let .awaitingHead(current) = state, current.futureResult === exchange { abort(ExchangeFailure.timedOut) }
+                if case let .readingBody(current, _, _) = state, current.futureResult === exchange { abort(ExchangeFailure.timedOut) }
+            }
         case .closed:
             promise.fail(closeReason ?? ExchangeFailure.closedBeforeAnswer)
         case .awaitingHead, .readingBody:
@@ -72,6 +85,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// The deadline passed, or writing the request failed (`error`): ends
     /// the exchange with what is known and closes the connection.
     func abort(_ error: any Error) {
+        cancelDeadline()
         switch state {
         case let .awaitingHead(promise):
             state = .closed
@@ -112,6 +126,7 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        cancelDeadline()
         switch state {
         case let .awaitingHead(promise):
             promise.fail(ExchangeFailure.closedBeforeAnswer)
@@ -128,7 +143,13 @@ final class HTTPExchangeHandler: ChannelInboundHandler, RemovableChannelHandler 
         abort(error)
     }
 
+    private func cancelDeadline() {
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+    }
+
     private func finish(_ promise: EventLoopPromise<ExchangeResult>, _ result: ExchangeResult, reusable: Bool, context: ChannelHandlerContext) {
+        cancelDeadline()
         if reusable {
             state = .idle
         } else {

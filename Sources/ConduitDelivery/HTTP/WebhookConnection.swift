@@ -37,9 +37,7 @@ final class WebhookConnection: Sendable {
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: ExchangeResult.self)
         let handler = handler
-        loop.execute { handler.value.begin(promise) }
-        let timer = loop.scheduleTask(deadline: deadline) { handler.value.abort(ExchangeFailure.timedOut) }
-        defer { timer.cancel() }
+        loop.execute { handler.value.begin(promise, deadline: deadline) }
         var sentAll = false
         var writeError: (any Error)?
         do {
