@@ -40,7 +40,7 @@ struct RedeliveryController {
         authenticated.post("webhooks/{id}/redeliver") { request, context in
             let body = try await request.decodeOptionalJSON(BulkRequest.self)
             let filter = try RedeliveryFilter(status: body?.status, since: body?.since, until: body?.until)
-            let count = try redeliveries.redeliver(
+            let count = try await redeliveries.redeliver(
                 accountID: context.principal.accountID, webhookID: context.parameters.get("id") ?? "", filter: filter
             )
             return try APIJSON.response(BulkResponse(count: count), status: .accepted)

@@ -22,6 +22,9 @@ public final class RedeliveryService: Sendable {
     let wake: @Sendable () -> Void
     let maxPerCall: Int
     let maxPending: Int
+    /// Bulk calls run here, one at a time, off Swift's cooperative threads:
+    /// a call may read every delivery of a webhook and write 10,000 (docs/DELIVERY.md).
+    let bulkWork = BlockingWork(width: 1)
 
     public init(
         store: Store, logger: Logger, maxPerCall: Int = RedeliveryService.maxPerCall,
@@ -86,8 +89,14 @@ public final class RedeliveryService: Sendable {
     /// The selection is read in one read transaction (one record read per
     /// delivery of the webhook created since `filter.since`, at most
     /// `maxPerCall` ids kept), then written in one write transaction that
-    /// checks each again.
-    public func redeliver(accountID: String, webhookID: String, filter: RedeliveryFilter, now: Date = Date()) throws -> Int {
+    /// checks each again. Runs on a thread of its own, one bulk call at a
+    /// time (`bulkWork`).
+    public func redeliver(accountID: String, webhookID: String, filter: RedeliveryFilter, now: Date = Date()) async throws -> Int {
+        try await bulkWork.run { try self.redeliverNow(accountID: accountID, webhookID: webhookID, filter: filter, now: now) }
+    }
+
+    /// `redeliver(accountID:webhookID:filter:)` on the calling thread.
+    func redeliverNow(accountID: String, webhookID: String, filter: RedeliveryFilter, now: Date = Date()) throws -> Int {
         guard Identifier(webhookID) != nil else { throw ResourceError.notFound }
         let limit = maxPerCall
         let selected: [String] = try store.read { txn in

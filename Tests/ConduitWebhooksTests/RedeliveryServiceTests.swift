@@ -97,7 +97,7 @@ import Testing
         #expect(throws: ResourceError.notFound) { try f.service.redeliver(accountID: "acct", webhookID: hook.id, logID: foreignLog.id) }
         #expect(throws: ResourceError.notFound) { try f.service.redeliver(accountID: "acct", webhookID: hook.id, logID: Identifier.generate().rawValue) }
         #expect(throws: ResourceError.notFound) { try f.service.redeliver(accountID: "acct", webhookID: hook.id, logID: "../x") }
-        #expect(throws: ResourceError.notFound) { try f.service.redeliver(accountID: "other", webhookID: hook.id, filter: RedeliveryFilter()) }
+        #expect(throws: ResourceError.notFound) { try f.service.redeliverNow(accountID: "other", webhookID: hook.id, filter: RedeliveryFilter()) }
         #expect(try f.pending(hook).isEmpty && f.wakes.count == 0)
     }
 
@@ -130,7 +130,7 @@ import Testing
         let inactive = try f.webhook(active: false)
         let (_, inactiveLog) = try #require(try f.spool(inactive, state: .failed).first)
         for attempt in [{ _ = try f.service.redeliver(accountID: "acct", webhookID: inactive.id, logID: inactiveLog.id) },
-                        { _ = try f.service.redeliver(accountID: "acct", webhookID: inactive.id, filter: RedeliveryFilter()) }] {
+                        { _ = try f.service.redeliverNow(accountID: "acct", webhookID: inactive.id, filter: RedeliveryFilter()) }] {
             do {
                 try attempt()
                 Issue.record("an inactive webhook took a redelivery")
@@ -154,15 +154,15 @@ import Testing
         try f.spool(other, state: .failed, count: 6)
 
         let since = Date().addingTimeInterval(-day)
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed], since: since)) == 2)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed], since: since)) == 2)
         let queued = try f.pending(hook).filter { $0.redeliveryOf != nil }
         #expect(Set(queued.compactMap(\.redeliveryOf)) == Set(failedNew.map(\.0.id)))
         // The latest delivery of those two is now pending: asking again replays only the old one.
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed])) == 1)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed])) == 1)
         #expect(try f.pending(hook).contains { $0.redeliveryOf == failedOld[0].0.id })
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed])) == 0)
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.dead], until: old)) == 0)
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.dead, .delivered])) == 7)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.failed])) == 0)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.dead], until: old)) == 0)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(states: [.dead, .delivered])) == 7)
         #expect(try f.pending(other).isEmpty)
         // 5 pending originals + 3 + 7 redeliveries.
         #expect(try f.pending(hook).count == 15)
@@ -174,7 +174,7 @@ import Testing
         #expect(RedeliveryService.maxPerCall == 10_000)
         try f.spool(hook, state: .failed, count: 10_001)
         do {
-            _ = try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(status: "any", since: nil, until: nil))
+            _ = try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter(status: "any", since: nil, until: nil))
             Issue.record("10,001 messages were accepted")
         } catch let ResourceError.invalid(code, message) {
             #expect(code == "too_many_messages" && message.contains("10000"))
@@ -183,7 +183,7 @@ import Testing
         // Exactly the limit passes, in one call.
         let extra = try #require(try f.store.read { try $0.list(Delivery.self, index: .byWebhook, key: hook.id, limit: 1) }.first)
         _ = try f.store.write { try $0.removeSpooledMessage(id: extra.messageID) }
-        #expect(try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter()) == 10_000)
+        #expect(try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter()) == 10_000)
         #expect(try f.pending(hook).count == 10_000)
     }
 
@@ -193,7 +193,7 @@ import Testing
         try f.spool(hook, state: .pending, count: 2)
         let failed = try f.spool(hook, state: .failed, count: 2)
         do {
-            _ = try f.service.redeliver(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter())
+            _ = try f.service.redeliverNow(accountID: "acct", webhookID: hook.id, filter: RedeliveryFilter())
             Issue.record("the pending cap was passed")
         } catch let ResourceError.conflict(code, message) {
             #expect(code == "too_many_pending" && message.contains("3"))
