@@ -2822,7 +2822,7 @@ extension OpenAPIDocument {
           "Webhooks"
         ],
         "summary": "Simulate an incoming email and trigger the webhook",
-        "description": "Constructs a synthetic email message and delivers it to the webhook target, recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error (a payload_template that exceeds its render budget is reported in error, with http_status null, and nothing is sent). The body is optional; absent fields get defaults.",
+        "description": "Constructs a synthetic email message and delivers it to the webhook target in the webhook's payload_format (json or its template, json_raw with raw_base64, or raw: the message itself with the conduit-* envelope headers; docs/DELIVERY.md \"Payload formats\"), recording the result in the delivery log with a simulated flag. One attempt, no retries; the outcome is in http_status / error (a payload_template that exceeds its render budget is reported in error, with http_status null, and nothing is sent). The body is optional; absent fields get defaults.",
         "security": [
           {
             "bearerAuth": []
@@ -2979,7 +2979,7 @@ extension OpenAPIDocument {
             }
           },
           "422": {
-            "description": "`invalid_status`, `invalid_since`, `invalid_until`, `invalid_range` (since after until), or `too_many_messages`: more than 10000 messages match (the message names the limit)",
+            "description": "`invalid_status`, `invalid_since`, `invalid_until`, `invalid_range` (since after until), `invalid_request` (a field of the wrong type), or `too_many_messages`: more than 10000 messages match (the message names the limit)",
             "content": {
               "application/json": {
                 "schema": {
@@ -2990,6 +2990,94 @@ extension OpenAPIDocument {
           },
           "507": {
             "description": "The store is full (`storage_full`): nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/webhooks/{id}/rotate-secret": {
+      "post": {
+        "operationId": "rotateWebhookSecret",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Rotate the webhook's signing secret without downtime",
+        "description": "Replaces the secret (a given one, or a generated one) and keeps the replaced secret signing beside it for previous_valid_seconds: until previous_secret_expires_at every POST's webhook-signature holds two signatures, `v1,<new> v1,<old>`, so a receiver holding either secret verifies it; afterwards only the new one. Rotating again while a previous secret is valid makes the current secret the previous one and drops the older one. 0 stops the old secret at once (previous_secret_expires_at null). The body is optional. See docs/DELIVERY.md, \"Secret rotation\".",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RotateSecretRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The webhook with its new secret and previous_secret_expires_at",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Webhook not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "secret is not whsec_ + base64 of 24-64 bytes or equals the current secret (`invalid_secret`), previous_valid_seconds is not an integer from 0 to 604800 (`invalid_previous_valid_seconds`), or a field is of the wrong type or null (`invalid_request`)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -4034,6 +4122,22 @@ extension OpenAPIDocument {
             "minimum": 0,
             "maximum": 10000,
             "description": "How many redeliveries were queued"
+          }
+        }
+      },
+      "RotateSecretRequest": {
+        "type": "object",
+        "properties": {
+          "secret": {
+            "type": "string",
+            "description": "The new secret: whsec_ + base64 of 24-64 bytes, not the current one; generated when omitted"
+          },
+          "previous_valid_seconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 604800,
+            "default": 86400,
+            "description": "How long the replaced secret keeps signing beside the new one; 0 stops it at once"
           }
         }
       }

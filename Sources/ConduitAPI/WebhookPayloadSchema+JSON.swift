@@ -6,7 +6,7 @@ extension WebhookPayloadSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://conduit.invalid/api/v1/webhook-payload.schema.json",
   "title": "Conduit webhook payload",
-  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present; an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
+  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present except raw_base64, which only the json_raw payload format adds (the raw format sends the message itself, Content-Type: message/rfc822, not this object; docs/DELIVERY.md \"Payload formats\"); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
     "id", "webhook_id", "redelivery_of", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
@@ -86,7 +86,13 @@ extension WebhookPayloadSchema {
       "type": "array",
       "items": { "$ref": "#/$defs/attachment" }
     },
-    "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 }
+    "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 },
+    "raw_base64": {
+      "description": "Only for a webhook with payload_format json_raw, and then always, as the last member (after size): the message's size bytes exactly as stored (Conduit's Received: header, then the client's text after dot-unstuffing, CRLF line ends), standard base64 with padding, no line breaks. Absent for json.",
+      "type": "string",
+      "contentEncoding": "base64",
+      "contentMediaType": "message/rfc822"
+    }
   },
   "$defs": {
     "envelope": {

@@ -90,6 +90,23 @@ struct WebhooksController {
         }
     }
 
+    /// `RotateSecretRequest`: both fields optional, the body too.
+    struct RotateSecretRequest: Decodable {
+        let secret: String?
+        let previous_valid_seconds: Int?
+
+        enum CodingKeys: String, CodingKey { case secret, previous_valid_seconds }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectNulls()
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            secret = try c.decodeIfPresent(String.self, forKey: .secret)
+            previous_valid_seconds = try c.decodeIfPresent(Int.self, forKey: .previous_valid_seconds)
+        }
+
+        var input: SecretRotationInput { SecretRotationInput(secret: secret, previousValidSeconds: previous_valid_seconds) }
+    }
+
     /// `WebhookResponse` of openapi.json, members in its order.
     struct WebhookResponse: JSONBytesEncodable {
         let webhook: Webhook
@@ -107,7 +124,8 @@ struct WebhooksController {
             writer.key("smtp_security_policy_id"); writer.string(webhook.smtpSecurityPolicyID)
             writer.key("payload_format"); writer.string(webhook.payloadFormat.rawValue)
             writer.key("max_payload_bytes"); writer.int(webhook.maxPayloadBytes)
-            writer.key("previous_secret_expires_at"); writer.date(webhook.previousSecretExpiresAt)
+            // Null once passed, though the record keeps it until its next write.
+            writer.key("previous_secret_expires_at"); writer.date(webhook.previousSecretExpiry(at: Date()))
             writer.key("created_at"); writer.date(webhook.createdAt)
             writer.key("updated_at"); writer.date(webhook.updatedAt)
             writer.endObject()
@@ -187,6 +205,15 @@ struct WebhooksController {
             let input = try SimulationInput(from: body?.from, subject: body?.subject, text: body?.text)
             let result = await simulator.simulate(webhook: webhook, input: input)
             return try APIJSON.response(SimulateResponse(result: result))
+        }
+        authenticated.post("webhooks/{id}/rotate-secret") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            // Not found before a bad body, as simulate answers.
+            _ = try webhooks.get(accountID: context.principal.accountID, id: id)
+            let body = try await request.decodeOptionalJSON(RotateSecretRequest.self)
+            let input = body?.input ?? SecretRotationInput()
+            let webhook = try webhooks.rotateSecret(accountID: context.principal.accountID, id: id, input: input)
+            return APIJSON.response(WebhookResponse(webhook: webhook))
         }
         authenticated.delete("webhooks/{id}") { _, context in
             try webhooks.delete(accountID: context.principal.accountID, id: context.parameters.get("id") ?? "")

@@ -70,3 +70,13 @@ public enum MIMEParser {
         return message
     }
 }
+
+extension MIMEParser {
+    /// The top-level `Message-ID` header, as `parse` gives it in
+    /// `ParsedMessage.messageID`, from the header block alone (the `raw`
+    /// format sends the message unparsed but logs its Message-ID).
+    public static func messageID(buffer bytes: UnsafeRawBufferPointer, limits: MIMELimits = .default) -> String? {
+        var defects: [String] = []
+        return HeaderBlock(bytes, range: 0..<bytes.count, limits: limits, defects: &defects).fields.first(named: "message-id")?.decoded
+    }
+}

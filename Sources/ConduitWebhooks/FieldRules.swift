@@ -99,10 +99,10 @@ enum FieldRules {
 
     static func newSecret() -> String { "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString() }
 
-    /// Headers Conduit sets itself and a webhook may not replace.
-    static let reservedHeaders: Set<String> = [
-        "content-type", "host", "content-length", "user-agent", "transfer-encoding", "connection", "conduit-redelivery-of",
-    ]
+    /// Headers Conduit sets itself and a webhook may not replace; so are
+    /// every `webhook-*` (Standard Webhooks) and `conduit-*` (the `raw`
+    /// format's envelope, docs/DELIVERY.md "Payload formats") name.
+    static let reservedHeaders: Set<String> = ["content-type", "host", "content-length", "user-agent", "transfer-encoding", "connection"]
 
     static func customHeaders(_ headers: [String: String]) throws(ResourceError) -> [String: String] {
         guard headers.count <= 20 else { throw invalid("invalid_custom_headers", "at most 20 custom headers") }
@@ -112,7 +112,7 @@ enum FieldRules {
             guard !name.isEmpty, name.utf8.count <= 64, name.utf8.allSatisfy(token.contains) else {
                 throw invalid("invalid_custom_headers", "'\(name)' is not a valid header name")
             }
-            guard !reservedHeaders.contains(lower), !lower.hasPrefix("webhook-") else {
+            guard !reservedHeaders.contains(lower), !lower.hasPrefix("webhook-"), !lower.hasPrefix("conduit-") else {
                 throw invalid("invalid_custom_headers", "\(name) is set by Conduit and cannot be overridden")
             }
             // Bytes, not Characters: "\r\n" is a single Character that equals neither "\r" nor "\n".

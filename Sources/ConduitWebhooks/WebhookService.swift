@@ -57,34 +57,57 @@ public final class WebhookService: Sendable {
     }
 
     /// Partial update: absent fields keep their value; `clearSecurityPolicy` detaches the policy.
+    ///
+    /// The fields are validated first, then applied inside the write
+    /// transaction to the webhook as stored there: a rotation, a 410's
+    /// deactivation or another update committed meanwhile is not written
+    /// back over with an older copy.
     public func update(accountID: String, id: String, input: WebhookInput) throws -> Webhook {
-        var webhook = try get(accountID: accountID, id: id)
-        if let raw = input.address { webhook.address = try FieldRules.address(raw) }
-        if let raw = input.targetURL { webhook.targetURL = try FieldRules.targetURL(raw) }
-        if let raw = input.secret { webhook.secret = try FieldRules.secret(raw) }
-        if let headers = input.customHeaders { webhook.customHeaders = try FieldRules.customHeaders(headers) }
-        if let template = input.payloadTemplate { webhook.payloadTemplate = try FieldRules.payloadTemplate(template) }
-        if let limit = input.rateLimit { webhook.rateLimit = try FieldRules.rateLimit(limit) }
-        if let active = input.active { webhook.active = active }
-        if let raw = input.payloadFormat { webhook.payloadFormat = try FieldRules.payloadFormat(raw) }
-        if let limit = input.maxPayloadBytes { webhook.maxPayloadBytes = try FieldRules.maxPayloadBytes(limit) }
-        try FieldRules.checkTemplateFormat(webhook)
-        webhook.updatedAt = PolicyService.now()
-        let changedAddress = webhook.address
-        try write { txn in
-            guard try txn.reader.get(Webhook.self, id: id) != nil else { throw ResourceError.notFound }
-            if input.address != nil { try Self.checkDomain(of: changedAddress, accountID: accountID, in: txn.reader) }
+        _ = try get(accountID: accountID, id: id)
+        let address = try input.address.map { raw throws(ResourceError) in try FieldRules.address(raw) }
+        let targetURL = try input.targetURL.map { raw throws(ResourceError) in try FieldRules.targetURL(raw) }
+        let secret = try input.secret.map { raw throws(ResourceError) in try FieldRules.secret(raw) }
+        let headers = try input.customHeaders.map { raw throws(ResourceError) in try FieldRules.customHeaders(raw) }
+        let template = try input.payloadTemplate.map { raw throws(ResourceError) in try FieldRules.payloadTemplate(raw) }
+        let rateLimit = try input.rateLimit.map { raw throws(ResourceError) in try FieldRules.rateLimit(raw) }
+        let format = try input.payloadFormat.map { raw throws(ResourceError) in try FieldRules.payloadFormat(raw) }
+        let maxPayloadBytes = try input.maxPayloadBytes.map { raw throws(ResourceError) in try FieldRules.maxPayloadBytes(raw) }
+        let now = PolicyService.now()
+        return try write { txn in
+            guard var webhook = try txn.reader.get(Webhook.self, id: id), webhook.accountID == accountID else {
+                throw ResourceError.notFound
+            }
+            if let address { webhook.address = address }
+            if let targetURL { webhook.targetURL = targetURL }
+            // A new secret set by hand replaces both: the old one stops signing
+            // at once (rotate-secret is the way to keep it for a while). The
+            // same secret sent back, as a PUT of a fetched webhook does, keeps it.
+            if let secret, secret != webhook.secret {
+                webhook.secret = secret
+                SecretRotation.dropPreviousSecret(&webhook)
+            }
+            if let headers { webhook.customHeaders = headers }
+            if let template { webhook.payloadTemplate = template }
+            if let rateLimit { webhook.rateLimit = rateLimit }
+            if let active = input.active { webhook.active = active }
+            if let format { webhook.payloadFormat = format }
+            if let maxPayloadBytes { webhook.maxPayloadBytes = maxPayloadBytes }
+            try FieldRules.checkTemplateFormat(webhook)
+            webhook.updatedAt = now
+            // An expired previous secret signs nothing: no reason to keep it.
+            if webhook.previousSecret(at: now) == nil { SecretRotation.dropPreviousSecret(&webhook) }
+            if address != nil { try Self.checkDomain(of: webhook.address, accountID: accountID, in: txn.reader) }
             if input.clearSecurityPolicy == true {
                 webhook.smtpSecurityPolicyID = nil
             } else if let policyID = input.smtpSecurityPolicyID {
                 webhook.smtpSecurityPolicyID = try Self.checkPolicy(policyID, accountID: accountID, in: txn.reader)
             }
-            if let holder = try txn.reader.lookup(Webhook.self, index: .byAddress, key: changedAddress), holder.id != id {
+            if let holder = try txn.reader.lookup(Webhook.self, index: .byAddress, key: webhook.address), holder.id != id {
                 throw ResourceError.addressTaken
             }
             try txn.update(webhook)
+            return webhook
         }
-        return webhook
     }
 
     public func delete(accountID: String, id: String) throws {

@@ -91,7 +91,8 @@ import Testing
         )
         second.payloadFormat = .jsonRaw
         second.maxPayloadBytes = 65_536
-        second.previousSecretExpiresAt = Date(timeIntervalSince1970: 86_400)
+        second.previousSecret = "whsec_old"
+        second.previousSecretExpiresAt = Date(timeIntervalSince1970: 4_102_444_799)
         let webhooks = [first, second]
         let mine = written { webhooks.map(WebhooksController.WebhookResponse.init).write(to: &$0) }
         let expected = try encoded(webhooks.map(Reference.WebhookJSON.init))
@@ -102,6 +103,9 @@ import Testing
             + #""created_at":"2026-12-23T04:26:40Z","updated_at":"2026-12-23T04:28:20Z"}"#
         #expect(written { WebhooksController.WebhookResponse(webhook: first).write(to: &$0) } == golden)
         #expect(written { [WebhooksController.WebhookResponse]().write(to: &$0) } == "[]")
+        // A previous secret whose expiry has passed signs nothing: shown as null.
+        second.previousSecretExpiresAt = Date(timeIntervalSince1970: 86_400)
+        #expect(written { WebhooksController.WebhookResponse(webhook: second).write(to: &$0) }.contains(#""previous_secret_expires_at":null,"#))
     }
 
     @Test func deliveryLogsAreTheObjectsTheEncodableResponseWroteInSchemaOrder() throws {

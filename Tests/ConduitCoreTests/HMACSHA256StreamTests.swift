@@ -24,4 +24,14 @@ import Testing
         signer.update(Array(body[5...]))
         #expect(signer.signature() == WebhookSignature.sign(key: key, id: "msg_1", timestamp: 1_700_000_000, body: body))
     }
+
+    @Test func signerWithTwoKeysEqualsSignWithTwoKeys() {
+        let keys = WebhookSignature.Keys(current: Array("0123456789abcdef0123456789".utf8), previous: Array(repeating: 0xA5, count: 80))
+        let body = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let signer = WebhookSignature.Signer(keys: keys, id: "msg_1", timestamp: 1_700_000_000)
+        for piece in stride(from: 0, to: body.count, by: 1000) { signer.update(Array(body[piece..<piece + 1000])) }
+        let signature = signer.signature()
+        #expect(signature == WebhookSignature.sign(keys: keys, id: "msg_1", timestamp: 1_700_000_000, body: body))
+        #expect(signature.split(separator: " ").count == 2)
+    }
 }

@@ -48,6 +48,33 @@ import Testing
         #expect(try await !Self.verify(secret: secret, id: id, timestamp: timestamp + 1, signature: signature, body: body))
     }
 
+    /// During a rotation: `v1,<new> v1,<old>`, each an HMAC of its own key
+    /// over the same content, and a receiver holding either secret verifies.
+    @Test func twoKeysGiveTwoSignaturesNewFirst() async throws {
+        let newSecret = "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString()
+        let oldSecret = "whsec_" + Data(SecureRandom.bytes(24)).base64EncodedString()
+        let oldKey = try #require(WebhookSignature.key(fromSecret: oldSecret))
+        let keys = WebhookSignature.Keys(current: try #require(WebhookSignature.key(fromSecret: newSecret)), previous: oldKey)
+        let body = Array(#"{"subject":"rotated"}"#.utf8)
+        let timestamp = 1_795_000_000
+        let header = WebhookSignature.sign(keys: keys, id: "msg_2", timestamp: timestamp, body: body)
+        let parts = header.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        try #require(parts.count == 2)
+        let content = Array("msg_2.\(timestamp).".utf8) + body
+        #expect(parts[0] == "v1," + Data(HMAC.sha256(key: keys.current, message: content)).base64EncodedString())
+        #expect(parts[1] == "v1," + Data(HMAC.sha256(key: oldKey, message: content)).base64EncodedString())
+        // One key: one signature, the same as the first of two.
+        #expect(WebhookSignature.sign(keys: .init(current: keys.current), id: "msg_2", timestamp: timestamp, body: body) == parts[0])
+        #expect(WebhookSignature.sign(key: keys.current, id: "msg_2", timestamp: timestamp, body: body) == parts[0])
+
+        try #require(FileManager.default.fileExists(atPath: Self.oracle.path), "oracle missing: \(Self.oracle.path)")
+        for secret in [newSecret, oldSecret] {
+            #expect(try await Self.verify(secret: secret, id: "msg_2", timestamp: timestamp, signature: header, body: body))
+        }
+        let stranger = "whsec_" + Data(SecureRandom.bytes(32)).base64EncodedString()
+        #expect(try await !Self.verify(secret: stranger, id: "msg_2", timestamp: timestamp, signature: header, body: body))
+    }
+
     @Test func secretsMustBeWhsecBase64() {
         #expect(WebhookSignature.key(fromSecret: "whsec_AAEC") == [0, 1, 2])
         #expect(WebhookSignature.key(fromSecret: "AAEC") == nil)

@@ -61,6 +61,26 @@ import Testing
         #expect(request.url == "https://hooks.example/in")
     }
 
+    /// A rotated webhook's POSTs carry `v1,<new> v1,<old>` while the old
+    /// secret is valid at the attempt's `webhook-timestamp`, then only the new.
+    @Test func signsWithThePreviousSecretUntilItExpires() throws {
+        var rotated = webhook
+        rotated.previousSecret = "whsec_" + Data(Array(repeating: 3, count: 24)).base64EncodedString()
+        rotated.previousSecretExpiresAt = Date(timeIntervalSince1970: 1_700_000_010)
+        let body = Array(#"{"a":1}"#.utf8)
+        let oldSecret = try #require(rotated.previousSecret)
+        let oldKey = try #require(WebhookSignature.key(fromSecret: oldSecret))
+        let keys = WebhookSignature.Keys(current: try #require(WebhookSignature.key(fromSecret: webhook.secret)), previous: oldKey)
+        func header(at timestamp: Int) throws -> String? {
+            try WebhookRequest.signed(webhook: rotated, messageID: "d1", timestamp: timestamp, body: body, userAgent: "x")
+                .headers.first { $0.0 == "webhook-signature" }?.1
+        }
+        #expect(try header(at: 1_700_000_009) == WebhookSignature.sign(keys: keys, id: "d1", timestamp: 1_700_000_009, body: body))
+        #expect(try header(at: 1_700_000_010) == WebhookSignature.sign(key: keys.current, id: "d1", timestamp: 1_700_000_010, body: body))
+        #expect(try WebhookRequest.signingKeys(of: rotated, timestamp: 1_700_000_009) == keys)
+        #expect(try WebhookRequest.signingKeys(of: rotated, timestamp: 1_700_000_010) == .init(current: keys.current))
+    }
+
     @Test func refusesASecretThatIsNotAKey() {
         var broken = webhook
         broken.secret = "not-a-secret"

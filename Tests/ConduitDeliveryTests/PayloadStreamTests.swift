@@ -85,13 +85,18 @@ import Testing
             }
             #expect(streamed == expected, "chunk size \(chunkBytes)")
             let key = Array("0123456789abcdef0123".utf8)
-            let (signature, length) = try stream.signature(key: key, id: "d1", timestamp: 1_700_000_000)
+            let (signature, length) = try stream.signature(keys: .init(current: key), id: "d1", timestamp: 1_700_000_000)
             #expect(length == expected.count)
             #expect(signature == WebhookSignature.sign(key: key, id: "d1", timestamp: 1_700_000_000, body: expected))
             // A body of one chunk comes back from the signing pass, to be sent as bytes.
-            let signed = try stream.sign(key: key, id: "d1", timestamp: 1_700_000_000)
+            let signed = try stream.sign(keys: .init(current: key), id: "d1", timestamp: 1_700_000_000)
             #expect(signed.signature == signature && signed.length == length)
             #expect(signed.whole == (chunks == 1 ? expected : nil))
+            // During a rotation the one pass signs with both keys, as signing in memory does.
+            let keys = WebhookSignature.Keys(current: key, previous: Array("an older key of 24 bytes".utf8))
+            let both = try stream.sign(keys: keys, id: "d1", timestamp: 1_700_000_000)
+            #expect(both.signature == WebhookSignature.sign(keys: keys, id: "d1", timestamp: 1_700_000_000, body: expected))
+            #expect(both.signature.hasPrefix(signature + " v1,") && both.length == length)
         }
     }
 

@@ -15,10 +15,14 @@ import Testing
     )
 
     @Test func theHeaderNamesTheReplayedDelivery() throws {
-        let replay = try WebhookRequest.signed(webhook: Self.webhook, messageID: "new", timestamp: 1, body: [], userAgent: "t", redeliveryOf: "old")
+        let replay = try WebhookRequest.signed(
+            webhook: Self.webhook, messageID: "new", timestamp: 1, body: [], userAgent: "t", conduitHeaders: WebhookRequest.redeliveryHeaders("old")
+        )
         #expect(replay.headers.filter { $0.0 == "conduit-redelivery-of" }.map(\.1) == ["old"])
         #expect(replay.headers.map(\.0) == ["content-type", "user-agent", "webhook-id", "webhook-timestamp", "webhook-signature", "conduit-redelivery-of", "x-a"])
-        let original = try WebhookRequest.signed(webhook: Self.webhook, messageID: "new", timestamp: 1, body: [], userAgent: "t")
+        let original = try WebhookRequest.signed(
+            webhook: Self.webhook, messageID: "new", timestamp: 1, body: [], userAgent: "t", conduitHeaders: WebhookRequest.redeliveryHeaders(nil)
+        )
         #expect(!original.headers.contains { $0.0 == "conduit-redelivery-of" })
     }
 

@@ -415,6 +415,7 @@ INVALID_FIELDS = [
     ("custom_headers", {"webhook-id": "msg_1"}, "invalid_custom_headers"),
     ("custom_headers", {"Webhook-Signature": "v1,abc"}, "invalid_custom_headers"),
     ("custom_headers", {"WEBHOOK-TIMESTAMP": "1"}, "invalid_custom_headers"),
+    ("custom_headers", {"Conduit-Mail-From": "a@b.example"}, "invalid_custom_headers"),
     ("custom_headers", {"X-Ok": "a\r\nInjected: 1"}, "invalid_custom_headers"),
     ("custom_headers", {"X-Ok": "a\nb"}, "invalid_custom_headers"),
     ("custom_headers", {"X-Ok": "a\rb"}, "invalid_custom_headers"),

@@ -49,22 +49,37 @@ public final class HMACSHA256Stream {
 }
 
 extension WebhookSignature {
-    /// The signature of a body fed in pieces: `signer(...)`, `update` with
-    /// each piece in order, then `signature()`. Equal to `sign(key:id:timestamp:body:)`.
+    /// The signature of a body fed in pieces: `Signer(...)`, `update` with
+    /// each piece in order, then `signature()`. Equal to `sign(keys:id:timestamp:body:)`:
+    /// one pass over the body feeds every key's MAC, so a streamed body is
+    /// read once however many secrets sign it.
     public final class Signer {
-        private let mac: HMACSHA256Stream
+        private let macs: [HMACSHA256Stream]
 
-        public init(key: [UInt8], id: String, timestamp: Int) {
-            mac = HMACSHA256Stream(key: key)
-            mac.update(Array("\(id).\(timestamp).".utf8))
+        public init(keys: Keys, id: String, timestamp: Int) {
+            let prefix = Array("\(id).\(timestamp).".utf8)
+            macs = keys.inHeaderOrder.map { key in
+                let mac = HMACSHA256Stream(key: key)
+                mac.update(prefix)
+                return mac
+            }
         }
 
-        public func update(_ bytes: UnsafeRawBufferPointer) { mac.update(bytes) }
-        public func update(_ bytes: [UInt8]) { mac.update(bytes) }
+        public convenience init(key: [UInt8], id: String, timestamp: Int) {
+            self.init(keys: Keys(current: key), id: id, timestamp: timestamp)
+        }
+
+        public func update(_ bytes: UnsafeRawBufferPointer) {
+            for mac in macs { mac.update(bytes) }
+        }
+
+        public func update(_ bytes: [UInt8]) {
+            bytes.withUnsafeBytes { update($0) }
+        }
 
         /// The `webhook-signature` header value.
         public func signature() -> String {
-            "v1," + Data(mac.finalize()).base64EncodedString()
+            WebhookSignature.header(macs.map { $0.finalize() })
         }
     }
 }

@@ -43,6 +43,12 @@ public struct Webhook: Codable, Sendable, Equatable {
         return previousSecret
     }
 
+    /// `previousSecretExpiresAt` while the previous secret still signs at
+    /// `now`, else `nil`: what the API shows, so a passed expiry reads as none.
+    public func previousSecretExpiry(at now: Date) -> Date? {
+        previousSecret(at: now) == nil ? nil : previousSecretExpiresAt
+    }
+
     public init(id: String, accountID: String, address: String, targetURL: String, secret: String,
                 customHeaders: [String: String], payloadTemplate: String?, rateLimit: Int, active: Bool,
                 smtpSecurityPolicyID: String?, createdAt: Date) {

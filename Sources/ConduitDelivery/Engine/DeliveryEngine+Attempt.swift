@@ -45,8 +45,9 @@ extension DeliveryEngine {
         return AttemptReport(outcome: outcome, response: response)
     }
 
-    /// Reads and parses the message, lays out or renders the body, signs it.
-    /// Parsing, rendering and signing run on the render threads.
+    /// Reads and parses the message, lays out or renders the body of the
+    /// webhook's format, signs it. Parsing, rendering and signing run on the
+    /// render threads.
     private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
         let message = claim.message
         let context = PayloadContext(
@@ -57,7 +58,9 @@ extension DeliveryEngine {
         )
         let store = store
         let timestamp = Int(Date().timeIntervalSince1970)
-        if let template = claim.webhook.payloadTemplate, !template.isEmpty {
+        let format = claim.webhook.payloadFormat
+        // The API keeps templates to `json` webhooks; the format decides.
+        if format == .json, let template = claim.webhook.payloadTemplate, !template.isEmpty {
             // A template sees the whole payload: it is rendered in memory,
             // within its RenderBudget (docs/PAYLOAD.md, "Templates").
             let parsed = try await PayloadRenderer.renderThreads.run { () throws -> ParsedMessage? in
@@ -68,18 +71,21 @@ extension DeliveryEngine {
             let body = try await PayloadRenderer.render(message: parsed, context: context, template: template)
             let request = try WebhookRequest.signed(
                 webhook: claim.webhook, messageID: claim.delivery.id, timestamp: timestamp, body: body, userAgent: settings.userAgent,
-                redeliveryOf: claim.delivery.redeliveryOf
+                conduitHeaders: WebhookRequest.redeliveryHeaders(claim.delivery.redeliveryOf)
             )
             return (request, parsed.messageID)
         }
-        // The default payload is streamed (docs/DELIVERY.md, "Memory"): pass 1
-        // here signs and measures it, pass 2 is the POST itself. A body of
-        // one chunk is kept from pass 1 and sent as bytes: no second pass.
-        let key = try WebhookRequest.key(of: claim.webhook)
+        // The payload (or for `raw` the message) is streamed (docs/DELIVERY.md,
+        // "Memory"): pass 1 here signs and measures it, pass 2 is the POST
+        // itself. A body of one chunk is kept from pass 1 and sent as bytes:
+        // no second pass.
+        let keys = try WebhookRequest.signingKeys(of: claim.webhook, timestamp: timestamp)
         let deliveryID = claim.delivery.id
         let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
-            guard let (stream, messageIDHeader) = try PayloadStream.open(store: store, messageID: message.id, context: context) else { return nil }
-            let (signature, length, whole) = try stream.sign(key: key, id: deliveryID, timestamp: timestamp)
+            guard let (stream, messageIDHeader) = try PayloadStream.open(
+                store: store, messageID: message.id, context: context, format: format
+            ) else { return nil }
+            let (signature, length, whole) = try stream.sign(keys: keys, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)
             return (body, messageIDHeader, signature)
         }
@@ -88,7 +94,9 @@ extension DeliveryEngine {
         }
         let request = WebhookRequest(
             webhook: claim.webhook, messageID: deliveryID, timestamp: timestamp, signature: signature,
-            body: body, userAgent: settings.userAgent, redeliveryOf: claim.delivery.redeliveryOf
+            body: body, userAgent: settings.userAgent, contentType: format.contentType,
+            conduitHeaders: (format == .raw ? EnvelopeHeaders.headers(of: message, rcptTo: claim.delivery.rcptTo) : [])
+                + WebhookRequest.redeliveryHeaders(claim.delivery.redeliveryOf)
         )
         return (request, messageIDHeader)
     }

@@ -7,9 +7,10 @@ import Logging
 
 extension DeliveryEngine: WebhookSimulating {
     /// One POST of a synthetic message through the real path (parser,
-    /// payload, template, signature, egress guard, HTTP client), logged with
-    /// `simulated: true`. It does not retry, take a rate-limit token, or
-    /// deactivate the webhook on 410: it only reports what the endpoint said.
+    /// payload, template, signature, egress guard, HTTP client), in the
+    /// webhook's payload format, logged with `simulated: true`. It does not
+    /// retry, take a rate-limit token, or deactivate the webhook on 410: it
+    /// only reports what the endpoint said.
     public func simulate(webhook: Webhook, input: SimulationInput) async -> SimulationResult {
         let now = Date()
         let id = Identifier.generate().rawValue
@@ -19,11 +20,27 @@ extension DeliveryEngine: WebhookSimulating {
         let context = PayloadContext(id: id, webhookID: webhook.id, receivedAt: now, mailFrom: input.from, rcptTo: rcptTo)
         let response: WebhookResponse
         do {
-            // A template past its render budget ends the simulation with its
-            // reason, as it would end a real attempt; nothing is sent.
-            let body = try await PayloadRenderer.render(message: parsed, context: context, template: webhook.payloadTemplate)
+            let body: [UInt8]
+            var conduitHeaders: [(String, String)] = []
+            switch webhook.payloadFormat {
+            case .json:
+                // A template past its render budget ends the simulation with
+                // its reason, as it would end a real attempt; nothing is sent.
+                body = try await PayloadRenderer.render(message: parsed, context: context, template: webhook.payloadTemplate)
+            case .jsonRaw:
+                // The message is ≤ 1 MiB of text plus a few headers: in
+                // memory, built on the render threads like any body.
+                body = try await PayloadRenderer.renderThreads.run {
+                    WebhookPayload(message: parsed, context: context).compactJSON(rawMessage: raw)
+                }
+            case .raw:
+                body = raw
+                // No SMTP session: no client address, SPF not checked.
+                conduitHeaders = EnvelopeHeaders.headers(mailFrom: input.from, rcptTo: rcptTo, remoteIP: nil, spfResult: nil)
+            }
             let request = try WebhookRequest.signed(
-                webhook: webhook, messageID: id, timestamp: Int(now.timeIntervalSince1970), body: body, userAgent: settings.userAgent
+                webhook: webhook, messageID: id, timestamp: Int(now.timeIntervalSince1970), body: body, userAgent: settings.userAgent,
+                contentType: webhook.payloadFormat.contentType, conduitHeaders: conduitHeaders
             )
             response = await client.post(request, timeout: settings.timeout)
         } catch {

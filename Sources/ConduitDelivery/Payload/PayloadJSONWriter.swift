@@ -19,6 +19,13 @@ struct PayloadJSONWriter {
     /// `content_base64`, `content` writes the content (or, for
     /// `PayloadStream`, ends a segment there).
     mutating func write(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+        writeMembers(payload, content: content)
+        raw("}")
+    }
+
+    /// The payload without its closing `}`: `json_raw` appends
+    /// `,"raw_base64":"…"` after `size`, the last member.
+    mutating func writeMembers(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
         let message = payload.message
         let context = payload.context
         raw(#"{"id":"#)
@@ -107,7 +114,12 @@ struct PayloadJSONWriter {
         }
         raw(#","size":"#)
         int(message.size)
-        raw("}")
+    }
+
+    /// Opens the `json_raw` member after `writeMembers`; the value's base64
+    /// and `"}` follow.
+    mutating func openRawBase64() {
+        raw(#","raw_base64":""#)
     }
 
     /// An estimate of the body's length without attachments, for one allocation.

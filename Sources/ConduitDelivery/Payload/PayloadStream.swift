@@ -4,12 +4,14 @@ import ConduitStore
 import Foundation
 import NIOCore
 
-/// The default webhook body (docs/PAYLOAD.md) of one delivery as a sequence
-/// of chunks, byte for byte the compact serialization of
-/// `WebhookPayload.jsonValue()` (written by `PayloadJSONWriter`), without
-/// ever holding an attachment: the
-/// message was parsed `byReference`, and each attachment's `content_base64`
-/// is decoded from the spooled message and base64-encoded as it is read.
+/// The body of one delivery without a template (docs/PAYLOAD.md) as a
+/// sequence of chunks — the JSON payload, byte for byte the compact
+/// serialization of `WebhookPayload.jsonValue()` (written by
+/// `PayloadJSONWriter`), plus `raw_base64` for `json_raw`; or, for `raw`, the
+/// spooled message itself — without ever holding an attachment or the
+/// message: it was parsed `byReference`, each attachment's `content_base64`
+/// is decoded from the spooled message and base64-encoded as it is read, and
+/// the message's own bytes are copied or encoded a chunk at a time.
 ///
 /// Between chunks nothing points into LMDB: the stream keeps the message id
 /// and size, and each chunk that needs attachment bytes opens its own short
@@ -20,10 +22,15 @@ import NIOCore
 /// Memory per delivery: the JSON text of the other fields (headers, text,
 /// HTML — about the size of those parts) plus one chunk of `chunkBytes`.
 public struct PayloadStream: Sendable {
-    /// A piece of the body: JSON text, or an attachment's content in base64.
+    /// A piece of the body: JSON text, an attachment's content in base64,
+    /// or the whole spooled message.
     enum Segment: Sendable {
         case text([UInt8])
         case attachment(AttachmentSource)
+        /// The spooled message in base64: the value of `json_raw`'s `raw_base64`.
+        case messageBase64
+        /// The spooled message as it is: the `raw` format's body.
+        case messageBytes
     }
 
     /// Where the next chunk starts.
@@ -37,6 +44,9 @@ public struct PayloadStream: Sendable {
         var carry: [UInt8] = []
         /// Canonical base64 being copied: the next byte of the message to read.
         var copied: Int?
+        /// The spooled message being sent (`messageBase64`, `messageBytes`):
+        /// the next byte of it to read.
+        var messageOffset = 0
     }
 
     /// 48 KiB of content per chunk, 64 KiB of base64.
@@ -49,36 +59,50 @@ public struct PayloadStream: Sendable {
     let chunkBytes: Int
 
     /// Parses the spooled message `messageID` inside one read transaction
-    /// (attachments by reference) and lays out the body for `context`.
+    /// (attachments by reference) and lays out the body of `format` for
+    /// `context`; `raw` reads only the header block (`openMessage`).
     /// Blocks for the parse: call it off Swift's cooperative pool.
     /// - Returns: the stream and the message's `Message-ID`; `nil` when
     ///   the message is not in the spool.
     static func open(
-        store: Store, messageID: String, context: PayloadContext, chunkBytes: Int = defaultChunkBytes
+        store: Store, messageID: String, context: PayloadContext, format: Webhook.PayloadFormat = .json,
+        chunkBytes: Int = defaultChunkBytes
     ) throws -> (stream: PayloadStream, messageIDHeader: String?)? {
+        if format == .raw { return try openMessage(store: store, messageID: messageID, chunkBytes: chunkBytes) }
         let parsed = try store.withSpooledBody(id: messageID) { body in
             MIMEParser.parse(buffer: body, attachments: .byReference)
         }
         guard let parsed else { return nil }
         let stream = PayloadStream(
-            segments: layout(WebhookPayload(message: parsed, context: context)),
+            segments: layout(WebhookPayload(message: parsed, context: context), rawBase64: format == .jsonRaw),
             store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
         )
         return (stream, parsed.messageID)
     }
 
     /// The segments of the compact serialization, attachments left open:
-    /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`.
-    static func layout(_ payload: WebhookPayload) -> [Segment] {
+    /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`;
+    /// with `rawBase64` (`json_raw`) the end is `"size":N,"raw_base64":"` ⟨message⟩ `"}`.
+    static func layout(_ payload: WebhookPayload, rawBase64: Bool = false) -> [Segment] {
         var segments: [Segment] = []
         var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(payload.message))
-        writer.write(payload) { attachment, writer in
+        func cut(_ attachment: MessageAttachment, _ writer: inout PayloadJSONWriter) {
             guard let source = attachment.source else {
                 return Base64Chunk.append(attachment.content, to: &writer.out)
             }
             segments.append(.text(writer.out))
             segments.append(.attachment(source))
             writer.out = []
+        }
+        if rawBase64 {
+            // Its own segment, so a size limit can put something else there.
+            writer.writeMembers(payload, content: cut)
+            writer.openRawBase64()
+            segments.append(.text(writer.out))
+            segments.append(.messageBase64)
+            writer.out = Array(#""}"#.utf8)
+        } else {
+            writer.write(payload, content: cut)
         }
         segments.append(.text(writer.out))
         return segments
@@ -112,6 +136,10 @@ public struct PayloadStream: Sendable {
                 }
             case let .attachment(source):
                 try readAttachment(source, cursor: &cursor, into: &out)
+            case .messageBase64:
+                try readMessage(base64: true, cursor: &cursor, into: &out)
+            case .messageBytes:
+                try readMessage(base64: false, cursor: &cursor, into: &out)
             }
         }
         return out
@@ -160,18 +188,19 @@ public struct PayloadStream: Sendable {
     }
 
     /// Pass 1 of a streamed POST: the whole body through the Standard
-    /// Webhooks HMAC and counted, nothing kept (the signature header must
-    /// go out before the body). Blocks: call it off the cooperative pool.
-    func signature(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int) {
-        let signed = try sign(key: key, id: id, timestamp: timestamp)
+    /// Webhooks HMAC of every key and counted, nothing kept (the signature
+    /// header must go out before the body). Blocks: call it off the cooperative pool.
+    func signature(keys: WebhookSignature.Keys, id: String, timestamp: Int) throws -> (signature: String, length: Int) {
+        let signed = try sign(keys: keys, id: id, timestamp: timestamp)
         return (signed.signature, signed.length)
     }
 
     /// Pass 1, and for a body that is one chunk (at most `chunkBytes` + 4
     /// bytes) the body itself, so the POST can send it as bytes instead of
     /// making it again in a second pass. A longer body keeps no chunk.
-    func sign(key: [UInt8], id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
-        let signer = WebhookSignature.Signer(key: key, id: id, timestamp: timestamp)
+    /// Each chunk feeds both MACs during a rotation: the body is read once.
+    func sign(keys: WebhookSignature.Keys, id: String, timestamp: Int) throws -> (signature: String, length: Int, whole: [UInt8]?) {
+        let signer = WebhookSignature.Signer(keys: keys, id: id, timestamp: timestamp)
         var cursor = makeCursor()
         var length = 0
         var first: [UInt8]?
@@ -212,6 +241,9 @@ enum Base64Chunk {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func append<C: Collection<UInt8>>(_ bytes: C, to out: inout [UInt8]) {
+        // Arrays, slices and buffers (every caller): the table loop below.
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0), to: &out) }
+        if contiguous != nil { return }
         out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
         var iterator = bytes.makeIterator()
         while let first = iterator.next() {
@@ -222,6 +254,38 @@ enum Base64Chunk {
             out.append(alphabet[Int(group >> 12 & 63)])
             out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(group >> 6 & 63)])
             out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(group & 63)])
+        }
+    }
+
+    /// The same over a buffer, written in place: about 10 × the
+    /// byte-by-byte append above (the whole message of `json_raw` goes
+    /// through here twice, once to sign and once to send).
+    static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        let start = out.count
+        let whole = bytes.count / 3 * 3
+        out.append(contentsOf: repeatElement(0, count: (bytes.count + 2) / 3 * 4))
+        alphabet.withUnsafeBufferPointer { table in
+            out.withUnsafeMutableBufferPointer { buffer in
+                var index = 0
+                var position = start
+                while index < whole {
+                    let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                    buffer[position] = table[Int(group >> 18 & 63)]
+                    buffer[position + 1] = table[Int(group >> 12 & 63)]
+                    buffer[position + 2] = table[Int(group >> 6 & 63)]
+                    buffer[position + 3] = table[Int(group & 63)]
+                    index += 3
+                    position += 4
+                }
+                guard index < bytes.count else { return }
+                let second = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
+                let group = UInt32(bytes[index]) << 16 | second << 8
+                buffer[position] = table[Int(group >> 18 & 63)]
+                buffer[position + 1] = table[Int(group >> 12 & 63)]
+                buffer[position + 2] = index + 1 < bytes.count ? table[Int(group >> 6 & 63)] : UInt8(ascii: "=")
+                buffer[position + 3] = UInt8(ascii: "=")
+            }
         }
     }
 

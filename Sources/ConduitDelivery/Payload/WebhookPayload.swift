@@ -25,10 +25,24 @@ public struct WebhookPayload: Sendable {
     /// a template is sent; attachments decoded into the message are encoded
     /// inline). Written straight into bytes by `PayloadJSONWriter`: the same
     /// bytes as `jsonValue().serialized()`.
-    public func compactJSON() -> [UInt8] {
+    /// With `rawMessage`, the `json_raw` body: the same members, then
+    /// `raw_base64`, those bytes in base64 (a simulation's message, in
+    /// memory; a delivery streams it, `PayloadStream`).
+    public func compactJSON(rawMessage: [UInt8]? = nil) -> [UInt8] {
         let inline = message.attachments.reduce(0) { $0 + ($1.content.count + 2) / 3 * 4 }
-        var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(message) + inline)
-        writer.write(self) { attachment, writer in Base64Chunk.append(attachment.content, to: &writer.out) }
+        let raw = rawMessage.map { ($0.count + 2) / 3 * 4 + 16 } ?? 0
+        var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(message) + inline + raw)
+        let content = { (attachment: MessageAttachment, writer: inout PayloadJSONWriter) in
+            Base64Chunk.append(attachment.content, to: &writer.out)
+        }
+        guard let rawMessage else {
+            writer.write(self, content: content)
+            return writer.out
+        }
+        writer.writeMembers(self, content: content)
+        writer.openRawBase64()
+        Base64Chunk.append(rawMessage, to: &writer.out)
+        writer.raw(#""}"#)
         return writer.out
     }
 
