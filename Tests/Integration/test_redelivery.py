@@ -126,6 +126,23 @@ def test_a_delivered_message_is_kept_and_redelivered_from_its_log_row(server, re
     assert entry is not None
 
 
+def test_a_raw_format_redelivery_carries_the_header(server, receiver):
+    p = path()
+    address = f"{unique_local()}@{PUBLIC}"
+    webhook = make_webhook(server.api, server.account, address, target_url=receiver.url(p), payload_format="raw")
+    send_one(server, address, subject="raw")
+    [first] = receiver.wait(p, 1)
+    assert first["headers"]["content-type"] == "message/rfc822"
+    assert "conduit-redelivery-of" not in first["headers"]
+    [row] = rows_with(server, webhook, 1)
+    status, _, body = redeliver_one(server, webhook, row)
+    assert status == 202, body
+    second = receiver.wait(p, 2)[1]
+    assert second["headers"]["conduit-redelivery-of"] == first["headers"]["webhook-id"] == body["redelivery_of"]
+    assert second["headers"]["webhook-id"] == body["delivery_id"]
+    assert second["body"] == first["body"]
+
+
 def test_failed_and_dead_mail_redelivered_in_bulk(server, receiver):
     failing, dying = path(), path()
     receiver.script(failing, default=400)
