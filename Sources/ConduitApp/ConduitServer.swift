@@ -107,7 +107,8 @@ public enum ConduitServer {
                 userAgent: "Conduit/\(ConduitVersion.string)",
                 inflow: InflowControl.Settings(
                     highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs)
-                )
+                ),
+                keepDelivered: .seconds(config.delivery.keepDeliveredHours * 3600)
             ),
             logger: deliveryLogger,
             onRecovered: { readiness.spoolRecovered() }
@@ -116,7 +117,11 @@ public enum ConduitServer {
 
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, health: readiness, metrics: metrics) {
+        let redeliveries = RedeliveryService(store: store, logger: logger.with(service: "webhooks")) { engine.notifySpooled() }
+        let router = APIRouter.build(
+            identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, redeliveries: redeliveries,
+            health: readiness, metrics: metrics
+        ) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)

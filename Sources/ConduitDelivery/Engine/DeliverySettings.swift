@@ -15,12 +15,17 @@ public struct DeliverySettings: Sendable, Equatable {
     public var userAgent: String
     /// Flow control of new mail per webhook (`InflowControl`).
     public var inflow: InflowControl.Settings
+    /// `keep_delivered_hours`: how long a delivered message stays in the
+    /// spool for redelivery (zero: removed once delivered).
+    public var keepDelivered: Duration
 
     public init(
         timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
-        maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init()
+        maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init(),
+        keepDelivered: Duration = .zero
     ) {
         self.inflow = inflow
+        self.keepDelivered = keepDelivered
         self.timeout = timeout
         self.schedule = schedule
         self.maxInFlightPerWebhook = max(1, maxInFlightPerWebhook)
