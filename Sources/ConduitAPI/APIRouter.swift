@@ -12,6 +12,7 @@ public enum APIRouter {
         policies: PolicyService,
         webhooks: WebhookService,
         simulator: any WebhookSimulating,
+        redeliveries: RedeliveryService,
         links: any PayloadLinkServing,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
@@ -36,6 +37,7 @@ public enum APIRouter {
         DomainsController(domains: domains).addRoutes(authenticated: authenticated)
         PoliciesController(policies: policies).addRoutes(authenticated: authenticated)
         WebhooksController(webhooks: webhooks, simulator: simulator).addRoutes(authenticated: authenticated)
+        RedeliveryController(redeliveries: redeliveries).addRoutes(authenticated: authenticated)
         return router
     }
 }

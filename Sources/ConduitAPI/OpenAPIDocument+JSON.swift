@@ -2814,6 +2814,113 @@ extension OpenAPIDocument {
         }
       }
     },
+    "/api/v1/webhooks/{id}/logs/{logId}/redeliver": {
+      "post": {
+        "operationId": "redeliverDeliveryLog",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Redeliver the message of one delivery-log row",
+        "description": "Queues a new delivery of the message this log row's attempt was for, to the same webhook and recipient: a new webhook-id, the header conduit-redelivery-of and the payload's redelivery_of naming the original delivery's webhook-id. Its attempts appear in the delivery log like any other and follow the webhook's rate limit, retries and max_age_hours (counted from the redelivery). A delivered message's body is kept for delivery.keep_delivered_hours, a failed or dead one's until log retention; after that the answer is 410 message_expired. See docs/DELIVERY.md, Redelivery.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "logId",
+            "in": "path",
+            "required": true,
+            "description": "Delivery log entry ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Redelivery queued",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RedeliveryResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such webhook or log row for this account (another account's or webhook's row is 404 too)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "`delivery_pending`: the delivery of this row is still pending; `webhook_inactive`: the webhook is inactive; `too_many_pending`: the webhook already has 10000 deliveries pending",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "`message_expired`: the message is no longer kept, so it cannot be redelivered",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "`not_redeliverable`: the row is no delivery attempt (a simulation, or a recipient refused at ingress)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/webhooks/{id}/simulate": {
       "post": {
         "operationId": "simulateWebhook",
@@ -2891,6 +2998,104 @@ extension OpenAPIDocument {
           },
           "507": {
             "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/webhooks/{id}/redeliver": {
+      "post": {
+        "operationId": "redeliverWebhook",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "Redeliver a webhook's messages in bulk",
+        "description": "Queues a redelivery (as for one log row) of every message of this webhook that is still kept and whose latest delivery to its recipient has the given status (default failed; any = failed, dead or delivered; pending deliveries are never replayed), received within since and until (both included, RFC 3339). At most 10000 messages per call: more is 422 too_many_messages, checked before anything is queued. The redeliveries join the webhook's queue and are paced by its rate_limit and max_in_flight_per_webhook. The body is optional.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "Webhook ID",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RedeliverRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Redeliveries queued",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BulkRedeliveryResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Unauthorized",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Webhook not found",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "`webhook_inactive`: the webhook is inactive; `too_many_pending`: the redeliveries would bring the webhook's pending deliveries over 10000",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "`invalid_status`, `invalid_since`, `invalid_until`, `invalid_range` (since after until), `invalid_request` (a field of the wrong type), or `too_many_messages`: more than 10000 messages match (the message names the limit)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "507": {
+            "description": "The store is full (`storage_full`): nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -3954,6 +4159,75 @@ extension OpenAPIDocument {
           "simulated": {
             "type": "boolean",
             "const": true
+          }
+        }
+      },
+      "RedeliverRequest": {
+        "type": "object",
+        "properties": {
+          "status": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "enum": [
+              "failed",
+              "dead",
+              "delivered",
+              "any",
+              null
+            ],
+            "default": "failed",
+            "description": "The state of the message's latest delivery to its recipient: failed, dead, delivered, or any of the three"
+          },
+          "since": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Only messages received at or after this time (RFC 3339)"
+          },
+          "until": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Only messages received at or before this time (RFC 3339)"
+          }
+        }
+      },
+      "RedeliveryResponse": {
+        "type": "object",
+        "required": [
+          "delivery_id",
+          "redelivery_of"
+        ],
+        "properties": {
+          "delivery_id": {
+            "type": "string",
+            "pattern": "^[0-7][0-9a-hjkmnp-tv-z]{25}$",
+            "description": "The new delivery's id: the webhook-id of its POSTs"
+          },
+          "redelivery_of": {
+            "type": "string",
+            "pattern": "^[0-7][0-9a-hjkmnp-tv-z]{25}$",
+            "description": "The webhook-id of the delivery replayed"
+          }
+        }
+      },
+      "BulkRedeliveryResponse": {
+        "type": "object",
+        "required": [
+          "count"
+        ],
+        "properties": {
+          "count": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10000,
+            "description": "How many redeliveries were queued"
           }
         }
       },

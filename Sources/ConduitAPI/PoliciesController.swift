@@ -109,6 +109,8 @@ extension APIError {
         case .addressTaken: self.init(.conflict, code: "address_taken", "A webhook for this address already exists")
         case let .usernameTaken(username): self.init(.conflict, code: "username_taken", "The SMTP user name \(username) is already in use")
         case .storageFull: self = .storageFull()
+        case let .gone(code, message): self.init(.gone, code: code, message)
+        case let .conflict(code, message): self.init(.conflict, code: code, message)
         }
     }
 }

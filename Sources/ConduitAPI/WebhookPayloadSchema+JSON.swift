@@ -9,7 +9,7 @@ extension WebhookPayloadSchema {
   "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present except raw_base64, which only the json_raw payload format adds (the raw format sends the message itself, Content-Type: message/rfc822, not this object; docs/DELIVERY.md \"Payload formats\"), and those only a body cut to the webhook's max_payload_bytes has (raw_url instead of raw_base64, an attachment's url, truncated; docs/DELIVERY.md \"Payloads sized to the receiver\"); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
-    "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
+    "id", "webhook_id", "redelivery_of", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
     "to", "cc", "reply_to", "tag", "headers", "text", "html", "reply_text", "attachments", "size"
   ],
   "additionalProperties": false,
@@ -22,6 +22,11 @@ extension WebhookPayloadSchema {
     },
     "webhook_id": {
       "description": "The webhook delivered to. Null only in `conduit parse` output.",
+      "type": ["string", "null"],
+      "pattern": "^[0-7][0-9a-hjkmnp-tv-z]{25}$"
+    },
+    "redelivery_of": {
+      "description": "For a redelivery (POST /api/v1/webhooks/{id}/logs/{logId}/redeliver or /webhooks/{id}/redeliver), the webhook-id of the delivery it replays; the POST also carries it as the header conduit-redelivery-of. A redelivery has a webhook-id of its own. Null for mail as it arrived, for simulate and in `conduit parse` output.",
       "type": ["string", "null"],
       "pattern": "^[0-7][0-9a-hjkmnp-tv-z]{25}$"
     },

@@ -36,7 +36,10 @@ public enum AppSchema {
     // limit, previous secret) and `deliveries` to layout 2 (`redelivery_of`).
     // Layout-1 values are read as they are, so its migration rewrites
     // nothing; the bump keeps an older build, which would refuse the new
-    // layouts record by record, from opening the store at all.
+    // layouts record by record, from opening the store at all. It also
+    // added the raw database `spool_kept` (delivered messages kept for
+    // redelivery, `SpoolKeep`), which opening the store creates empty: an
+    // older build removed delivered messages at once, so none needs an entry.
     public static let current = Schema(
         version: 6,
         records: recordTypes,

@@ -108,6 +108,7 @@ public enum ConduitServer {
                 inflow: InflowControl.Settings(
                     highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs)
                 ),
+                keepDelivered: .seconds(config.delivery.keepDeliveredHours * 3600),
                 linkBase: config.api.publicURL
             ),
             logger: deliveryLogger,
@@ -117,7 +118,12 @@ public enum ConduitServer {
 
         let storeMapBytes = Gauge(label: "conduit_store_map_bytes")
         let storeUsedBytes = Gauge(label: "conduit_store_used_bytes")
-        let router = APIRouter.build(identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, links: PayloadLinkServer(store: store), health: readiness, metrics: metrics) {
+        let redeliveries = RedeliveryService(store: store, logger: logger.with(service: "webhooks")) { engine.notifySpooled() }
+        let router = APIRouter.build(
+            identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, redeliveries: redeliveries,
+            links: PayloadLinkServer(store: store),
+            health: readiness, metrics: metrics
+        ) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)
                 storeUsedBytes.record(usage.usedBytes)

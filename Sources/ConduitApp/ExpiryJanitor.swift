@@ -6,8 +6,9 @@ import ServiceLifecycle
 
 /// Every `interval`: deletes expired sessions, challenges, reset and API
 /// tokens (so the store does not grow with abandoned sign-ins) and
-/// delivery-log rows older than `[delivery] log_retention_days`, and spooled
-/// messages that old with nothing left to deliver (kept for their logs).
+/// delivery-log rows older than `[delivery] log_retention_days`, spooled
+/// messages that old with a failed or dead delivery (kept for their logs),
+/// and delivered messages whose `keep_delivered_hours` ended.
 struct ExpiryJanitor: Service {
     let identity: IdentityService
     let webhooks: WebhookService
@@ -24,6 +25,13 @@ struct ExpiryJanitor: Service {
             if identityRemoved > 0 { logger.info("expired identity records removed", metadata: ["count": "\(identityRemoved)"]) }
             let messagesRemoved = drain("finished spooled messages") { try webhooks.pruneFinishedMessages(receivedBefore: cutoff, batch: $0) }
             if messagesRemoved > 0 { logger.info("finished messages removed from the spool", metadata: ["count": "\(messagesRemoved)"]) }
+            var keptRemoved = 0
+            _ = drain("kept delivered messages") { batch in
+                let pass = try webhooks.pruneKeptMessages(at: Date(), batch: batch)
+                keptRemoved += pass.removed
+                return pass.entries
+            }
+            if keptRemoved > 0 { logger.info("kept delivered messages removed from the spool", metadata: ["count": "\(keptRemoved)"]) }
             if logsRemoved > 0 { logger.info("old delivery-log rows removed", metadata: ["count": "\(logsRemoved)"]) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -53,6 +53,12 @@ public struct Identifier: Hashable, Comparable, Sendable, CustomStringConvertibl
         return Identifier(encoding: millis, random: random)
     }
 
+    /// The smallest id of millisecond `millis`: every id generated at or
+    /// after that time sorts at or above it (a scan's starting point).
+    public static func lowest(atMillis millis: UInt64) -> Identifier {
+        Identifier(encoding: min(millis, (1 << 48) - 1), random: [UInt8](repeating: 0, count: 10))
+    }
+
     private init(encoding millis: UInt64, random: [UInt8]) {
         // 128 bits: 48 time + 80 random, emitted as 26 five-bit groups (130 bits, top 2 zero).
         var bytes = [UInt8](repeating: 0, count: 16)

@@ -149,6 +149,14 @@ public final class WebhookService: Sendable {
         try write { txn in try txn.removeFinishedMessages(receivedBefore: cutoff, limit: batch) }
     }
 
+    /// Looks at up to `batch` delivered messages whose keep time
+    /// (`[delivery] keep_delivered_hours`) ended by `now` and removes those
+    /// nothing happened to since (`SpoolKeep`); returns the entries looked
+    /// at and the messages removed.
+    public func pruneKeptMessages(at now: Date, batch: Int = 500) throws -> (entries: Int, removed: Int) {
+        try write { txn in try txn.removeExpiredKeptMessages(at: now, limit: batch) }
+    }
+
     /// One log row of a webhook (`GET /webhooks/{id}/logs/{logId}`); another
     /// webhook's or account's row is not found.
     public func log(accountID: String, webhookID: String, logID: String) throws -> DeliveryLog {

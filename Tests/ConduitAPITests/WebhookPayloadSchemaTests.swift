@@ -22,7 +22,7 @@ import Testing
         let properties = try #require(json["properties"] as? [String: Any])
         let optional: Set = ["raw_base64", "raw_url", "truncated"]
         #expect(Set(required) == Set(properties.keys).subtracting(optional))
-        #expect(required.count == 19)
+        #expect(required.count == 20)
     }
 
     /// The OpenAPI document lists the schema's path, so 405s and clients know it.

@@ -62,6 +62,7 @@ import Testing
             max_in_flight_per_webhook = 4
             allow_private_targets = true
             log_retention_days = 7
+            keep_delivered_hours = 0
             [mail]
             smarthost = "smtp.example.com:587"
             from = "noreply@example.com"
@@ -75,6 +76,7 @@ import Testing
         #expect(config.smtp.maxConnections == 50 && config.smtp.commandTimeoutSeconds == 60)
         #expect(config.dns.nameservers == [HostPort(host: "127.0.0.1", port: 5353), HostPort(host: "::1", port: 53), HostPort(host: "9.9.9.9", port: 53)])
         #expect(config.delivery.inlineTimeoutMs == 3000 && config.delivery.allowPrivateTargets)
+        #expect(config.delivery.keepDeliveredHours == 0 && ConduitConfig().delivery.keepDeliveredHours == 72)
         #expect(config.mail.smarthost == HostPort(host: "smtp.example.com", port: 587))
         #expect(config.log.level == .debug)
     }
@@ -144,6 +146,8 @@ import Testing
         ("[dns]\ntimeout_ms = 0", "dns.timeout_ms"),
         ("[delivery]\nretry_initial_ms = 5000\nretry_max_ms = 1000", "delivery.retry_initial_ms"),
         ("[delivery]\ninline_timeout_ms = -5", "delivery.inline_timeout_ms"),
+        ("[delivery]\nkeep_delivered_hours = -1", "delivery.keep_delivered_hours"),
+        ("[delivery]\nkeep_delivered_hours = 8761", "delivery.keep_delivered_hours"),
         ("[mail]\nsmarthost = \"relay:notaport\"", "mail.smarthost"),
         ("[mail]\nfrom = \"not an address\"", "mail.from"),
         ("[log]\nlevel = \"loud\"", "log.level"),

@@ -7,7 +7,7 @@ import Testing
 /// The webhook payload of docs/PAYLOAD.md.
 @Suite struct WebhookPayloadTests {
     static let keys = [
-        "id", "webhook_id", "received_at", "envelope", "auth", "message_id", "subject", "date", "from", "to", "cc",
+        "id", "webhook_id", "redelivery_of", "received_at", "envelope", "auth", "message_id", "subject", "date", "from", "to", "cc",
         "reply_to", "tag", "headers", "text", "html", "reply_text", "attachments", "size",
     ]
 

@@ -122,7 +122,8 @@ def test_signed_payload_arrives_and_verifies(server, receiver):
     assert body["from"] == {"name": "Alice", "address": "alice@example.org"}
     assert body["auth"]["spf"]["result"] is not None
 
-    # One log row; the spool lets go of a delivered message.
+    # One log row; the spool keeps the delivered message for redelivery
+    # (delivery.keep_delivered_hours, 72 by default: test_redelivery.py).
     rows = wait_for(lambda: logs(server, webhook) or None)
     [row] = rows
     assert row["http_status"] == 200 and row["error"] is None and row["simulated"] is False, row
@@ -130,7 +131,13 @@ def test_signed_payload_arrives_and_verifies(server, receiver):
     assert row["smtp_message_id"].endswith("@example.org>")
     status, _, single = server.api.get(f"/webhooks/{webhook['id']}/logs/{row['id']}", token=server.account.access)
     assert status == 200 and single == row
-    assert wait_for(lambda: spooled(server.server.config, message_id) is None)
+    assert wait_for(lambda: kept_delivered(server, message_id))
+
+
+def kept_delivered(server, message_id):
+    """The spooled message, when it is kept with every delivery delivered."""
+    entry = spooled(server.server.config, message_id)
+    return entry if entry and all(d["state"] == "delivered" for d in entry["deliveries"]) else None
 
 
 def test_delivery_metrics(server, receiver):
@@ -173,7 +180,7 @@ def test_503_is_retried_with_the_same_webhook_id_then_200(server, receiver):
     rows = wait_for(lambda: (lambda r: r if len(r) == 3 else None)(logs(server, webhook)))
     assert [r["http_status"] for r in rows] == [200, 503, 503]  # newest first
     assert rows[1]["error"] == "HTTP 503" and rows[0]["error"] is None
-    assert wait_for(lambda: spooled(server.server.config, queued_id(reply)) is None)
+    assert wait_for(lambda: kept_delivered(server, queued_id(reply)))
 
 
 def test_410_fails_and_deactivates_the_webhook(server, receiver):
@@ -224,7 +231,9 @@ def test_rate_limit_lets_a_burst_through_and_keeps_the_rest_spooled(server, rece
     time.sleep(2)
     # 2 per minute: the burst is 2, the next token is 30 s away.
     assert len(receiver.received(p)) == 2
-    pending = [i for i in ids if spooled(server.server.config, i) is not None]
+    # The two delivered ones are kept too (keep_delivered_hours): only the
+    # rest is pending.
+    pending = [i for i in ids if spooled(server.server.config, i)["deliveries"][0]["state"] == "pending"]
     assert len(pending) == 3
     for message_id in pending:
         [delivery] = spooled(server.server.config, message_id)["deliveries"]
@@ -437,7 +446,9 @@ def test_kill9_during_slow_delivery_loses_nothing(receiver):
         def redelivered():
             return {payload(r)["subject"] for r in receiver.received(p) if not r["gated"]} >= set(subjects)
         assert wait_for(redelivered, timeout=60)
-        assert wait_for(lambda: not any(spooled(restarted.config, i) for i in ids))
+        assert wait_for(lambda: all(
+            (lambda e: e and all(d["state"] == "delivered" for d in e["deliveries"]))(spooled(restarted.config, i)) for i in ids
+        ))
         assert "deliveries re-offered after restart count=6" in restarted.log()
     finally:
         gate.set()

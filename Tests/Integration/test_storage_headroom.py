@@ -27,6 +27,8 @@ allow_private_targets = true
 timeout_ms = 3000
 retry_initial_ms = 200
 retry_max_ms = 500
+# The spool drains as mail is delivered: nothing kept for redelivery.
+keep_delivered_hours = 0
 """
 
 

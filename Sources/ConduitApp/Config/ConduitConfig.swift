@@ -87,6 +87,8 @@ public struct ConduitConfig: Sendable, Equatable {
         public var inflowDelayMs = 1000
         public var allowPrivateTargets = false
         public var logRetentionDays = 30
+        /// Hours a delivered message's body is kept for redelivery; 0: removed at once.
+        public var keepDeliveredHours = 72
     }
 
     public struct Mail: Sendable, Equatable {

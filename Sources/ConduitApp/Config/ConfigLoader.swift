@@ -155,6 +155,7 @@ public enum ConfigLoader {
         if let v = try s.int("inflow_delay_ms", in: 0...60_000) { d.inflowDelayMs = v }
         if let v = try s.bool("allow_private_targets") { d.allowPrivateTargets = v }
         if let v = try s.int("log_retention_days", in: 1...3650) { d.logRetentionDays = v }
+        if let v = try s.int("keep_delivered_hours", in: 0...8760) { d.keepDeliveredHours = v }
         guard d.retryInitialMs <= d.retryMaxMs else {
             throw s.invalid("retry_initial_ms", "\(d.retryInitialMs) is larger than retry_max_ms (\(d.retryMaxMs))")
         }

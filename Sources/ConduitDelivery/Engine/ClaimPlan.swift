@@ -78,7 +78,7 @@ struct ClaimPlan {
         }
         guard let webhook else {
             _ = try txn.delete(Delivery.self, id: delivery.id)
-            try DeliveryRecorder.removeMessageIfDone(message.id, in: txn)
+            try DeliveryRecorder.settleMessage(message.id, keep: settings.keepDelivered, now: now, in: txn)
             return nil
         }
         if !webhook.active {
@@ -121,7 +121,7 @@ struct ClaimPlan {
         _ delivery: inout Delivery, from original: Delivery, message: SpooledMessage, webhook: Webhook, in txn: WriteTransaction
     ) throws {
         let delay = settings.schedule.maximum
-        let age = Duration.seconds(now.timeIntervalSince(message.receivedAt))
+        let age = Duration.seconds(now.timeIntervalSince(DeliveryRecorder.ageOrigin(of: original, message: message)))
         if settings.schedule.allows(age: age, delay: delay) {
             try postpone(&delivery, from: original, to: now.addingTimeInterval(delay.seconds), in: txn)
             return

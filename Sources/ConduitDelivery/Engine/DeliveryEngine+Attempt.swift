@@ -53,7 +53,8 @@ extension DeliveryEngine {
         let context = PayloadContext(
             id: message.id, webhookID: claim.webhook.id, receivedAt: message.receivedAt, mailFrom: message.mailFrom,
             rcptTo: claim.delivery.rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
-            authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag
+            authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag,
+            redeliveryOf: claim.delivery.redeliveryOf
         )
         let store = store
         let timestamp = Int(Date().timeIntervalSince1970)
@@ -69,7 +70,8 @@ extension DeliveryEngine {
             // A template past its render budget throws: a permanent failure below.
             let body = try await PayloadRenderer.render(message: parsed, context: context, template: template)
             let request = try WebhookRequest.signed(
-                webhook: claim.webhook, messageID: claim.delivery.id, timestamp: timestamp, body: body, userAgent: settings.userAgent
+                webhook: claim.webhook, messageID: claim.delivery.id, timestamp: timestamp, body: body, userAgent: settings.userAgent,
+                conduitHeaders: WebhookRequest.redeliveryHeaders(claim.delivery.redeliveryOf)
             )
             return (request, parsed.messageID)
         }
@@ -97,7 +99,8 @@ extension DeliveryEngine {
         let request = WebhookRequest(
             webhook: claim.webhook, messageID: deliveryID, timestamp: timestamp, signature: signature,
             body: body, userAgent: settings.userAgent, contentType: format.contentType,
-            conduitHeaders: format == .raw ? EnvelopeHeaders.headers(of: message, rcptTo: claim.delivery.rcptTo) : []
+            conduitHeaders: (format == .raw ? EnvelopeHeaders.headers(of: message, rcptTo: claim.delivery.rcptTo) : [])
+                + WebhookRequest.redeliveryHeaders(claim.delivery.redeliveryOf)
         )
         return (request, messageIDHeader)
     }

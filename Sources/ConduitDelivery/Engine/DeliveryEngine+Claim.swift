@@ -109,9 +109,13 @@ extension DeliveryEngine {
     }
 
     /// After the claiming transaction committed: first attempts make room
-    /// for their webhook's waiting senders (`InflowControl`).
+    /// for their webhook's waiting senders (`InflowControl`). A redelivery
+    /// was never counted in (the intake counts only new mail), so its first
+    /// attempt does not count out.
     private func startedFirstAttempts(_ claims: [DeliveryClaim]) {
-        for claim in claims where claim.delivery.attempts == 1 { inflow.started(claim.webhook.id) }
+        for claim in claims where claim.delivery.attempts == 1 && claim.delivery.redeliveryOf == nil {
+            inflow.started(claim.webhook.id)
+        }
     }
 
     /// Counts off claims whose leases were rolled back (never started).

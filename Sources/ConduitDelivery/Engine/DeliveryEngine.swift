@@ -50,7 +50,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.logger = logger
         self.onRecovered = onRecovered
         self.inflow = InflowControl(settings: settings.inflow)
-        self.outcomes = OutcomeWriter(store: store, recorder: DeliveryRecorder(schedule: settings.schedule))
+        self.outcomes = OutcomeWriter(store: store, recorder: DeliveryRecorder(schedule: settings.schedule, keepDelivered: settings.keepDelivered))
     }
 
     /// New mail is waiting that was not leased at spool time (the intake

@@ -3,10 +3,13 @@ import ConduitStore
 import Foundation
 
 /// The outcome of an attempt, as store changes (docs/DELIVERY.md): the delivery's
-/// new state, one log row, 410's deactivation, and the message leaving the
-/// spool once every delivery of it succeeded. Pure over a transaction.
+/// new state, one log row, 410's deactivation, and the message kept or
+/// leaving the spool once every delivery of it succeeded. Pure over a transaction.
 struct DeliveryRecorder {
     let schedule: RetrySchedule
+    /// `[delivery] keep_delivered_hours`: how long a delivered message stays
+    /// for redelivery; zero removes it at once.
+    var keepDelivered: Duration = .zero
 
     /// - Returns: the delivery's state after the attempt.
     func record(
@@ -22,7 +25,7 @@ struct DeliveryRecorder {
             next = .delivered
         case let .retry(_, reason, retryAfter):
             let delay = schedule.delay(afterAttempts: claim.delivery.attempts, retryAfter: retryAfter, random: random)
-            let age = Duration.seconds(now.timeIntervalSince(claim.message.receivedAt))
+            let age = Duration.seconds(now.timeIntervalSince(Self.ageOrigin(of: claim.delivery, message: claim.message)))
             if schedule.allows(age: age, delay: delay) {
                 next = .pending
                 retryAt = now.addingTimeInterval(delay.seconds)
@@ -63,7 +66,7 @@ struct DeliveryRecorder {
             webhook.updatedAt = now
             try txn.update(webhook)
         }
-        if next != .pending { try Self.removeMessageIfDone(claim.message.id, in: txn) }
+        if next != .pending { try Self.settleMessage(claim.message.id, keep: keepDelivered, now: now, in: txn) }
         return next
     }
 
@@ -93,12 +96,27 @@ struct DeliveryRecorder {
         )
     }
 
-    /// A message whose deliveries all succeeded leaves the spool. One with a
-    /// failed or dead delivery stays (for `conduit spool show`) until log
-    /// retention removes it with its logs.
-    static func removeMessageIfDone(_ messageID: String, in txn: WriteTransaction) throws {
+    /// Where `max_age_hours` counts from: the message's arrival, or for a
+    /// redelivery its creation (a replay of week-old mail gets a full retry
+    /// window, not none).
+    static func ageOrigin(of delivery: Delivery, message: SpooledMessage) -> Date {
+        delivery.redeliveryOf == nil ? message.receivedAt : delivery.createdAt
+    }
+
+    /// After a delivery finished (docs/DELIVERY.md, "What stays in the
+    /// spool"): a message whose deliveries are all delivered is kept for
+    /// `keep` from `now` (one `spool_kept` entry: the cheap path, nothing
+    /// deleted), or leaves the spool when `keep` is zero or it has no
+    /// delivery left. One with a pending delivery waits for it; one with a
+    /// failed or dead delivery stays (for redelivery and `conduit spool
+    /// show`) until log retention removes it.
+    static func settleMessage(_ messageID: String, keep: Duration, now: Date, in txn: WriteTransaction) throws {
         let deliveries = try txn.reader.deliveries(ofMessage: messageID)
         guard deliveries.allSatisfy({ $0.state == .delivered }) else { return }
-        try txn.removeSpooledMessage(id: messageID)
+        if keep > .zero, !deliveries.isEmpty {
+            try txn.keepSpooledMessage(id: messageID, finishedAt: now, until: now.addingTimeInterval(keep.seconds))
+        } else {
+            try txn.removeSpooledMessage(id: messageID)
+        }
     }
 }

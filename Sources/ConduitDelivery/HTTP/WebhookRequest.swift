@@ -46,6 +46,13 @@ public struct WebhookRequest: Sendable {
         )
     }
 
+    /// `conduit-redelivery-of: <webhook-id of the original>` on every POST
+    /// of a redelivery, whatever the format (docs/PAYLOAD.md): in `raw` it is
+    /// the only mark, in the JSON payload `redelivery_of` says it too.
+    static func redeliveryHeaders(_ redeliveryOf: String?) -> [(String, String)] {
+        redeliveryOf.map { [("conduit-redelivery-of", $0)] } ?? []
+    }
+
     /// The JSON payload's (and a template's) content type.
     public static let jsonContentType = "application/json"
     /// The `raw` format's content type: the body is the message itself.

@@ -34,13 +34,16 @@ public struct PayloadContext: Sendable {
     public var dkim: [DKIM]
     /// The `+tag` of the recipient.
     public var tag: String?
+    /// For a redelivery, the `webhook-id` of the delivery it replays.
+    public var redeliveryOf: String?
 
     /// A context; everything defaults to absent.
     public init(
         id: String? = nil, webhookID: String? = nil, receivedAt: Date? = nil, mailFrom: String? = nil,
         rcptTo: String? = nil, remoteIP: String? = nil, helo: String? = nil, tls: Bool? = nil,
-        authUser: String? = nil, spf: SPF? = nil, dkim: [DKIM] = [], tag: String? = nil
+        authUser: String? = nil, spf: SPF? = nil, dkim: [DKIM] = [], tag: String? = nil, redeliveryOf: String? = nil
     ) {
+        self.redeliveryOf = redeliveryOf
         self.id = id
         self.webhookID = webhookID
         self.receivedAt = receivedAt

@@ -37,6 +37,8 @@ struct PayloadJSONWriter {
         string(context.id)
         raw(#","webhook_id":"#)
         string(context.webhookID)
+        raw(#","redelivery_of":"#)
+        string(context.redeliveryOf)
         raw(#","received_at":"#)
         date(context.receivedAt)
         raw(#","envelope":{"mail_from":"#)

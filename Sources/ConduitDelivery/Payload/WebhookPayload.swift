@@ -88,6 +88,7 @@ public struct WebhookPayload: Sendable {
         return [
             ("id", .nullable(context.id)),
             ("webhook_id", .nullable(context.webhookID)),
+            ("redelivery_of", .nullable(context.redeliveryOf)),
             ("received_at", .nullable(context.receivedAt.map(MailDate.rfc3339))),
             ("envelope", envelope),
             ("auth", auth),

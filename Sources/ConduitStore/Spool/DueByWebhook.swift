@@ -90,3 +90,17 @@ extension ExpiryKey {
         return Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 }
+
+extension ReadTransaction {
+    /// How many deliveries `webhookID` has pending (due or not, leased
+    /// included), counting at most `limit`: index entries only, no record read.
+    public func pendingDeliveryCount(ofWebhook webhookID: String, limit: Int) throws -> Int {
+        var count = 0
+        guard limit > 0 else { return 0 }
+        try raw.scan(DueByWebhook.database, prefix: DueByWebhook.prefix(of: webhookID)) { _, _ in
+            count += 1
+            return count < limit
+        }
+        return count
+    }
+}

@@ -9,8 +9,10 @@ public enum Spool {
     /// The spool's record types: messages, deliveries, delivery logs, and
     /// the links of payloads cut to a webhook's `max_payload_bytes`.
     public static let recordTypes: [any StoreRecord.Type] = [SpooledMessage.self, Delivery.self, DeliveryLog.self, PayloadLink.self]
-    /// The spool's raw databases: bodies, and each account's charge (`SpoolUsage`).
-    public static let rawDatabases = [bodiesDatabase, SpoolUsage.database]
+    /// The spool's raw databases: bodies, each account's charge
+    /// (`SpoolUsage`), and the delivered messages kept for redelivery
+    /// (`SpoolKeep`, schema 6).
+    public static let rawDatabases = [bodiesDatabase, SpoolUsage.database, SpoolKeep.database]
 }
 
 extension WriteTransaction {
@@ -60,9 +62,10 @@ extension WriteTransaction {
 
 extension WriteTransaction {
     /// Removes up to `limit` spooled messages received before `cutoff` that
-    /// have nothing left to deliver (every delivery delivered, failed or
-    /// dead — their log rows are what retention keeps them for); oldest
-    /// first. Returns how many were removed.
+    /// have nothing left to deliver and a failed or dead delivery (their log
+    /// rows are what retention keeps them for); oldest first. Messages whose
+    /// deliveries are all delivered are `SpoolKeep`'s: they go when their
+    /// keep time ends, whatever their age. Returns how many were removed.
     public func removeFinishedMessages(receivedBefore cutoff: Date, limit: Int) throws -> Int {
         var removed = 0
         var after: String?
@@ -71,7 +74,9 @@ extension WriteTransaction {
             guard let last = page.last else { break }
             for message in page {
                 guard message.receivedAt < cutoff else { return removed }
-                if try reader.deliveries(ofMessage: message.id).allSatisfy({ $0.state != .pending }) {
+                let deliveries = try reader.deliveries(ofMessage: message.id)
+                let kept = !deliveries.isEmpty && deliveries.allSatisfy { $0.state == .delivered }
+                if !kept, deliveries.allSatisfy({ $0.state != .pending }) {
                     try removeSpooledMessage(id: message.id)
                     removed += 1
                     if removed == limit { return removed }

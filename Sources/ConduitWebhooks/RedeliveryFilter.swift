@@ -1,0 +1,57 @@
+public import ConduitCore
+public import Foundation
+
+/// Which of a webhook's finished deliveries `POST /webhooks/{id}/redeliver`
+/// replays (docs/DELIVERY.md, "Redelivery"): by the state of the message's
+/// latest delivery to that recipient, and by when the message arrived.
+public struct RedeliveryFilter: Sendable, Equatable {
+    /// Finished states only: pending deliveries are never replayed.
+    public var states: Set<Delivery.State>
+    /// Bounds of the message's `received_at`, both included.
+    public var since: Date?
+    public var until: Date?
+
+    public init(states: Set<Delivery.State> = [.failed], since: Date? = nil, until: Date? = nil) {
+        self.states = states
+        self.since = since
+        self.until = until
+    }
+
+    /// From the request's fields: `status` one of `failed` (the default),
+    /// `dead`, `delivered`, `any` (all three); `since` and `until` RFC 3339
+    /// date-times with `since` ≤ `until`. Anything else is 422.
+    public init(status: String?, since: String?, until: String?) throws(ResourceError) {
+        switch status ?? "failed" {
+        case "failed": states = [.failed]
+        case "dead": states = [.dead]
+        case "delivered": states = [.delivered]
+        case "any": states = [.failed, .dead, .delivered]
+        default:
+            throw .invalid(code: "invalid_status", message: "status must be one of failed, dead, delivered, any")
+        }
+        self.since = try since.map { raw throws(ResourceError) in try Self.date(raw, field: "since") }
+        self.until = try until.map { raw throws(ResourceError) in try Self.date(raw, field: "until") }
+        if let from = self.since, let to = self.until, from > to {
+            throw .invalid(code: "invalid_range", message: "since must not be later than until")
+        }
+    }
+
+    /// Whether a message received at `date` is inside the bounds.
+    public func contains(receivedAt date: Date) -> Bool {
+        if let since, date < since { return false }
+        if let until, date > until { return false }
+        return true
+    }
+
+    /// An RFC 3339 date-time (`2026-12-06T13:45:00Z`, fractions and
+    /// offsets allowed); at most 64 bytes.
+    static func date(_ raw: String, field: String) throws(ResourceError) -> Date {
+        let invalid = ResourceError.invalid(code: "invalid_\(field)", message: "\(field) must be an RFC 3339 date-time, e.g. 2026-12-06T13:45:00Z")
+        // "T" or "t" between date and time, as RFC 3339 allows; the parser wants "T".
+        guard raw.utf8.count <= 64, raw.utf8.count >= 20 else { throw invalid }
+        let text = raw.replacingOccurrences(of: "t", with: "T").replacingOccurrences(of: "z", with: "Z")
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        throw invalid
+    }
+}
