@@ -4,8 +4,10 @@ a webhook with `max_payload_bytes = 65536` gets a body of at most that many
 bytes; attachments are replaced by links largest first, and each link,
 fetched without Authorization while the POST is in flight, answers the
 original bytes with the attachment's Content-Type and Content-Disposition;
-a long text is cut and `truncated` set; unknown, malformed and other-kind
-tokens are 404, and so is every link once the message has left the spool."""
+a long text is cut and `truncated` set; `json_raw` gives up `raw_base64`
+for `raw_url` first; unknown, malformed and other-kind tokens are 404; the
+links answer after the delivery while the message is kept
+(`keep_delivered_hours`), and 404 once it has left the spool.
 
 import http.client
 import http.server
@@ -136,11 +138,12 @@ def links_receiver():
     r.close()
 
 
-def send(server, receiver, build, **fields):
-    """A webhook limited to LIMIT, a message built by `build(message)` sent to it; its POST."""
+def send(server, receiver, build, account=None, **fields):
+    """A webhook limited to LIMIT, a message built by `build(message)` sent to it; its POST and body (with the webhook)."""
     path = "/" + uuid.uuid4().hex[:12]
     local = unique_local()
-    make_webhook(server.api, server.account, f"{local}@{PUBLIC}", target_url=receiver.url(path), max_payload_bytes=LIMIT, **fields)
+    account = account or server.account
+    webhook = make_webhook(server.api, account, f"{local}@{PUBLIC}", target_url=receiver.url(path), max_payload_bytes=LIMIT, **fields)
     message = EmailMessage()
     message["From"] = "sender@example.org"
     message["To"] = f"{local}@{PUBLIC}"
@@ -155,7 +158,20 @@ def send(server, receiver, build, **fields):
     assert int(post["headers"]["content-length"]) == len(post["body"])
     value = json.loads(post["body"])
     assert schema_errors(value) == []
+    post["webhook"] = webhook
     return post, value
+
+
+def wait_delivered(server, account, webhook, timeout=15):
+    """Until the webhook's log has a delivered attempt (the outcome is recorded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, rows = server.api.get(f"/webhooks/{webhook['id']}/logs", token=account.access)
+        assert status == 200
+        if any(row.get("http_status") == 200 for row in rows):
+            return
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.1)
 
 
 def wait_for_404(url, timeout=15):
@@ -193,7 +209,8 @@ def test_attachments_become_links_largest_first_and_links_serve_the_bytes(server
             contents[name] = content
             message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
 
-    post, value = send(server, links_receiver, build)
+    account = server.api.new_account()
+    post, value = send(server, links_receiver, build, account=account)
     parts = value["attachments"]
     assert [p["filename"] for p in parts] == [a[0] for a in ATTACHMENTS]
     linked = [p for p in parts if p["content_base64"] is None]
@@ -222,7 +239,16 @@ def test_attachments_become_links_largest_first_and_links_serve_the_bytes(server
             assert disposition == f"attachment; filename=\"{part['filename']}\""
     # A link is for its route only, and a bearer token does not matter to it.
     assert post["checks"] == {"with_authorization": 200, "other_route": 404}
-    # Delivered, the message leaves the spool, and its links with it: 404.
+    # Delivered, the message is kept (keep_delivered_hours, 72 by default),
+    # and so are its links: they answer after the POST too.
+    wait_delivered(server, account, post["webhook"])
+    for part in linked:
+        status, _, body = fetch(part["url"])
+        assert status == 200 and body == contents[part["filename"]]
+    # The account deleted, its delivered message leaves the spool at once,
+    # and its links with it: 404.
+    status, _, _ = server.api.delete("/accounts/me", {"confirm": True, "password": account.password}, token=account.access)
+    assert status == 204
     for part in linked:
         status, headers, body = wait_for_404(part["url"])
         assert status == 404
