@@ -7,7 +7,7 @@ original bytes with the attachment's Content-Type and Content-Disposition;
 a long text is cut and `truncated` set; `json_raw` gives up `raw_base64`
 for `raw_url` first; unknown, malformed and other-kind tokens are 404; the
 links answer after the delivery while the message is kept
-(`keep_delivered_hours`), and 404 once it has left the spool.
+(`keep_delivered_hours`), and 404 once it has left the spool."""
 
 import http.client
 import http.server
