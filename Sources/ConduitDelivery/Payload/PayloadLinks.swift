@@ -81,7 +81,7 @@ public enum PayloadLinks {
 /// and `GET /api/v1/messages/{token}/raw` call.
 public struct PayloadLinkServer: PayloadLinkServing {
     let store: Store
-    /// Link reads run here, never on the cooperative pool: a parse and each chunk's read transaction.
+    /// Link reads run here, never on the cooperative pool: the lookup and each chunk's read transaction.
     static let reads = BlockingWork(width: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
 
     public init(store: Store) {
