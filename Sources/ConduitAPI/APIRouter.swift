@@ -13,6 +13,7 @@ public enum APIRouter {
         webhooks: WebhookService,
         simulator: any WebhookSimulating,
         redeliveries: RedeliveryService,
+        links: any PayloadLinkServing,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
         beforeScrape: @escaping @Sendable () -> Void = {}
@@ -24,6 +25,8 @@ public enum APIRouter {
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)
         WebhookPayloadSchema.addRoutes(to: router)
+        // Outside the bearer middleware: the token in the path is the credential.
+        PayloadLinksController(links: links).addRoutes(to: router)
 
         let api = router.group("api/v1").add(middleware: BearerAuthMiddleware(identity: identity))
         let authenticated = api.group(context: AuthenticatedContext.self)

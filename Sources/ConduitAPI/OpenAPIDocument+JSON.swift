@@ -1526,6 +1526,112 @@ extension OpenAPIDocument {
         }
       }
     },
+    "/api/v1/attachments/{token}": {
+      "get": {
+        "operationId": "getPayloadAttachment",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "An attachment behind a payload link",
+        "description": "No authentication: the token in the path (256 random bits, only its SHA-256 stored) is the credential, handed out in a webhook body cut to the webhook's `max_payload_bytes` (docs/DELIVERY.md, \"Payloads sized to the receiver\"). Valid while the message is kept in the spool. Answers the attachment's decoded content with its Content-Type (the payload's `content_type`).",
+        "parameters": [
+          {
+            "name": "token",
+            "in": "path",
+            "required": true,
+            "description": "The token of an attachment's `url`",
+            "schema": {
+              "type": "string",
+              "pattern": "^cdl_[A-Za-z0-9_-]{43}$"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The bytes, streamed with Content-Length",
+            "headers": {
+              "Content-Disposition": {
+                "description": "`attachment`, with `filename=\"…\"` (ASCII, other characters as `_`) and, for a name that is not plain ASCII, `filename*=UTF-8''…` (RFC 6266, RFC 8187).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "*/*": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown, malformed or expired token, a token of the other kind, or a message no longer kept: all the same answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/messages/{token}/raw": {
+      "get": {
+        "operationId": "getPayloadRawMessage",
+        "tags": [
+          "Webhooks"
+        ],
+        "summary": "The raw message behind a payload link",
+        "description": "No authentication: the token in the path (256 random bits, only its SHA-256 stored) is the credential, handed out in a webhook body cut to the webhook's `max_payload_bytes` (docs/DELIVERY.md, \"Payloads sized to the receiver\"). Valid while the message is kept in the spool. Answers the message as received, `message/rfc822`.",
+        "parameters": [
+          {
+            "name": "token",
+            "in": "path",
+            "required": true,
+            "description": "The token of `raw_url`",
+            "schema": {
+              "type": "string",
+              "pattern": "^cdl_[A-Za-z0-9_-]{43}$"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The bytes, streamed with Content-Length",
+            "headers": {
+              "Content-Disposition": {
+                "description": "`attachment`, with `filename=\"…\"` (ASCII, other characters as `_`) and, for a name that is not plain ASCII, `filename*=UTF-8''…` (RFC 6266, RFC 8187).",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "message/rfc822": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Unknown, malformed or expired token, a token of the other kind, or a message no longer kept: all the same answer",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/domains": {
       "get": {
         "operationId": "listDomains",

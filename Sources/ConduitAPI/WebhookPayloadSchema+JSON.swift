@@ -6,13 +6,14 @@ extension WebhookPayloadSchema {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://conduit.invalid/api/v1/webhook-payload.schema.json",
   "title": "Conduit webhook payload",
-  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present except raw_base64, which only the json_raw payload format adds (the raw format sends the message itself, Content-Type: message/rfc822, not this object; docs/DELIVERY.md \"Payload formats\"); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
+  "description": "The default body of a webhook POST (Content-Type: application/json), one per message and webhook. Every key is always present except raw_base64, which only the json_raw payload format adds (the raw format sends the message itself, Content-Type: message/rfc822, not this object; docs/DELIVERY.md \"Payload formats\"), and those only a body cut to the webhook's max_payload_bytes has (raw_url instead of raw_base64, an attachment's url, truncated; docs/DELIVERY.md \"Payloads sized to the receiver\"); an absent value is null, an empty list is []. The contract in prose is docs/PAYLOAD.md; the server serves this file at GET /api/v1/webhook-payload.schema.json.",
   "type": "object",
   "required": [
     "id", "webhook_id", "redelivery_of", "received_at", "envelope", "auth", "message_id", "subject", "date", "from",
     "to", "cc", "reply_to", "tag", "headers", "text", "html", "reply_text", "attachments", "size"
   ],
   "additionalProperties": false,
+  "not": { "required": ["raw_base64", "raw_url"] },
   "properties": {
     "id": {
       "description": "The message's spool id (26 characters of lower-case Crockford base32, time-ordered): the same for every recipient of the message. Null only in `conduit parse` output.",
@@ -88,10 +89,20 @@ extension WebhookPayloadSchema {
     },
     "size": { "description": "The message's size in bytes as received (after DATA dot-unstuffing).", "type": "integer", "minimum": 0 },
     "raw_base64": {
-      "description": "Only for a webhook with payload_format json_raw, and then always, as the last member (after size): the message's size bytes exactly as stored (Conduit's Received: header, then the client's text after dot-unstuffing, CRLF line ends), standard base64 with padding, no line breaks. Absent for json.",
+      "description": "Only for a webhook with payload_format json_raw, and then always (unless the body was cut to max_payload_bytes: then raw_url instead), as the member after size: the message's size bytes exactly as stored (Conduit's Received: header, then the client's text after dot-unstuffing, CRLF line ends), standard base64 with padding, no line breaks. Absent for json.",
       "type": "string",
       "contentEncoding": "base64",
       "contentMediaType": "message/rfc822"
+    },
+    "raw_url": {
+      "description": "Only for json_raw, in place of raw_base64, when the body was cut to the webhook's max_payload_bytes: GET it, without Authorization, for the message as message/rfc822; 404 once the message has left the spool.",
+      "type": "string",
+      "format": "uri",
+      "pattern": "^https?://.+/api/v1/messages/cdl_[A-Za-z0-9_-]{43}/raw$"
+    },
+    "truncated": {
+      "description": "Present, and true, only when the body was cut to the webhook's max_payload_bytes down to its texts: `text`, `html` and `reply_text` are then prefixes of the message's (cut between Unicode scalars). The last member. Absent otherwise.",
+      "const": true
     }
   },
   "$defs": {
@@ -165,12 +176,21 @@ extension WebhookPayloadSchema {
         "content_id": { "description": "The Content-ID header as written (angle brackets kept), or null.", "type": ["string", "null"] },
         "disposition": { "description": "The Content-Disposition type (`attachment`, `inline`, ...), lower-case, or null when absent.", "type": ["string", "null"] },
         "content_base64": {
-          "description": "The decoded content (transfer encoding removed), standard base64 with padding.",
-          "type": "string",
+          "description": "The decoded content (transfer encoding removed), standard base64 with padding; null when the body was cut to the webhook's max_payload_bytes and the content is behind `url` instead.",
+          "type": ["string", "null"],
           "contentEncoding": "base64",
           "pattern": "^[A-Za-z0-9+/]*={0,2}$"
+        },
+        "url": {
+          "description": "Present only when `content_base64` is null (a body cut to max_payload_bytes): GET it, without Authorization, for the decoded content with this attachment's Content-Type and a Content-Disposition; 404 once the message has left the spool.",
+          "type": "string",
+          "format": "uri",
+          "pattern": "^https?://.+/api/v1/attachments/cdl_[A-Za-z0-9_-]{43}$"
         }
-      }
+      },
+      "if": { "properties": { "content_base64": { "type": "null" } } },
+      "then": { "required": ["url"] },
+      "else": { "not": { "required": ["url"] } }
     }
   }
 }

@@ -108,7 +108,8 @@ public enum ConduitServer {
                 inflow: InflowControl.Settings(
                     highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs)
                 ),
-                keepDelivered: .seconds(config.delivery.keepDeliveredHours * 3600)
+                keepDelivered: .seconds(config.delivery.keepDeliveredHours * 3600),
+                linkBase: config.api.publicURL
             ),
             logger: deliveryLogger,
             onRecovered: { readiness.spoolRecovered() }
@@ -120,6 +121,7 @@ public enum ConduitServer {
         let redeliveries = RedeliveryService(store: store, logger: logger.with(service: "webhooks")) { engine.notifySpooled() }
         let router = APIRouter.build(
             identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, redeliveries: redeliveries,
+            links: PayloadLinkServer(store: store),
             health: readiness, metrics: metrics
         ) {
             if let usage = store.usage() {

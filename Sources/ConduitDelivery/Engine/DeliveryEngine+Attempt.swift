@@ -81,9 +81,13 @@ extension DeliveryEngine {
         // no second pass.
         let keys = try WebhookRequest.signingKeys(of: claim.webhook, timestamp: timestamp)
         let deliveryID = claim.delivery.id
+        // A json/json_raw body over max_payload_bytes is cut, links minted on
+        // this thread (docs/DELIVERY.md, "Payloads sized to the receiver");
+        // one that cannot be cut throws `PayloadTooLarge`, a permanent failure.
+        let sizing = format == .raw ? nil : claim.webhook.maxPayloadBytes.map { PayloadSizing(limit: $0, linkBase: settings.linkBase) }
         let prepared = try await PayloadRenderer.renderThreads.run { () throws -> (WebhookRequest.Body, String?, String)? in
             guard let (stream, messageIDHeader) = try PayloadStream.open(
-                store: store, messageID: message.id, context: context, format: format
+                store: store, messageID: message.id, context: context, format: format, sizing: sizing
             ) else { return nil }
             let (signature, length, whole) = try stream.sign(keys: keys, id: deliveryID, timestamp: timestamp)
             let body: WebhookRequest.Body = whole.map { .bytes($0) } ?? .stream(stream, length: length)

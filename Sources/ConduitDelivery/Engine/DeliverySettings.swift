@@ -18,14 +18,18 @@ public struct DeliverySettings: Sendable, Equatable {
     /// `keep_delivered_hours`: how long a delivered message stays in the
     /// spool for redelivery (zero: removed once delivered).
     public var keepDelivered: Duration
+    /// `[api] public_url`: the base of the links in payloads cut to `max_payload_bytes`.
+    public var linkBase: String
 
     public init(
         timeout: Duration, schedule: RetrySchedule, maxInFlightPerWebhook: Int, userAgent: String,
         maxInFlight: Int = 512, batchSize: Int = 1024, inflow: InflowControl.Settings = .init(),
-        keepDelivered: Duration = .zero
+        keepDelivered: Duration = .zero,
+        linkBase: String = "http://127.0.0.1:8080"
     ) {
         self.inflow = inflow
         self.keepDelivered = keepDelivered
+        self.linkBase = linkBase.hasSuffix("/") ? String(linkBase.dropLast()) : linkBase
         self.timeout = timeout
         self.schedule = schedule
         self.maxInFlightPerWebhook = max(1, maxInFlightPerWebhook)

@@ -17,15 +17,20 @@ struct PayloadJSONWriter {
 
     /// The payload; at each attachment, between the quotes of its
     /// `content_base64`, `content` writes the content (or, for
-    /// `PayloadStream`, ends a segment there).
-    mutating func write(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
-        writeMembers(payload, content: content)
-        raw("}")
+    /// `PayloadStream`, ends a segment there). With a `cut` (a body over
+    /// `max_payload_bytes`, `PayloadFit`), linked attachments get
+    /// `"content_base64":null,"url":…` instead, the texts are the cut ones,
+    /// and `"truncated":true` is the last member when they were cut.
+    mutating func write(_ payload: WebhookPayload, cut: PayloadCut? = nil, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+        writeMembers(payload, cut: cut, content: content)
+        close(cut: cut)
     }
 
     /// The payload without its closing `}`: `json_raw` appends
-    /// `,"raw_base64":"…"` after `size`, the last member.
-    mutating func writeMembers(_ payload: WebhookPayload, content: (MessageAttachment, inout PayloadJSONWriter) -> Void) {
+    /// `,"raw_base64":"…"` (or `,"raw_url":"…"`) after `size`; then `close`.
+    mutating func writeMembers(
+        _ payload: WebhookPayload, cut: PayloadCut? = nil, content: (MessageAttachment, inout PayloadJSONWriter) -> Void
+    ) {
         let message = payload.message
         let context = payload.context
         raw(#"{"id":"#)
@@ -91,13 +96,14 @@ struct PayloadJSONWriter {
             writer.raw("}")
         }
         raw(#","text":"#)
-        string(message.text)
+        string(cut?.text ?? message.text)
         raw(#","html":"#)
-        string(message.html)
+        string(cut?.html ?? message.html)
         raw(#","reply_text":"#)
-        string(message.text.map(ReplyText.extract))
+        string(cut?.replyText ?? message.text.map(ReplyText.extract))
         raw(#","attachments":"#)
-        array(message.attachments) { writer, attachment in
+        array(Array(message.attachments.enumerated())) { writer, element in
+            let (index, attachment) = element
             writer.raw(#"{"filename":"#)
             writer.string(attachment.filename)
             writer.raw(#","content_type":"#)
@@ -108,18 +114,36 @@ struct PayloadJSONWriter {
             writer.string(attachment.contentID)
             writer.raw(#","disposition":"#)
             writer.string(attachment.disposition)
-            writer.raw(#","content_base64":""#)
-            content(attachment, &writer)
-            writer.raw(#""}"#)
+            if let url = cut?.attachmentURLs[index] {
+                writer.raw(#","content_base64":null,"url":"#)
+                writer.string(url)
+                writer.raw("}")
+            } else {
+                writer.raw(#","content_base64":""#)
+                content(attachment, &writer)
+                writer.raw(#""}"#)
+            }
         }
         raw(#","size":"#)
         int(message.size)
     }
 
     /// Opens the `json_raw` member after `writeMembers`; the value's base64
-    /// and `"}` follow.
+    /// and `"` follow, then `close`.
     mutating func openRawBase64() {
         raw(#","raw_base64":""#)
+    }
+
+    /// `json_raw`'s member when its message is behind a link instead.
+    mutating func rawURL(_ url: String) {
+        raw(#","raw_url":"#)
+        string(url)
+    }
+
+    /// `"truncated":true` when the texts were cut, and the closing `}`.
+    mutating func close(cut: PayloadCut?) {
+        if cut?.truncated == true { raw(#","truncated":true"#) }
+        raw("}")
     }
 
     /// An estimate of the body's length without attachments, for one allocation.

@@ -61,32 +61,75 @@ public struct PayloadStream: Sendable {
     /// Parses the spooled message `messageID` inside one read transaction
     /// (attachments by reference) and lays out the body of `format` for
     /// `context`; `raw` reads only the header block (`openMessage`).
-    /// Blocks for the parse: call it off Swift's cooperative pool.
+    /// With `sizing` (`json`, `json_raw`) and a body longer than its limit,
+    /// the body is cut (`PayloadFit`) and its links are stored first
+    /// (`PayloadLinks.mint`). Blocks for the parse and that write: call it
+    /// off Swift's cooperative pool.
     /// - Returns: the stream and the message's `Message-ID`; `nil` when
     ///   the message is not in the spool.
+    /// - Throws: `PayloadTooLarge` when the body cannot be cut to the limit.
     static func open(
         store: Store, messageID: String, context: PayloadContext, format: Webhook.PayloadFormat = .json,
-        chunkBytes: Int = defaultChunkBytes
+        sizing: PayloadSizing? = nil, chunkBytes: Int = defaultChunkBytes
     ) throws -> (stream: PayloadStream, messageIDHeader: String?)? {
         if format == .raw { return try openMessage(store: store, messageID: messageID, chunkBytes: chunkBytes) }
         let parsed = try store.withSpooledBody(id: messageID) { body in
             MIMEParser.parse(buffer: body, attachments: .byReference)
         }
         guard let parsed else { return nil }
+        let payload = WebhookPayload(message: parsed, context: context)
+        let rawBase64 = format == .jsonRaw
+        var segments = layout(payload, rawBase64: rawBase64)
+        if let sizing {
+            let length = Self.length(of: segments, payload)
+            if length > sizing.limit {
+                let measure = PayloadFit.Measure(
+                    length: length, attachmentSizes: parsed.attachments.map(\.size), rawSize: rawBase64 ? parsed.size : nil,
+                    text: parsed.text, html: parsed.html, replyText: parsed.text.map(ReplyText.extract)
+                )
+                if let fit = try PayloadFit.plan(measure, limit: sizing.limit, linkBase: sizing.linkBase) {
+                    let cut = try PayloadLinks.mint(fit, measure: measure, message: parsed, messageID: messageID, sizing: sizing, store: store)
+                    segments = layout(payload, rawBase64: rawBase64, cut: cut)
+                    // The plan is exact (`PayloadFitTests`); this guards the limit whatever happens.
+                    let cutLength = Self.length(of: segments, payload, cut: cut)
+                    guard cutLength <= sizing.limit else { throw PayloadTooLarge(limit: sizing.limit, least: cutLength) }
+                }
+            }
+        }
         let stream = PayloadStream(
-            segments: layout(WebhookPayload(message: parsed, context: context), rawBase64: format == .jsonRaw),
-            store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
+            segments: segments, store: store, messageID: messageID, messageSize: parsed.size, chunkBytes: max(16, chunkBytes)
         )
         return (stream, parsed.messageID)
+    }
+
+    /// The body's length from its layout: text segments, each attachment
+    /// left open as its base64's length (`4 · ⌈size / 3⌉`; a canonical
+    /// base64 copy is that long too) unless `cut` links it, and
+    /// `raw_base64` as the message's, without reading any content.
+    static func length(of segments: [Segment], _ payload: WebhookPayload, cut: PayloadCut? = nil) -> Int {
+        let fixed = segments.reduce(0) { total, segment in
+            switch segment {
+            case let .text(bytes): total + bytes.count
+            case .messageBase64: total + PayloadFit.base64Length(payload.message.size)
+            case .attachment, .messageBytes: total
+            }
+        }
+        var open = 0
+        for (index, attachment) in payload.message.attachments.enumerated()
+        where attachment.source != nil && cut?.attachmentURLs[index] == nil {
+            open += PayloadFit.base64Length(attachment.size)
+        }
+        return fixed + open
     }
 
     /// The segments of the compact serialization, attachments left open:
     /// `{…,"attachments":[{…,"content_base64":"` ⟨attachment⟩ `"},{…` ⟨…⟩ `"}],"size":N}`;
     /// with `rawBase64` (`json_raw`) the end is `"size":N,"raw_base64":"` ⟨message⟩ `"}`.
-    static func layout(_ payload: WebhookPayload, rawBase64: Bool = false) -> [Segment] {
+    /// A `cut` writes its links and texts instead (`PayloadJSONWriter`).
+    static func layout(_ payload: WebhookPayload, rawBase64: Bool = false, cut: PayloadCut? = nil) -> [Segment] {
         var segments: [Segment] = []
         var writer = PayloadJSONWriter(capacity: PayloadJSONWriter.estimatedBytes(payload.message))
-        func cut(_ attachment: MessageAttachment, _ writer: inout PayloadJSONWriter) {
+        func open(_ attachment: MessageAttachment, _ writer: inout PayloadJSONWriter) {
             guard let source = attachment.source else {
                 return Base64Chunk.append(attachment.content, to: &writer.out)
             }
@@ -95,14 +138,19 @@ public struct PayloadStream: Sendable {
             writer.out = []
         }
         if rawBase64 {
-            // Its own segment, so a size limit can put something else there.
-            writer.writeMembers(payload, content: cut)
-            writer.openRawBase64()
-            segments.append(.text(writer.out))
-            segments.append(.messageBase64)
-            writer.out = Array(#""}"#.utf8)
+            // Its own segment, so a size limit can put a link there.
+            writer.writeMembers(payload, cut: cut, content: open)
+            if let url = cut?.rawURL {
+                writer.rawURL(url)
+            } else {
+                writer.openRawBase64()
+                segments.append(.text(writer.out))
+                segments.append(.messageBase64)
+                writer.out = Array(#"""#.utf8)
+            }
+            writer.close(cut: cut)
         } else {
-            writer.write(payload, content: cut)
+            writer.write(payload, cut: cut, content: open)
         }
         segments.append(.text(writer.out))
         return segments

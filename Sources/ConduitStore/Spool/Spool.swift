@@ -6,8 +6,9 @@ public enum Spool {
     /// The raw database of message bodies: key = message id, value = the raw
     /// RFC 5322 bytes as received (not JSON).
     public static let bodiesDatabase = "spool_bodies"
-    /// The spool's record types: messages, deliveries, delivery logs.
-    public static let recordTypes: [any StoreRecord.Type] = [SpooledMessage.self, Delivery.self, DeliveryLog.self]
+    /// The spool's record types: messages, deliveries, delivery logs, and
+    /// the links of payloads cut to a webhook's `max_payload_bytes`.
+    public static let recordTypes: [any StoreRecord.Type] = [SpooledMessage.self, Delivery.self, DeliveryLog.self, PayloadLink.self]
     /// The spool's raw databases: bodies, each account's charge
     /// (`SpoolUsage`), and the delivered messages kept for redelivery
     /// (`SpoolKeep`, schema 6).
@@ -43,8 +44,8 @@ extension WriteTransaction {
         for log in entry.logs { try insert(log) }
     }
 
-    /// Removes a spooled message, its body and its deliveries; its delivery
-    /// logs stay until log retention removes them. Returns the message, or
+    /// Removes a spooled message, its body, its deliveries and its payload
+    /// links; its delivery logs stay until log retention removes them. Returns the message, or
     /// `nil` when there was none.
     @discardableResult
     public func removeSpooledMessage(id: String) throws -> SpooledMessage? {
@@ -54,6 +55,7 @@ extension WriteTransaction {
             try adjustSpoolUsage(accountID: account, by: -SpoolUsage.charge(bodySize: message.size))
         }
         for delivery in try reader.deliveries(ofMessage: id) { try delete(Delivery.self, id: delivery.id) }
+        try removePayloadLinks(ofMessage: id)
         return message
     }
 }
