@@ -10,10 +10,8 @@ multi-MiB message streams to both; simulate sends each format."""
 import base64
 import hashlib
 import hmac
-import json
 import os
 import smtplib
-import subprocess
 import tempfile
 import threading
 import uuid
@@ -25,9 +23,8 @@ import pytest
 from conftest import RunningConduit, write_config
 from identity_helpers import Client
 from smtp_helpers import PUBLIC, make_webhook, queued_id, spool_show, unique_local
-from webhook_receiver import payload
+from webhook_receiver import payload, verify_signature
 
-ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
 EXTRA = """
 [delivery]
 allow_private_targets = true
@@ -67,15 +64,6 @@ def hook(server, receiver, payload_format, **fields):
     return p, address, webhook
 
 
-def verify_signature(secret, request):
-    """The Standard Webhooks library's verdict (it needs a UTF-8 body)."""
-    body_file = Path(f"/tmp/conduit-webhook-{uuid.uuid4().hex}.body")
-    body_file.write_bytes(request["body"])
-    try:
-        args = [str(ORACLES / "verify-webhook.py"), secret, json.dumps(request["headers"]), str(body_file)]
-        return subprocess.run(args, capture_output=True, text=True, timeout=180)
-    finally:
-        body_file.unlink()
 
 
 def signature_of(secret, request):

@@ -7,10 +7,32 @@ the request (received/wait) or, failing that, the receiver's close()."""
 
 import http.server
 import json
+import subprocess
 import threading
 import time
+import uuid
+from pathlib import Path
 
 from payload_schema import default_payload_errors
+
+ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
+
+
+def verify_signature(secret, request, signature=None):
+    """The Standard Webhooks library's verdict (../shared/oracles/verify-webhook.py;
+    it needs a UTF-8 body) on a received request for `secret`, optionally with
+    another `webhook-signature` value: the finished process (returncode 0 =
+    verified, 1 = refused)."""
+    headers = dict(request["headers"])
+    if signature is not None:
+        headers["webhook-signature"] = signature
+    body_file = Path(f"/tmp/conduit-webhook-{uuid.uuid4().hex}.body")
+    body_file.write_bytes(request["body"])
+    try:
+        args = [str(ORACLES / "verify-webhook.py"), secret, json.dumps(headers), str(body_file)]
+        return subprocess.run(args, capture_output=True, text=True, timeout=180)
+    finally:
+        body_file.unlink()
 
 
 class Receiver:
