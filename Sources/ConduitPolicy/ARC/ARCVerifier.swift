@@ -108,13 +108,18 @@ public struct ARCVerifier: Sendable {
             }
         }
         // Steps 5–7: older message signatures, newest first, until one fails.
+        // Their keys not fetched yet are fetched at once: a long chain of slow
+        // key names costs one lookup round, not one per instance.
+        let older = chain.sets.dropLast().compactMap { try? Self.messageSignature($0, now: seconds).keyName.lowercased() }
+        let missing = Set(older.filter { keys[$0] == nil })
+        if !missing.isEmpty {
+            keys.merge(await DKIMVerifier.lookUpKeys(missing, with: resolver)) { old, _ in old }
+        }
         var oldestPass = 0
         for set in chain.sets.dropLast().reversed() {
             let valid: Bool
             do throws(DKIMFailure) {
                 let signature = try Self.messageSignature(set, now: seconds)
-                let name = signature.keyName.lowercased()
-                if keys[name] == nil { keys[name] = await resolver.lookup(name, type: .txt) }
                 try hashes.check(signature, field: set.messageSignature.field, key: try Self.key(signature, keys))
                 valid = true
             } catch {
