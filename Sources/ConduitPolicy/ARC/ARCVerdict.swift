@@ -24,8 +24,8 @@ public struct ARCVerdict: Sendable, Equatable {
     /// unless `pass`.
     public let oldestPass: Int?
     /// The sealers' domains (each ARC-Seal's `d=`), instance 1 first, on
-    /// `pass`: what a "trusted sealer" policy and DMARC
-    /// reports name. Empty otherwise.
+    /// `pass`: what a "trusted sealer" policy and DMARC reports name.
+    /// Empty otherwise.
     public let sealers: [String]
     /// Why the result is not `pass`, for logs; `nil` on `pass` and `none`.
     public let reason: String?
