@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro arc-oracle install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -58,6 +58,13 @@ integration-test:
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib
+
+# `conduit arc` against dkimpy on 43 ARC chains it seals (docs/ARC.md,
+# "Oracle"); a few seconds once its virtualenv (/tmp/arcoraclevenv, pinned
+# PyPI packages) exists. Tests/Integration/test_arc_oracle.py runs it too.
+arc-oracle:
+	$(SWIFT) build --product conduit
+	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) scripts/arc-oracle.py
 
 # Conduit beside smtp-sink and the aiosmtpd bridge through ../shared/bench, in
 # one pass: one table of figures, one of the issue's targets as measured ratios

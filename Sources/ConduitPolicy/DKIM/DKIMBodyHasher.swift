@@ -68,12 +68,20 @@ public final class DKIMBodyHasher {
 
     /// A hasher for the signatures in `headerBlock`; `isNeeded` is false
     /// when there are none (nothing to do with the body).
-    public init(headerBlock: [UInt8]) {
+    ///
+    /// `includingARC` also hashes for the ARC-Message-Signature fields
+    /// (RFC 8617 §4.1.2: DKIM signatures by another name), newest instance
+    /// first, up to `ARCVerifier.maxBodyHashes` distinct hashes, so one pass
+    /// over the body serves DKIM and ARC (docs/ARC.md, "Streaming").
+    public init(headerBlock: [UInt8], includingARC: Bool = false) {
         let message = DKIMMessage(headerBlock)
         var keys: [DKIMBodyKey] = []
         for field in message.fields.lazy.filter({ $0.name == "dkim-signature" }).prefix(DKIMVerifier.maxSignatures) {
             guard let tags = try? DKIMTagList(parsing: field.value), let key = DKIMBodyKey(tags: tags) else { continue }
             if !keys.contains(key) { keys.append(key) }
+        }
+        if includingARC {
+            for key in ARCMessageSignature.bodyKeys(message) where !keys.contains(key) { keys.append(key) }
         }
         for key in keys {
             if !canonicalizers.contains(where: { $0.stream.canonicalization == key.canonicalization }) {
@@ -126,8 +134,8 @@ public final class DKIMBodyHasher {
 
 extension DKIMBodyHashes {
     /// The hashes of a body held whole (the one-shot path: `conduit dkim`, tests).
-    init(headerBlock: [UInt8], body: ArraySlice<UInt8>) {
-        let hasher = DKIMBodyHasher(headerBlock: headerBlock)
+    init(headerBlock: [UInt8], body: ArraySlice<UInt8>, includingARC: Bool = false) {
+        let hasher = DKIMBodyHasher(headerBlock: headerBlock, includingARC: includingARC)
         body.withUnsafeBytes { hasher.update($0) }
         self = hasher.finish()
     }

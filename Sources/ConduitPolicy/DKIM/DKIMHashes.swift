@@ -24,14 +24,19 @@ struct DKIMHashes {
     func check(_ signature: DKIMSignature, field: DKIMMessage.Field, key: DKIMKeyRecord) throws(DKIMFailure) {
         let bodyHash = try self.bodyHash(signature)
         guard bodyHash == signature.bodyHash else { throw .fail("body hash mismatch") }
-        let data = headerData(signature, field: field)
-        let valid = switch signature.algorithm {
+        guard Self.verifies(signature, data: headerData(signature, field: field), key: key) else {
+            throw .fail("signature does not verify")
+        }
+    }
+
+    /// Whether `signature`'s `b=` signs `data` with `key` (also ARC-Seal's check).
+    static func verifies(_ signature: DKIMSignature, data: [UInt8], key: DKIMKeyRecord) -> Bool {
+        switch signature.algorithm {
         case .rsaSHA256: key.verifier.isValidSignature(signature.signature, of: data, scheme: .rsaPKCS1v15SHA256)
         case .rsaSHA1: key.verifier.isValidSignature(signature.signature, of: data, scheme: .rsaPKCS1v15SHA1)
         // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the header data.
         case .ed25519SHA256: key.verifier.isValidSignature(signature.signature, of: MessageDigest.sha256.hash(data), scheme: .ed25519)
         }
-        guard valid else { throw .fail("signature does not verify") }
     }
 
     /// The hash of the canonical body, cut to `l=` (§3.4.5); `l=` past the
@@ -70,12 +75,18 @@ struct DKIMHashes {
             let selected = message.fields[found[found.count - 1 - taken]]
             data.append(contentsOf: canonicalization.header(selected.raw, colon: selected.colon))
         }
+        data.append(contentsOf: Self.signatureField(field, of: signature, in: message))
+        return data
+    }
+
+    /// The signature's own field as it is hashed last (§3.7): canonical,
+    /// without the `b=` value and without the final CRLF. Also ARC-Seal's.
+    static func signatureField(_ field: DKIMMessage.Field, of signature: DKIMSignature, in message: DKIMMessage) -> [UInt8] {
         let bytes = message.bytes
         let cut = signature.signatureValueRange
         let own = Array(bytes[field.raw.startIndex..<cut.lowerBound]) + Array(bytes[cut.upperBound..<field.raw.endIndex])
-        var canonicalOwn = canonicalization.header(own[...], colon: field.colon - field.raw.startIndex)
+        var canonicalOwn = signature.headerCanonicalization.header(own[...], colon: field.colon - field.raw.startIndex)
         if canonicalOwn.suffix(2).elementsEqual(DKIMASCII.crlf) { canonicalOwn.removeLast(2) }
-        data.append(contentsOf: canonicalOwn)
-        return data
+        return canonicalOwn
     }
 }

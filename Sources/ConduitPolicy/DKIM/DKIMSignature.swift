@@ -47,41 +47,79 @@ struct DKIMSignature {
     /// The key record's DNS name (§3.6.2.1).
     var keyName: String { "\(selector)._domainkey.\(domain)" }
 
+    /// Which field the tags come from. ARC's two signatures are DKIM
+    /// signatures with other rules for a few tags (RFC 8617 §4.1.2, §4.1.3).
+    enum Kind {
+        case dkim
+        /// No `v=`; `i=` is the instance number, not an identity.
+        case arcMessageSignature
+        /// Also no `bh=`, `h=` or `l=`; relaxed header canonicalization
+        /// whatever `c=` says (§5.1.1); `cv=` is read by the chain.
+        case arcSeal
+    }
+
     /// Checks `tags` (the field's value, parsed) at time `now` (Unix seconds).
-    init(tags: DKIMTagList, now: Int64) throws(DKIMFailure) {
-        guard let version = tags["v"] else { throw .permerror("v= is missing") }
-        guard version == "1" else { throw .permerror("unsupported version v=\(version)") }
-        for required in ["a", "b", "bh", "d", "h", "s"] where tags[required] == nil {
-            throw .permerror("\(required)= is missing")
+    init(tags: DKIMTagList, now: Int64, kind: Kind = .dkim) throws(DKIMFailure) {
+        let required: [String]
+        switch kind {
+        case .dkim:
+            guard let version = tags["v"] else { throw .permerror("v= is missing") }
+            guard version == "1" else { throw .permerror("unsupported version v=\(version)") }
+            required = ["a", "b", "bh", "d", "h", "s"]
+        case .arcMessageSignature:
+            required = ["i", "a", "b", "bh", "d", "h", "s"]
+        case .arcSeal:
+            required = ["i", "cv", "a", "b", "d", "s"]
+        }
+        for name in required where tags[name] == nil {
+            throw .permerror("\(name)= is missing")
         }
         let algorithmName = tags["a"]!.lowercased()
         guard let algorithm = Algorithm(rawValue: algorithmName) else {
             throw .permerror("unsupported algorithm a=\(algorithmName)")
         }
+        // RFC 8617 postdates RFC 8301: ARC has no SHA-1 signatures to keep verifying.
+        if kind != .dkim, algorithm == .rsaSHA1 { throw .permerror("rsa-sha1 is not allowed in ARC (RFC 8301)") }
         self.algorithm = algorithm
         let b = tags.tag("b")!
         guard let signature = DKIMTagList.base64Decoded(b.value), !signature.isEmpty else {
             throw .neutral("b= is not base64")
         }
-        guard let bodyHash = DKIMTagList.base64Decoded(tags["bh"]!), !bodyHash.isEmpty else {
-            throw .neutral("bh= is not base64")
-        }
         self.signature = signature
-        self.bodyHash = bodyHash
         signatureValueRange = b.valueRange
-        (headerCanonicalization, bodyCanonicalization) = try Self.canonicalizations(tags["c"])
-
         domain = tags["d"]!
         selector = tags["s"]!
         guard !domain.isEmpty, !domain.contains(where: { "()<>[]:;@\\, \t\r\n".contains($0) }) else {
             throw .permerror("invalid domain d=\(domain)")
         }
         guard !selector.isEmpty else { throw .permerror("s= is empty") }
-        signedHeaders = DKIMTagList.colonList(tags["h"]!)
-        guard signedHeaders.contains("from") else { throw .permerror("From is not signed (h=)") }
-        identityDomain = try Self.identityDomain(tags["i"], domain: domain)
 
-        bodyLength = try tags["l"].map { text throws(DKIMFailure) in try Self.bodyLength(text) }
+        if kind == .arcSeal {
+            // §4.1.3: the seal covers the ARC sets, never the body or other fields.
+            for absent in ["h", "bh", "l"] where tags[absent] != nil {
+                throw .permerror("\(absent)= is not allowed in an ARC-Seal")
+            }
+            bodyHash = []
+            (headerCanonicalization, bodyCanonicalization) = (.relaxed, .relaxed)
+            signedHeaders = []
+            bodyLength = nil
+        } else {
+            guard let bodyHash = DKIMTagList.base64Decoded(tags["bh"]!), !bodyHash.isEmpty else {
+                throw .neutral("bh= is not base64")
+            }
+            self.bodyHash = bodyHash
+            (headerCanonicalization, bodyCanonicalization) = try Self.canonicalizations(tags["c"])
+            signedHeaders = DKIMTagList.colonList(tags["h"]!)
+            guard signedHeaders.contains("from") else { throw .permerror("From is not signed (h=)") }
+            // §4.1.2: a message signature must not cover the seals that later sign it.
+            if kind == .arcMessageSignature, signedHeaders.contains("arc-seal") {
+                throw .permerror("h= includes ARC-Seal")
+            }
+            bodyLength = try tags["l"].map { text throws(DKIMFailure) in try Self.bodyLength(text) }
+        }
+        // In ARC, i= is the instance (checked by the chain); the signer is d=.
+        identityDomain = kind == .dkim ? try Self.identityDomain(tags["i"], domain: domain) : domain.lowercased()
+
         if let query = tags["q"], !DKIMTagList.colonList(query).contains("dns/txt") {
             throw .permerror("unsupported query method q=\(query)")
         }

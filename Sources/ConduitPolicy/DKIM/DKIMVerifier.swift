@@ -57,7 +57,7 @@ public struct DKIMVerifier: Sendable {
         let candidates = fields.enumerated().map { position, field in
             DKIMCandidate(field: field, refusal: position < Self.maxSignatures ? malformed : tooMany, now: seconds)
         }
-        let keys = await lookUpKeys(Set(candidates.compactMap { try? $0.signature.get().keyName.lowercased() }))
+        let keys = await Self.lookUpKeys(Set(candidates.compactMap { try? $0.signature.get().keyName.lowercased() }), with: resolver)
         let hashes = DKIMHashes(message: parsed, bodyHashes: bodyHashes)
         var verdicts: [DKIMVerdict] = []
         for candidate in candidates {
@@ -83,8 +83,9 @@ public struct DKIMVerifier: Sendable {
         return verdicts
     }
 
-    /// Looks up every key record at once; the resolver shares identical queries.
-    private func lookUpKeys(_ names: Set<String>) async -> [String: DNSLookupResult] {
+    /// Looks up every key record at once; the resolver shares identical
+    /// queries. Also ARC's (`ARCVerifier`).
+    static func lookUpKeys(_ names: Set<String>, with resolver: any DNSResolving) async -> [String: DNSLookupResult] {
         await withTaskGroup(of: (String, DNSLookupResult).self) { group in
             for name in names {
                 group.addTask { [resolver] in (name, await resolver.lookup(name, type: .txt)) }
@@ -95,8 +96,9 @@ public struct DKIMVerifier: Sendable {
         }
     }
 
-    /// The key for `signature` out of its lookup (RFC 6376 §6.1.2).
-    private static func key(for signature: DKIMSignature, from lookup: DNSLookupResult?) throws(DKIMFailure) -> DKIMKeyRecord {
+    /// The key for `signature` out of its lookup (RFC 6376 §6.1.2); ARC's
+    /// signatures use it too.
+    static func key(for signature: DKIMSignature, from lookup: DNSLookupResult?) throws(DKIMFailure) -> DKIMKeyRecord {
         switch lookup {
         case let .temporaryFailure(reason):
             throw .temperror("key lookup at \(signature.keyName) failed: \(reason)")
