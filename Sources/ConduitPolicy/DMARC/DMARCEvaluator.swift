@@ -27,6 +27,12 @@ public struct DMARCEvaluator: Sendable {
         await evaluate(author: DMARCAuthorDomain.of(headerBlock: headerBlock), spf: spf, dkim: dkim)
     }
 
+    /// DMARC for a whole message as received (bare LF read as CRLF), for
+    /// the one-shot `conduit dmarc` and tests.
+    public func evaluate(message: [UInt8], spf: SPFVerdict?, dkim: [DKIMVerdict]) async -> DMARCVerdict {
+        await evaluate(headerBlock: Array(message[..<DKIMMessage.headerBlockLength(message)]), spf: spf, dkim: dkim)
+    }
+
     /// DMARC given the values of the message's `From:` fields (the text after
     /// each colon), for callers that already split the header.
     public func evaluate(fromFieldValues: [String], spf: SPFVerdict?, dkim: [DKIMVerdict]) async -> DMARCVerdict {
