@@ -1,0 +1,34 @@
+"""`conduit dmarc` (RFC 9989) against independent implementations:
+scripts/dmarc-oracle.py generates 140 cases, serves them with the shared
+dns-serve.py on loopback and compares the binary's lines with checkdmarc
+(policy discovery), dmarc 1.2.1 (result, alignment, disposition) and the
+script's own reading of the RFC. Every disagreement with a library must be
+one docs/DMARC.md explains; none with the RFC reading is allowed. Missing
+oracles fail the test: a comparison that did not run is not a pass."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, conduit_binary
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def test_conduit_dmarc_agrees_with_the_oracles():
+    assert (SHARED / "oracles" / "dns-serve.py").exists(), f"missing {SHARED}/oracles/dns-serve.py"
+    run = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "dmarc-oracle.py"), "--bin", conduit_binary(), "--shared", str(SHARED)],
+        capture_output=True, text=True, timeout=900,
+    )
+    out = run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0, out[-4000:]
+    assert lines and lines[-1] == "140 passed, 0 failed", out[-4000:]
+    assert "rfc9989: 840 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
+    assert "inputs: 280 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
+    for judge in ("checkdmarc", "dmarc-1.2.1"):
+        summary = next(l for l in lines if l.startswith(judge + ":"))
+        agree = int(re.search(r"(\d+) agree", summary).group(1))
+        assert agree >= 150 and summary.endswith(" 0 unexplained"), summary
