@@ -163,9 +163,8 @@ class Case:
         if rng.random() < 0.6:
             self.addresses.add(self.author)
         else:
-            # Non-existent (RFC 9989: no A, AAAA or MX): half the time an empty
-            # non-terminal (NODATA), half the time NXDOMAIN when nothing lies below.
-            self.notes.add("author-nonexistent")
+            # No A record: half the time an empty non-terminal (NODATA: it exists,
+            # RFC 8020), else NXDOMAIN (non-existent, np) unless something lies below.
             if rng.random() < 0.5:
                 self.addresses.add(f"host.{self.author}")
             elif not any(name.endswith("." + self.author) for name in self.records):
@@ -345,7 +344,8 @@ class Reference:
         return name, tags
 
     def exists(self, domain):
-        return any(k in r for r in self.zone.get(domain, []) for k in ("A", "AAAA", "MX"))
+        """RFC 9989 (RFC 8020): anything but NXDOMAIN; names with only names below them exist."""
+        return any(name == domain or name.endswith("." + domain) for name in self.zone)
 
     def evaluate(self, case):
         author = case.author
@@ -474,7 +474,7 @@ def explain_dmarc_library(case, field, ref, got, theirs, org_of):
             parent_or_child(case.author, d) or parent_or_child(case.author, org_of(d)) for d in candidates):
         return ("dmarc 1.2.1 aligns (relaxed) names that are parent and child of each other, an RFC 7489 shortcut;"
                 " RFC 9989 compares tree-walk Organizational Domains")
-    if field == "policy" and "author-nonexistent" in case.notes and ref["record"] != case.author:
+    if field == "policy" and "author-nxdomain" in case.notes and ref["record"] != case.author:
         return "dmarc 1.2.1 has no np (RFC 9091/9989 non-existent subdomains)"
     return None
 

@@ -10,6 +10,7 @@ import Testing
         "_dmarc.example.com": [.txt("v=DMARC1; p=reject; sp=quarantine; np=reject")],
         "example.com": [.a("192.0.2.1")],
         "mail.example.com": [.mx(10, "mx.example.com")],
+        "nodata.example.com": [.txt("not an address")],
         "_dmarc.strict.example": [.txt("v=DMARC1; p=quarantine; adkim=s; aspf=s")],
         "strict.example": [.a("192.0.2.2")],
         "_dmarc.testing.example": [.txt("v=DMARC1; p=reject; sp=quarantine; t=y")],
@@ -66,6 +67,8 @@ import Testing
         let missing = await evaluate("nowhere.example.com")
         #expect(missing.policy == .reject)
         #expect(missing.publishedPolicy == .reject)
+        // NODATA is not non-existence (RFC 9989 reads it as RFC 8020 does: only NXDOMAIN).
+        #expect(await evaluate("nodata.example.com").policy == .quarantine)
         // sp absent: p applies to subdomains.
         #expect(await evaluate("a.plain.example").policy == .quarantine)
     }

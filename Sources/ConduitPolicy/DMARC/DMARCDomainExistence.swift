@@ -1,21 +1,17 @@
 import ConduitDNS
 
-/// RFC 9989's non-existent domain (§3.2, after RFC 9091): one for which A,
-/// AAAA and MX all answer NXDOMAIN or NODATA. Asked only when `np` would
+/// RFC 9989's non-existent domain, as RFC 8020 means it: a name whose query
+/// is answered NXDOMAIN (then it and every name below it do not exist). An
+/// empty non-terminal (NOERROR, no data) exists. Asked only when `np` would
 /// change the policy.
 enum DMARCDomainExistence {
-    /// `true` when any of A, AAAA, MX has records; `false` when none does
-    /// (NXDOMAIN ends the check at once: the name has no records of any
-    /// type); `nil` when a lookup failed for now.
+    /// `false` on NXDOMAIN, `true` on any other answer to an A query
+    /// (records or NODATA); `nil` when the lookup failed for now.
     static func exists(_ domain: String, resolver: any DNSResolving) async -> Bool? {
-        for type in [DNSRecordType.a, .aaaa, .mx] {
-            switch await resolver.lookup(domain, type: type) {
-            case .records: return true
-            case .nxdomain: return false
-            case .nodata: continue
-            case .temporaryFailure: return nil
-            }
+        switch await resolver.lookup(domain, type: .a) {
+        case .records, .nodata: true
+        case .nxdomain: false
+        case .temporaryFailure: nil
         }
-        return false
     }
 }
