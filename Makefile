@@ -57,7 +57,7 @@ integration-test:
 	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q Tests/Integration
 
 # `conduit dmarc` against checkdmarc, dmarc 1.2.1 and the RFC 9989 reading on
-# 140 generated cases served on loopback (docs/DMARC.md, "Oracle comparison");
+# 150 generated cases served on loopback (docs/DMARC.md, "Oracle comparison");
 # pip-installs its pinned packages into /tmp/dmarc-oracle-venv the first time.
 # The integration tests run it too (test_dmarc_oracle.py).
 dmarc-oracle:

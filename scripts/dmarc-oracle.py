@@ -143,7 +143,8 @@ def record_text(rng, psd=None, p=True, extra=""):
 
 # The shapes the generator cycles through, so each appears several times.
 SHAPES = ["org", "own+org", "middle+org", "psd-tld+org", "psd-tld-only", "psd-n-middle", "nothing",
-          "several-at-author", "invalid-p-rua", "invalid-p-no-rua", "tld-only", "psd-at-org", "no-p", "own-psd-n"]
+          "several-at-author", "invalid-p-rua", "invalid-p-no-rua", "tld-only", "psd-at-org", "no-p", "own-psd-n",
+          "servfail-org"]
 
 
 class Case:
@@ -236,11 +237,15 @@ class Case:
         elif shape == "no-p":
             self.put(org, record_text(rng, p=False))
             self.notes.add("no-p")
+        elif shape == "servfail-org":
+            # The organization's _dmarc lookup fails (SERVFAIL): discovery cannot finish.
+            self.records.setdefault(f"_dmarc.{org}", []).append("TIMEOUT")
+            self.notes.add("servfail")
         elif shape == "own-psd-n":
             self.put(self.author, record_text(rng, psd="n"))
             self.put(org, record_text(rng))
         # Noise a walk must skip: a TXT that is not DMARC beside the org's record.
-        if rng.random() < 0.3:
+        if rng.random() < 0.3 and shape != "servfail-org":
             self.records.setdefault(f"_dmarc.{org}", []).append("google-site-verification=abc")
 
     def zone(self):
@@ -284,6 +289,10 @@ def parse_record(text):
     return tags
 
 
+class TemporaryFailure(Exception):
+    pass
+
+
 class Reference:
     """RFC 9989 §4.4, §4.7, §4.10 over the generated zone, no DNS."""
 
@@ -292,6 +301,8 @@ class Reference:
 
     def level(self, name):
         texts = [r["TXT"] for r in self.zone.get(f"_dmarc.{name}", []) if "TXT" in r]
+        if "TIMEOUT" in texts:
+            raise TemporaryFailure(name)
         found = [t for t in (parse_record(x) for x in texts) if t is not None]
         return found[0] if len(found) == 1 else None
 
@@ -348,6 +359,13 @@ class Reference:
         return any(name == domain or name.endswith("." + domain) for name in self.zone)
 
     def evaluate(self, case):
+        try:
+            return self.evaluate_or_fail(case)
+        except TemporaryFailure:
+            # Only discovery fails in the generated cases: no record, no org, temperror.
+            return dict(result="temperror", policy="none", spf=False, dkim=False, org="", record="")
+
+    def evaluate_or_fail(self, case):
         author = case.author
         where, tags = self.discover(author)
         org = self.org(author)
@@ -483,7 +501,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.environ.get("CONDUIT_BIN", str(REPO / ".build" / "debug" / "conduit")))
     ap.add_argument("--shared", default=str(REPO.parent / "shared"))
-    ap.add_argument("--cases", type=int, default=140)
+    ap.add_argument("--cases", type=int, default=150)
     ap.add_argument("--seed", type=int, default=9989)
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
@@ -555,7 +573,10 @@ def main():
                     judge("rfc9989", case, field, got[field], ref[field], None)
                 # checkdmarc: discovery.
                 location, record, org = checker.discover(case.author)
-                judge("checkdmarc", case, "record", got["record"], location or "", explain_checkdmarc(case, location))
+                # A DNS failure: Conduit's temperror, checkdmarc's DMARCError, are the same answer.
+                ours = "dns-error" if got["result"] == "temperror" else got["record"]
+                theirs = "dns-error" if location == "error:DMARCError" else location or ""
+                judge("checkdmarc", case, "record", ours, theirs, explain_checkdmarc(case, location))
                 if org is not None and got["record"] != case.author:
                     judge("checkdmarc", case, "org", got["org"], org, None)
                 # dmarc 1.2.1: result, disposition, alignment, from checkdmarc's record.
@@ -579,6 +600,8 @@ def main():
                     why = None
                     if got["record"] and explain_checkdmarc(case, location):
                         why = "checkdmarc found no record to give dmarc 1.2.1 (see its line)"
+                    elif got["result"] == "temperror" and location == "error:DMARCError":
+                        why = "a DNS failure: checkdmarc raised (agreeing), so dmarc 1.2.1 had no record to evaluate"
                     judge("dmarc-1.2.1", case, "result", got["result"], "none", why)
 
     for name, (agree, explained, unexplained) in counts.items():

@@ -1,5 +1,5 @@
 """`conduit dmarc` (RFC 9989) against independent implementations:
-scripts/dmarc-oracle.py generates 140 cases, serves them with the shared
+scripts/dmarc-oracle.py generates 150 cases, serves them with the shared
 dns-serve.py on loopback and compares the binary's lines with checkdmarc
 (policy discovery), dmarc 1.2.1 (result, alignment, disposition) and the
 script's own reading of the RFC. Every disagreement with a library must be
@@ -25,9 +25,9 @@ def test_conduit_dmarc_agrees_with_the_oracles():
     out = run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert run.returncode == 0, out[-4000:]
-    assert lines and lines[-1] == "140 passed, 0 failed", out[-4000:]
-    assert "rfc9989: 840 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
-    assert "inputs: 280 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
+    assert lines and lines[-1] == "150 passed, 0 failed", out[-4000:]
+    assert "rfc9989: 900 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
+    assert "inputs: 300 agree, 0 explained, 0 unexplained" in lines, out[-4000:]
     for judge in ("checkdmarc", "dmarc-1.2.1"):
         summary = next(l for l in lines if l.startswith(judge + ":"))
         agree = int(re.search(r"(\d+) agree", summary).group(1))
