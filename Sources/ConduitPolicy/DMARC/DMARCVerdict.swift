@@ -6,9 +6,9 @@ public struct DMARCVerdict: Sendable, Equatable {
     /// The Author Domain (lower case, A-labels); empty for a `permerror`
     /// that found none.
     public let authorDomain: String
-    /// The author domain's Organizational Domain (§4.10.2), when it was
-    /// determined; `nil` when no record was found (it is then the author
-    /// domain itself) or a lookup failed.
+    /// The author domain's Organizational Domain (§4.10.2): the author
+    /// domain itself when no record was found; `nil` for a `permerror`, or
+    /// when a lookup failed before it was certain.
     public let organizationalDomain: String?
     /// Where the policy record was found: the author domain or an ancestor.
     public let policyDomain: String?
