@@ -28,7 +28,8 @@ named; any other disagreement, and any disagreement with rfc9989, fails.
 
 Prints one line per disagreement, a summary per judge, and last
 `N passed, N failed` (cases). Exit status 1 when anything is unexplained.
-Re-runs itself in /tmp/dmarc-oracle-venv (made here with pip, pinned).
+Re-runs itself in /tmp/dmarc-oracle-venv, or $DMARC_ORACLE_VENV (made here with
+pip from PyPI, versions pinned in PINS).
 
 Usage: dmarc-oracle.py [--bin CONDUIT] [--shared DIR] [--cases N] [--seed S] [-v]
 """
@@ -45,7 +46,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-VENV = Path("/tmp/dmarc-oracle-venv")
+VENV = Path(os.environ.get("DMARC_ORACLE_VENV", "/tmp/dmarc-oracle-venv"))
 PINS = ["checkdmarc==6.0.4", "dmarc==1.2.1", "dkimpy==1.1.8", "dnslib==0.9.26", "PyYAML==6.0.4", "cryptography==50.0.2"]
 IP = "192.0.2.7"
 LINE = re.compile(r"^(\w+) domain=(\S*) policy=(\w+) spf_aligned=(true|false) dkim_aligned=(true|false) org=(\S*) record=(\S*)$")
