@@ -47,7 +47,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("DMARC_ORACLE_VENV", "/tmp/dmarc-oracle-venv"))
-PINS = ["checkdmarc==6.0.4", "dmarc==1.2.1", "dkimpy==1.1.8", "dnslib==0.9.26", "PyYAML==6.0.4", "cryptography==50.0.2"]
+PINS = ["checkdmarc==6.0.4", "dmarc==1.2.1", "dkimpy==1.1.8", "dnspython==2.9.2", "dnslib==0.9.26", "PyYAML==6.0.4", "cryptography==50.0.2"]
 IP = "192.0.2.7"
 LINE = re.compile(r"^(\w+) domain=(\S*) policy=(\w+) spf_aligned=(true|false) dkim_aligned=(true|false) org=(\S*) record=(\S*)$")
 
@@ -599,7 +599,7 @@ def main():
                               explain_dmarc_library(case, "policy", ref, got, disposition, checkdmarc_org) if ref["policy"] == got["policy"] else None)
                 else:
                     why = None
-                    if got["record"] and explain_checkdmarc(case, location):
+                    if (got["record"] or got["result"] == "temperror") and explain_checkdmarc(case, location):
                         why = "checkdmarc found no record to give dmarc 1.2.1 (see its line)"
                     elif got["result"] == "temperror" and location == "error:DMARCError":
                         why = "a DNS failure: checkdmarc raised (agreeing), so dmarc 1.2.1 had no record to evaluate"
