@@ -106,6 +106,8 @@ import Testing
         #expect(DMARCAuthorDomain.of(fromFieldValues: [" a@example.com", " b@example.com"]) == .failure(.severalFromFields(2)))
         #expect(DMARCAuthorDomain.of(fromFieldValues: [" a@example.com, b@example.org"]) == .failure(.severalAddresses(2)))
         #expect(DMARCAuthorDomain.of(fromFieldValues: [" Team: a@example.com, b@example.com;"]) == .failure(.severalAddresses(2)))
+        // An unquoted comma in a display name splits the list: two entries, not one address.
+        #expect(DMARCAuthorDomain.of(fromFieldValues: [" Smith, John <john@example.com>"]) == .failure(.severalAddresses(2)))
         #expect(DMARCAuthorDomain.of(fromFieldValues: [" undisclosed-recipients:;"]) == .failure(.noAddress))
         #expect(DMARCAuthorDomain.of(fromFieldValues: [" Alice"]) == .failure(.noAddress))
         #expect(DMARCAuthorDomain.of(fromFieldValues: [""]) == .failure(.noAddress))
