@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro arc-oracle install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro arc-oracle dmarc-oracle install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -55,6 +55,14 @@ unit-test:
 
 integration-test:
 	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q Tests/Integration
+
+# `conduit dmarc` against checkdmarc, dmarc 1.2.1 and the RFC 9989 reading on
+# 150 generated cases served on loopback (docs/DMARC.md, "Oracle comparison");
+# pip-installs its pinned packages into /tmp/dmarc-oracle-venv the first time.
+# The integration tests run it too (test_dmarc_oracle.py).
+dmarc-oracle:
+	$(SWIFT) build --product conduit
+	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) scripts/dmarc-oracle.py $(DMARC_ORACLE_ARGS)
 
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib

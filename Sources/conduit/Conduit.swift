@@ -7,7 +7,7 @@ struct Conduit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conduit",
         abstract: "Inbound SMTP to signed webhooks.",
-        subcommands: [Serve.self, CheckConfig.self, Backup.self, SpoolCommand.self, Version.self, Spf.self, Dkim.self, Arc.self, Parse.self]
+        subcommands: [Serve.self, CheckConfig.self, Backup.self, SpoolCommand.self, Version.self, Spf.self, Dkim.self, Arc.self, Dmarc.self, Parse.self]
     )
 }
 
