@@ -87,7 +87,9 @@ def config_keys() -> str:
         if table != section:
             section = table
             lines += [".SS", f"[{table}]"]
-        lines += [".TP", f"\\fB{name}\\fR = {roff(default)}", f"{roff(meaning)}.", ".br", f"Reload: \\fI{reload}\\fR."]
+        # `\ ` (unpaddable spaces) around `=`: a default that wraps is
+        # adjusted, and `name = ` must read as it does in the file.
+        lines += [".TP", f"\\fB{name}\\fR\\ =\\ {roff(default)}", f"{roff(meaning)}.", ".br", f"Reload: \\fI{reload}\\fR."]
     if not lines:
         sys.exit("gen-manpages: no configuration reference found in README.md")
     return "\n".join(lines)
