@@ -269,6 +269,7 @@ import Testing
         messageOne.write(message.recipients)
         message.dmarc = nil
         message.arc = nil
+        message.authservID = nil
         #expect(try RecordCodec.decode(SpooledMessage.self, from: messageOne.bytes) == message)
 
         var policy = Self.policies()[0]

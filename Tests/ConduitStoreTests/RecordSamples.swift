@@ -107,7 +107,7 @@ extension RecordCodecTests {
                          SpooledRecipient(rcptTo: strings[2], webhookID: "", accountID: "", tag: nil)],
             dmarc: SpooledDMARC(result: "fail", domain: strings[2], policy: "reject", spfAligned: true, dkimAligned: false,
                                 organizationalDomain: "example.org"),
-            arc: SpooledARC(result: "pass", instances: Int.max))
+            arc: SpooledARC(result: "pass", instances: Int.max), authservID: strings[2])
         let bare = SpooledMessage(id: "m2", receivedAt: dates[1], mailFrom: "", remoteIP: "", helo: "", tls: false, authUser: nil,
                                   spf: SpooledSPF(result: "", domain: nil), dkim: [], size: 0, recipients: [])
         let noSPF = SpooledMessage(id: "m3", receivedAt: dates[2], mailFrom: "x@y", remoteIP: "1.2.3.4", helo: "h", tls: false,
@@ -165,7 +165,7 @@ extension RecordCodecTests {
         "SMTPSecurityPolicy": ["id", "accountID", "name", "allowedSourceIPs", "allowedSPFDomains", "allowedDKIMDomains", "requireSPF",
                                "requireDKIM", "requireSMTPAuth", "credentials", "dmarcEnforcement", "createdAt", "updatedAt"],
         "SpooledMessage": ["id", "receivedAt", "mailFrom", "remoteIP", "helo", "tls", "authUser", "spf", "dkim", "size", "recipients",
-                           "dmarc", "arc"],
+                           "dmarc", "arc", "authservID"],
         "Delivery": ["id", "messageID", "webhookID", "accountID", "rcptTo", "tag", "state", "attempts", "nextAttemptAt", "leasedUntil",
                      "redeliveryOf", "createdAt", "updatedAt"],
         "DeliveryLog": ["id", "webhookID", "accountID", "deliveryID", "messageID", "smtpMessageID", "sender", "attemptedAt", "durationMs",

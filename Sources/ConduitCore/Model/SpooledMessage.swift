@@ -31,11 +31,14 @@ public struct SpooledMessage: Codable, Sendable, Equatable {
     public var dmarc: SpooledDMARC?
     /// The ARC chain verdict; `nil` when not evaluated.
     public var arc: SpooledARC?
+    /// The authserv-id of the checks (RFC 8601 §2.5: the SMTP hostname that
+    /// received the message), for the payload's `auth.results`; `nil` before layout 2.
+    public var authservID: String?
 
     public init(
         id: String, receivedAt: Date, mailFrom: String, remoteIP: String, helo: String, tls: Bool,
         authUser: String?, spf: SpooledSPF?, dkim: [SpooledDKIM], size: Int, recipients: [SpooledRecipient],
-        dmarc: SpooledDMARC? = nil, arc: SpooledARC? = nil
+        dmarc: SpooledDMARC? = nil, arc: SpooledARC? = nil, authservID: String? = nil
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -50,6 +53,7 @@ public struct SpooledMessage: Codable, Sendable, Equatable {
         self.recipients = recipients
         self.dmarc = dmarc
         self.arc = arc
+        self.authservID = authservID
     }
 }
 

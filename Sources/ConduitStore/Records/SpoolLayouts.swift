@@ -5,7 +5,7 @@ public import ConduitCore
 // one, so these stay plain field-by-field code with no generic machinery.
 
 extension SpooledMessage {
-    /// 2 added `dmarc` and `arc` (layout 1 reads them as nil: not evaluated).
+    /// 2 added `dmarc`, `arc` and `authservID` (layout 1 reads them as nil: not evaluated).
     public static let layoutVersion: UInt8 = 2
 
     public func encode(to writer: inout RecordWriter) {
@@ -22,6 +22,7 @@ extension SpooledMessage {
         writer.write(recipients)
         writer.write(dmarc)
         writer.write(arc)
+        writer.write(authservID)
     }
 
     public static func decode(from reader: inout RecordReader) throws(StoreError) -> SpooledMessage {
@@ -41,6 +42,7 @@ extension SpooledMessage {
         if reader.layout >= 2 {
             message.dmarc = try reader.optionalValue(SpooledDMARC.self)
             message.arc = try reader.optionalValue(SpooledARC.self)
+            message.authservID = try reader.optionalString()
         }
         return message
     }
