@@ -4,6 +4,7 @@ import ConduitPolicy
 import ConduitSMTP
 import ConduitStore
 import Foundation
+import NIOCore
 import Testing
 @testable import ConduitIngress
 
@@ -111,6 +112,20 @@ import Testing
         #expect(spooled?.recipients.map(\.webhookID) == [enforced.id])
         #expect(spooled?.dmarc == nil && spooled?.arc == nil)
         #expect(spooled?.authservID == "mx.test")
+    }
+
+    /// The stream pass hashes the body for an ARC-Message-Signature only
+    /// while ARC is evaluated (`[smtp] dmarc`).
+    @Test func theObserverHashesForARCOnlyWhenAsked() {
+        let header = "ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=f.example; s=s; h=from; bh=AAAA; b=AAAA\r\n"
+            + "From: a@author.example\r\n\r\n"
+        for asked in [true, false] {
+            let observer = DKIMStreamObserver(hashesForARC: asked)
+            observer.headerBlock(ByteBuffer(string: header).readableBytesView, complete: true)
+            observer.body(ByteBuffer(string: "Hello.\r\n").readableBytesView)
+            let observed = observer.finish() as? DKIMObservation
+            #expect((observed?.bodyHashes != nil) == asked, "asked: \(asked)")
+        }
     }
 
     @Test func theCheckDecidesOnlyFailUnderRejectAndTemperror() {
