@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-record-codec bench-rest bench-micro arc-oracle dmarc-oracle install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-dmarc-cost bench-record-codec bench-rest bench-micro arc-oracle dmarc-oracle install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -103,6 +103,11 @@ bench-delivery: release bench-deps
 # running (docs/PERFORMANCE.md); uses ../shared/bench's generator.
 bench-memory: release
 	$(PYTHON) scripts/bench-memory.py --binary .build/release/conduit $(if $(CASES),--cases $(CASES))
+
+# What DMARC and ARC at end of DATA cost per message, [smtp] dmarc on and off,
+# against dns-serve.py on loopback (docs/DMARC.md, "In the server"; ~10 s).
+bench-dmarc-cost: release
+	CONDUIT_BIN=.build/release/conduit $(PYTHON) scripts/dmarc-cost.py
 
 # Authenticated GET /api/v1/webhooks (API token and session) against a bare
 # Hummingbird route on the same path (the bench-ceiling target), both pinned

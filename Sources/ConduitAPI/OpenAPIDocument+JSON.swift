@@ -3743,6 +3743,14 @@ extension OpenAPIDocument {
             "type": "string",
             "description": "User names only (passwords are stored hashed)"
           },
+          "dmarc_enforcement": {
+            "type": "string",
+            "enum": [
+              "off",
+              "reject"
+            ],
+            "description": "off: DMARC verdict in the payload only; reject: DMARC fail under p=reject is refused with 550 5.7.1 for this policy's recipients, temperror with 451 4.7.5"
+          },
           "created_at": {
             "type": "string",
             "format": "date-time"
@@ -3762,6 +3770,7 @@ extension OpenAPIDocument {
           "require_dkim",
           "require_smtp_auth",
           "smtp_credentials",
+          "dmarc_enforcement",
           "created_at",
           "updated_at"
         ]
@@ -3798,6 +3807,14 @@ extension OpenAPIDocument {
           "smtp_credentials": {
             "type": "string",
             "description": "user:password entries separated by commas or newlines; replaces the set"
+          },
+          "dmarc_enforcement": {
+            "type": "string",
+            "enum": [
+              "off",
+              "reject"
+            ],
+            "description": "Default off; other values: 422 invalid_dmarc_enforcement"
           }
         },
         "required": [
@@ -3836,6 +3853,14 @@ extension OpenAPIDocument {
           "smtp_credentials": {
             "type": "string",
             "description": "user:password entries separated by commas or newlines; replaces the set"
+          },
+          "dmarc_enforcement": {
+            "type": "string",
+            "enum": [
+              "off",
+              "reject"
+            ],
+            "description": "Default off; other values: 422 invalid_dmarc_enforcement"
           }
         }
       },

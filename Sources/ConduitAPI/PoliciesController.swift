@@ -17,9 +17,11 @@ struct PoliciesController {
         let require_dkim: Bool?
         let require_smtp_auth: Bool?
         let smtp_credentials: String?
+        let dmarc_enforcement: String?
 
         enum CodingKeys: String, CodingKey {
             case name, allowed_source_ips, allowed_spf_domains, allowed_dkim_domains, require_spf, require_dkim, require_smtp_auth, smtp_credentials
+            case dmarc_enforcement
         }
 
         init(from decoder: any Decoder) throws {
@@ -33,13 +35,14 @@ struct PoliciesController {
             require_dkim = try c.decodeIfPresent(Bool.self, forKey: .require_dkim)
             require_smtp_auth = try c.decodeIfPresent(Bool.self, forKey: .require_smtp_auth)
             smtp_credentials = try c.decodeIfPresent(String.self, forKey: .smtp_credentials)
+            dmarc_enforcement = try c.decodeIfPresent(String.self, forKey: .dmarc_enforcement)
         }
 
         var input: PolicyInput {
             PolicyInput(
                 name: name, allowedSourceIPs: allowed_source_ips, allowedSPFDomains: allowed_spf_domains,
                 allowedDKIMDomains: allowed_dkim_domains, requireSPF: require_spf, requireDKIM: require_dkim,
-                requireSMTPAuth: require_smtp_auth, smtpCredentials: smtp_credentials
+                requireSMTPAuth: require_smtp_auth, smtpCredentials: smtp_credentials, dmarcEnforcement: dmarc_enforcement
             )
         }
     }
@@ -56,6 +59,7 @@ struct PoliciesController {
         let require_dkim: Bool
         let require_smtp_auth: Bool
         let smtp_credentials: String
+        let dmarc_enforcement: String
         let created_at: Date
         let updated_at: Date
 
@@ -69,6 +73,7 @@ struct PoliciesController {
             require_dkim = p.requireDKIM
             require_smtp_auth = p.requireSMTPAuth
             smtp_credentials = p.credentials.map(\.username).joined(separator: ", ")
+            dmarc_enforcement = p.dmarcEnforcement.rawValue
             created_at = p.createdAt
             updated_at = p.updatedAt
         }

@@ -121,9 +121,9 @@ extension WebhookPayloadSchema {
       }
     },
     "auth": {
-      "description": "The sender-authentication verdicts the SMTP server reached.",
+      "description": "The sender-authentication verdicts the SMTP server reached (docs/PAYLOAD.md, docs/DMARC.md).",
       "type": "object",
-      "required": ["spf", "dkim"],
+      "required": ["spf", "dkim", "dmarc", "arc", "results"],
       "additionalProperties": false,
       "properties": {
         "spf": {
@@ -152,6 +152,37 @@ extension WebhookPayloadSchema {
               "result": { "type": "string", "enum": ["pass", "fail", "neutral", "policy", "none", "temperror", "permerror"] }
             }
           }
+        },
+        "dmarc": {
+          "description": "The RFC 9989 DMARC verdict for the From: domain; every member null when DMARC was not evaluated ([smtp] dmarc = false, a simulation, conduit parse, a message spooled before it).",
+          "type": "object",
+          "required": ["result", "domain", "policy", "spf_aligned", "dkim_aligned"],
+          "additionalProperties": false,
+          "properties": {
+            "result": { "type": ["string", "null"], "enum": ["pass", "fail", "none", "temperror", "permerror", null] },
+            "domain": { "description": "The author domain (lower case, A-labels); null when none could be read (permerror).", "type": ["string", "null"] },
+            "policy": {
+              "description": "The policy a failing message gets, after t=y; none without a record. Conduit applies it only under a security policy's dmarc_enforcement.",
+              "type": ["string", "null"],
+              "enum": ["none", "quarantine", "reject", null]
+            },
+            "spf_aligned": { "description": "Whether a passing SPF identity is aligned with the author domain.", "type": ["boolean", "null"] },
+            "dkim_aligned": { "description": "Whether a passing DKIM signature's d= is aligned with the author domain.", "type": ["boolean", "null"] }
+          }
+        },
+        "arc": {
+          "description": "The RFC 8617 ARC chain validation status; both null when not evaluated.",
+          "type": "object",
+          "required": ["result", "instances"],
+          "additionalProperties": false,
+          "properties": {
+            "result": { "type": ["string", "null"], "enum": ["none", "pass", "fail", null] },
+            "instances": { "description": "The chain's highest instance; 0 for none.", "type": ["integer", "null"], "minimum": 0 }
+          }
+        },
+        "results": {
+          "description": "The verdicts as an RFC 8601 Authentication-Results field body, '<authserv-id>; spf=...; dkim=...; dmarc=...; arc=...' (authserv-id: the receiving [smtp] hostname; dmarc and arc left out when not evaluated); null when no server checked the message (simulation, conduit parse, spooled before it).",
+          "type": ["string", "null"]
         }
       }
     },

@@ -33,7 +33,9 @@ public enum AppSchema {
     // "The engine"); its migration builds it over the deliveries spooled.
     //
     // Version 6 moved `webhooks` to layout 2 (payload format, payload size
-    // limit, previous secret) and `deliveries` to layout 2 (`redelivery_of`).
+    // limit, previous secret) and `deliveries` to layout 2 (`redelivery_of`);
+    // `smtp_policies` (`dmarc_enforcement`) and `spool` (DMARC and ARC
+    // verdicts) too, while 6 was still unreleased.
     // Layout-1 values are read as they are, so its migration rewrites
     // nothing; the bump keeps an older build, which would refuse the new
     // layouts record by record, from opening the store at all. It also

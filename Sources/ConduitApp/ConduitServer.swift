@@ -161,7 +161,8 @@ public enum ConduitServer {
             settings: IngressSettings(
                 hostname: config.smtp.hostname,
                 accountQuotaBytes: quotaBytes,
-                storageReserveBytes: config.storage.reserveBytes
+                storageReserveBytes: config.storage.reserveBytes,
+                evaluateDMARC: config.smtp.dmarc
             ),
             logger: logger.with(service: "ingress")
         )

@@ -21,19 +21,20 @@ struct EndOfData: IngressParts, Sendable {
 
     var mailFrom: String { facts.mailFrom }
 
-    /// The checks' end-of-DATA stage per recipient (DKIM), then the message
-    /// goes to the spool (`MessageSpool`, delivery's side) with the
+    /// The checks' end-of-DATA stage per recipient (DKIM, DMARC), then the
+    /// message goes to the spool (`MessageSpool`, delivery's side) with the
     /// recipients the checks turned away; its verdict and errors become the
     /// reply.
     func finish(_ message: SMTPMessage) async -> SMTPReply {
         let receivedAt = Date()
         let spf = await facts.spf()
-        let dkim = await dkimVerdicts(message, now: receivedAt)
+        let auth = await MessageAuthentication.evaluate(message, spf: spf, backend: backend, now: receivedAt)
 
         var accepted: [IngressSession.Recipient] = []
         var refused: [(IngressSession.Recipient, String)] = []
+        var refusedByDMARC = 0
         var firstRefusal: CheckReason?
-        let facts = MessageFacts(transaction: facts, dkim: dkim)
+        let facts = MessageFacts(transaction: facts, dkim: auth.dkim, dmarc: auth.dmarc, arc: auth.arc)
         for recipient in recipients {
             guard let policy = recipient.policy, let objection = await endOfDataDecision(policy, facts) else {
                 accepted.append(recipient)
@@ -48,6 +49,7 @@ struct EndOfData: IngressParts, Sendable {
                 return IngressRefusal.check(reason).reply(recipient: nil)
             case let .reject(reason):
                 refused.append((recipient, reason.detail))
+                if reason.kind == .dmarcFailed { refusedByDMARC += 1 }
                 firstRefusal = firstRefusal ?? reason
             }
         }
@@ -56,7 +58,7 @@ struct EndOfData: IngressParts, Sendable {
             // Nothing to deliver: only the log rows saying why.
             do {
                 try await backend.spool.recordRefusals(of: submission(
-                    for: [], refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
+                    for: [], refused: refused, message: message, spf: spf, auth: auth, receivedAt: receivedAt
                 ))
             } catch {
                 return storageFailure(error, messageID: message.id)
@@ -64,7 +66,8 @@ struct EndOfData: IngressParts, Sendable {
             return IngressRefusal.check(firstRefusal ?? CheckReason(.dkimFailed, "")).reply(recipient: nil)
         }
         if !refused.isEmpty {
-            backend.metrics.dkimRejected.increment(by: refused.count)
+            if refusedByDMARC > 0 { backend.metrics.dmarcRejected.increment(by: refusedByDMARC) }
+            if refused.count > refusedByDMARC { backend.metrics.dkimRejected.increment(by: refused.count - refusedByDMARC) }
             logger.info("recipients refused at end of DATA", metadata: [
                 "id": "\(message.id)", "rcpts": "\(refused.map(\.0.rcptTo))", "reasons": "\(refused.map(\.1))",
             ])
@@ -83,7 +86,7 @@ struct EndOfData: IngressParts, Sendable {
                 // Returns once the message is fsynced and, with an inline
                 // timeout, after the first attempt (docs/DELIVERY.md).
                 verdict = try await backend.spool.accept(submission(
-                    for: within, refused: refused, message: message, spf: spf, dkim: dkim, receivedAt: receivedAt
+                    for: within, refused: refused, message: message, spf: spf, auth: auth, receivedAt: receivedAt
                 ))
             } catch let StoreError.quotaExceeded(accountIDs) {
                 over = within.filter { accountIDs.contains($0.webhook.accountID) }
@@ -98,6 +101,7 @@ struct EndOfData: IngressParts, Sendable {
         logger.info("message spooled", metadata: [
             "id": "\(message.id)", "from": "\(mailFrom)", "rcpts": "\(within.map(\.rcptTo))",
             "size": "\(message.content.count)", "spilled": "\(message.content.spilledBytes)", "spf": "\(spf.result.rawValue)",
+            "dmarc": "\(auth.dmarc?.result.rawValue ?? "-")", "arc": "\(auth.arc?.result.rawValue ?? "-")",
         ])
         switch verdict {
         case .accepted:
@@ -109,31 +113,11 @@ struct EndOfData: IngressParts, Sendable {
         }
     }
 
-    /// Every DKIM verdict: from the header block and the body hashes the
-    /// `DKIMStreamObserver` computed while DATA arrived, so the body is not
-    /// read again. A message that reached us whole, unobserved (tests), is
-    /// hashed here from memory.
-    private func dkimVerdicts(_ message: SMTPMessage, now: Date) async -> [DKIMVerdict] {
-        let content = message.content
-        guard HeaderSection.value(named: "DKIM-Signature", in: content.headerBlock) != nil else { return [] }
-        let headerBlock = Array(content.headerBlock)
-        if let observed = message.observation as? DKIMObservation {
-            return await backend.dkim.verify(
-                headerBlock: headerBlock, bodyHashes: observed.bodyHashes ?? DKIMBodyHashes(),
-                headerBlockComplete: content.headerBlockComplete, now: now
-            )
-        }
-        guard !content.isSpilled, let whole = try? content.bytes() else {
-            return await backend.dkim.verify(headerBlock: headerBlock, bodyHashes: DKIMBodyHashes(), headerBlockComplete: false, now: now)
-        }
-        return await backend.dkim.verify(message: whole, now: now)
-    }
-
     /// What the spool is handed: the envelope and check results, the
     /// recipients in `accepted`, those the checks turned away with the reason, the body.
     private func submission(
         for accepted: [IngressSession.Recipient], refused: [(IngressSession.Recipient, String)], message: SMTPMessage, spf: SPFVerdict,
-        dkim: [DKIMVerdict], receivedAt: Date
+        auth: MessageAuthentication, receivedAt: Date
     ) -> SpoolSubmission {
         typealias Recipient = IngressSession.Recipient
         func spooled(_ recipient: Recipient) -> SpooledRecipient {
@@ -143,11 +127,17 @@ struct EndOfData: IngressParts, Sendable {
             id: message.id, receivedAt: receivedAt, mailFrom: mailFrom, remoteIP: connection.remoteIP,
             helo: context.helo, tls: context.tls, authUser: context.authUser,
             spf: SpooledSPF(result: spf.result.rawValue, domain: spf.domain.isEmpty ? nil : spf.domain),
-            dkim: dkim.map { SpooledDKIM(domain: $0.domain, selector: $0.selector, result: $0.result.rawValue) },
+            dkim: auth.dkim.map { SpooledDKIM(domain: $0.domain, selector: $0.selector, result: $0.result.rawValue) },
             smtpMessageID: refused.isEmpty ? nil : HeaderSection.value(named: "Message-ID", in: message.content.headerBlock).flatMap { $0.isEmpty ? nil : $0 },
             recipients: accepted.map(spooled),
             refused: refused.map { SpoolSubmission.Refusal(recipient: spooled($0.0), reason: $0.1) },
-            body: MessageBody(content: message.content)
+            body: MessageBody(content: message.content),
+            dmarc: auth.dmarc.map {
+                SpooledDMARC(result: $0.result.rawValue, domain: $0.authorDomain, policy: $0.policy.rawValue, spfAligned: $0.spfAligned,
+                             dkimAligned: $0.dkimAligned, organizationalDomain: $0.organizationalDomain)
+            },
+            arc: auth.arc.map { SpooledARC(result: $0.result.rawValue, instances: $0.instances) },
+            authservID: backend.settings.hostname
         )
     }
 

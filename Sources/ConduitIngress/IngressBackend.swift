@@ -17,6 +17,8 @@ public final class IngressBackend: SMTPBackend {
     let spool: MessageSpool
     let spf: SPFChecker
     let dkim: DKIMVerifier
+    let dmarc: DMARCEvaluator
+    let arc: ARCVerifier
     let credentials: CredentialChecker
     /// The policy checks run at each SMTP stage, in order (`IngressChecks`).
     let checks: [any IngressCheck]
@@ -38,6 +40,8 @@ public final class IngressBackend: SMTPBackend {
         self.spool = spool
         self.spf = SPFChecker(resolver: resolver, logger: logger, receiver: settings.hostname)
         self.dkim = DKIMVerifier(resolver: resolver, logger: logger)
+        self.dmarc = DMARCEvaluator(resolver: resolver, logger: logger)
+        self.arc = ARCVerifier(resolver: resolver, logger: logger)
         self.credentials = CredentialChecker(store: store)
         self.checks = checks
         self.settings = settings

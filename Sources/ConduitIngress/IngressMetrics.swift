@@ -8,6 +8,8 @@ struct IngressMetrics: Sendable {
     let recipientsAccepted = Counter(label: "conduit_smtp_recipients_accepted_total")
     let spoolFailures = Counter(label: "conduit_spool_commit_failures_total")
     let dkimRejected = Counter(label: "conduit_smtp_dkim_rejected_total")
+    /// Recipients refused at end of DATA by `dmarc_enforcement = "reject"`.
+    let dmarcRejected = Counter(label: "conduit_smtp_dmarc_rejected_total")
     /// Recipients turned away because their account's spool quota is full (RCPT or after DATA).
     let quotaRejected = Counter(label: "conduit_smtp_quota_rejected_total")
     /// Recipients that waited for their webhook's backlog (`InflowControl`):

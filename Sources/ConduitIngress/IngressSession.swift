@@ -219,9 +219,9 @@ final class IngressSession: SMTPBackendSession, IngressParts, @unchecked Sendabl
         spf?.cancel()
     }
 
-    /// Watches each message's text for DKIM as it arrives (on the event loop).
+    /// Watches each message's text for DKIM and ARC as it arrives (on the event loop).
     func makeMessageObserver() -> (any SMTPMessageObserver)? {
-        DKIMStreamObserver()
+        DKIMStreamObserver(hashesForARC: backend.settings.evaluateDMARC)
     }
 
     /// `local@domain` with the domain in A-labels when it is a valid name.

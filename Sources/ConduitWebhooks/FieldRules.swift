@@ -153,6 +153,13 @@ enum FieldRules {
         return format
     }
 
+    static func dmarcEnforcement(_ raw: String) throws(ResourceError) -> SMTPSecurityPolicy.DMARCEnforcement {
+        guard let value = SMTPSecurityPolicy.DMARCEnforcement(rawValue: raw) else {
+            throw invalid("invalid_dmarc_enforcement", "dmarc_enforcement must be off or reject")
+        }
+        return value
+    }
+
     /// The smallest and largest `max_payload_bytes` (null = unlimited).
     public static let maxPayloadBytesRange = 65_536...1_073_741_824
 

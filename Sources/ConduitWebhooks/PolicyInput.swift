@@ -9,9 +9,13 @@ public struct PolicyInput: Sendable {
     public var requireSMTPAuth: Bool?
     /// `user:password` entries separated by commas or newlines.
     public var smtpCredentials: String?
+    /// `off` or `reject`.
+    public var dmarcEnforcement: String?
 
     public init(name: String? = nil, allowedSourceIPs: String? = nil, allowedSPFDomains: String? = nil, allowedDKIMDomains: String? = nil,
-                requireSPF: Bool? = nil, requireDKIM: Bool? = nil, requireSMTPAuth: Bool? = nil, smtpCredentials: String? = nil) {
+                requireSPF: Bool? = nil, requireDKIM: Bool? = nil, requireSMTPAuth: Bool? = nil, smtpCredentials: String? = nil,
+                dmarcEnforcement: String? = nil) {
+        self.dmarcEnforcement = dmarcEnforcement
         self.name = name
         self.allowedSourceIPs = allowedSourceIPs
         self.allowedSPFDomains = allowedSPFDomains

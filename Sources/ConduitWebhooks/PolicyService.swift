@@ -90,6 +90,7 @@ public final class PolicyService: Sendable {
         if let value = input.requireSPF { policy.requireSPF = value }
         if let value = input.requireDKIM { policy.requireDKIM = value }
         if let value = input.requireSMTPAuth { policy.requireSMTPAuth = value }
+        if let raw = input.dmarcEnforcement { policy.dmarcEnforcement = try FieldRules.dmarcEnforcement(raw) }
         if let text = input.smtpCredentials {
             let pairs = try FieldRules.credentials(text)
             // Refuse a taken name before spending up to 20 scrypt hashes on

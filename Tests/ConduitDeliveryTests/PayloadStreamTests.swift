@@ -48,7 +48,10 @@ import Testing
     static let context = PayloadContext(
         id: "01abc", webhookID: "w1", receivedAt: Date(timeIntervalSince1970: 1_700_000_000), mailFrom: "s@example.org",
         rcptTo: "r+t@x.example", remoteIP: "192.0.2.1", helo: "c.example", tls: true, authUser: nil,
-        spf: SpooledSPF(result: "pass", domain: "example.org"), dkim: [SpooledDKIM(domain: "example.org", selector: "s", result: "pass")], tag: "t"
+        spf: SpooledSPF(result: "pass", domain: "example.org"), dkim: [SpooledDKIM(domain: "example.org", selector: "s", result: "pass")], tag: "t",
+        dmarc: SpooledDMARC(result: "fail", domain: "example.org", policy: "quarantine", spfAligned: false, dkimAligned: false,
+                            organizationalDomain: "example.org"),
+        arc: SpooledARC(result: "fail", instances: 3), authservID: "mx.conduit.test"
     )
 
     /// A message with a text and an HTML body and attachments in base64

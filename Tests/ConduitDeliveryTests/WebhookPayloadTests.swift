@@ -21,7 +21,11 @@ import Testing
         #expect(payload["envelope"] == .object([
             ("mail_from", .null), ("rcpt_to", .null), ("remote_ip", .null), ("helo", .null), ("tls", .null), ("auth_user", .null),
         ]))
-        #expect(payload["auth"] == .object([("spf", .object([("result", .null), ("domain", .null)])), ("dkim", .array([]))]))
+        #expect(payload["auth"] == .object([
+            ("spf", .object([("result", .null), ("domain", .null)])), ("dkim", .array([])),
+            ("dmarc", .object([("result", .null), ("domain", .null), ("policy", .null), ("spf_aligned", .null), ("dkim_aligned", .null)])),
+            ("arc", .object([("result", .null), ("instances", .null)])), ("results", .null),
+        ]))
         // Valid JSON for Foundation too.
         let data = Data(payload.serialized().utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -41,6 +45,54 @@ import Testing
         #expect(payload["envelope"]?["auth_user"] == .null)
         #expect(payload["auth"]?["spf"]?["domain"] == .string("example.org"))
         #expect(payload["auth"]?["dkim"] == .array([.object([("domain", .string("example.org")), ("selector", .string("s1")), ("result", .string("pass"))])]))
+        // Spooled before DMARC and ARC were evaluated: nulls, no results.
+        #expect(payload["auth"]?["dmarc"]?["result"] == .null)
+        #expect(payload["auth"]?["results"] == .null)
+    }
+
+    @Test func dmarcArcAndAuthenticationResults() {
+        var context = PayloadContext(
+            mailFrom: "s@example.org", helo: "mx.example.org", spf: .init(result: "pass", domain: "example.org"),
+            dkim: [.init(domain: "example.org", selector: "s1", result: "pass"), .init(domain: "other.example", selector: "k", result: "fail")],
+            dmarc: SpooledDMARC(result: "pass", domain: "example.org", policy: "reject", spfAligned: true, dkimAligned: true,
+                                organizationalDomain: "example.org"),
+            arc: SpooledARC(result: "pass", instances: 2), authservID: "mx.conduit.test"
+        )
+        let message = MIMEParser.parse(Array("Subject: hi\n\nx".utf8))
+        var payload = WebhookPayload.payloadJSON(message: message, context: context)
+        #expect(payload["auth"]?["dmarc"] == .object([
+            ("result", .string("pass")), ("domain", .string("example.org")), ("policy", .string("reject")),
+            ("spf_aligned", .bool(true)), ("dkim_aligned", .bool(true)),
+        ]))
+        #expect(payload["auth"]?["arc"] == .object([("result", .string("pass")), ("instances", .int(2))]))
+        #expect(payload["auth"]?["results"] == .string(
+            "mx.conduit.test; spf=pass smtp.mailfrom=s@example.org; dkim=pass header.d=example.org header.s=s1; "
+                + "dkim=fail header.d=other.example header.s=k; dmarc=pass header.from=example.org; arc=pass"))
+
+        // The null sender's SPF is HELO's; an unsigned message is dkim=none;
+        // a From: that could not be read has no header.from; odd local parts are quoted.
+        context.mailFrom = ""
+        context.spf = .init(result: "none", domain: "mx.example.org")
+        context.dkim = []
+        context.dmarc = SpooledDMARC(result: "permerror", domain: "", policy: "none", spfAligned: false, dkimAligned: false,
+                                     organizationalDomain: nil)
+        context.arc = SpooledARC(result: "none", instances: 0)
+        payload = WebhookPayload.payloadJSON(message: message, context: context)
+        #expect(payload["auth"]?["dmarc"]?["domain"] == .null)
+        #expect(payload["auth"]?["results"] == .string("mx.conduit.test; spf=none smtp.helo=mx.example.org; dkim=none; dmarc=permerror; arc=none"))
+        context.mailFrom = "a b\"c@example.org"
+        context.spf = .init(result: "fail", domain: "example.org")
+        payload = WebhookPayload.payloadJSON(message: message, context: context)
+        #expect((payload["auth"]?["results"]?.anyValue as? String)?.contains(#"spf=fail smtp.mailfrom="a b\"c"@example.org;"#) == true)
+        context.mailFrom = ""
+        context.spf = .init(result: "none", domain: "mx.example.org")
+
+        // DMARC switched off: the methods are left out, not reported as none.
+        context.dmarc = nil
+        context.arc = nil
+        payload = WebhookPayload.payloadJSON(message: message, context: context)
+        #expect(payload["auth"]?["results"] == .string("mx.conduit.test; spf=none smtp.helo=mx.example.org; dkim=none"))
+        #expect(payload["auth"]?["arc"] == .object([("result", .null), ("instances", .null)]))
     }
 
     @Test func stringsAreEscaped() throws {

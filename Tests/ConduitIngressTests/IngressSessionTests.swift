@@ -24,7 +24,8 @@ import Testing
         let spool: SpoolWriter
         let backend: IngressBackend
 
-        init(accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0, checks: [any IngressCheck] = IngressChecks.standard) throws {
+        init(accountQuotaBytes: Int? = nil, storageReserveBytes: Int = 0, checks: [any IngressCheck] = IngressChecks.standard,
+             resolver: any DNSResolving = EmptyDNS(), evaluateDMARC: Bool = true) throws {
             var template = Array("/tmp/conduit-ingress-test-XXXXXX".utf8CString)
             let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
             precondition(made != nil, "mkdtemp failed")
@@ -36,9 +37,9 @@ import Testing
             )
             spool = SpoolWriter(store: store)
             let intake = MessageSpool(store: store, writer: spool, settings: .init(accountQuotaBytes: accountQuotaBytes), engine: nil)
-            backend = IngressBackend(store: store, spool: intake, resolver: EmptyDNS(),
+            backend = IngressBackend(store: store, spool: intake, resolver: resolver,
                                      settings: IngressSettings(hostname: "mx.test", accountQuotaBytes: accountQuotaBytes,
-                                                               storageReserveBytes: storageReserveBytes),
+                                                               storageReserveBytes: storageReserveBytes, evaluateDMARC: evaluateDMARC),
                                      logger: Logger(label: "test"), checks: checks)
         }
 
@@ -70,15 +71,13 @@ import Testing
         return (guarded, plain)
     }
 
-    static func message(_ recipients: [SMTPMailbox]) -> SMTPMessage {
-        SMTPMessage(
-            id: Identifier.generate().rawValue,
-            content: ByteBuffer(string: "Received: x\r\nMessage-ID: <m1@example.org>\r\nSubject: hi\r\n\r\nHello.\r\n"),
-            recipients: recipients
-        )
+    static let plainText = "Received: x\r\nMessage-ID: <m1@example.org>\r\nSubject: hi\r\n\r\nHello.\r\n"
+
+    static func message(_ recipients: [SMTPMailbox], text: String = plainText) -> SMTPMessage {
+        SMTPMessage(id: Identifier.generate().rawValue, content: ByteBuffer(string: text), recipients: recipients)
     }
 
-    static func run(_ f: Fixture, rcpts: [String]) async -> (rcpt: [Int], data: SMTPReply, id: String) {
+    static func run(_ f: Fixture, rcpts: [String], text: String = plainText) async -> (rcpt: [Int], data: SMTPReply, id: String) {
         let session = LoopSession(f.backend)
         let context = SMTPTransactionContext(helo: "client.example", tls: false, authUser: nil)
         _ = await session.mail(from: SMTPMailbox(localPart: "s", domain: "example.org"), parameters: .init(), context: context)
@@ -90,7 +89,7 @@ import Testing
             codes.append(reply.code)
             if reply.code == 250 { accepted.append(mailbox) }
         }
-        let message = message(accepted)
+        let message = message(accepted, text: text)
         return (codes, await session.data(message), message.id)
     }
 

@@ -17,11 +17,15 @@ import Testing
             remoteIP: "2001:db8::1", helo: "mail.example.org", tls: true, authUser: "user \"q\"",
             spf: .init(result: "pass", domain: nil),
             dkim: [.init(domain: "example.org", selector: "s1", result: "pass"), .init(domain: "x.test", selector: "s\u{2028}", result: "fail")],
-            tag: "tag"
+            tag: "tag",
+            dmarc: .init(result: "pass", domain: "example.org", policy: "reject", spfAligned: false, dkimAligned: true, organizationalDomain: nil),
+            arc: .init(result: "pass", instances: 50), authservID: "mx\u{0}\"q\""
         ),
         PayloadContext(
             id: "a\u{0}b\u{1F}c\\", webhookID: "é😀", receivedAt: Date(timeIntervalSince1970: -62_200_000_000), mailFrom: "x@y",
-            rcptTo: "r@y", remoteIP: "192.0.2.1", helo: "h", tls: false, spf: .init(result: "none", domain: "y")
+            rcptTo: "r@y", remoteIP: "192.0.2.1", helo: "h", tls: false, spf: .init(result: "none", domain: "y"),
+            dmarc: .init(result: "permerror", domain: "", policy: "none", spfAligned: false, dkimAligned: false, organizationalDomain: nil),
+            arc: .init(result: "none", instances: 0), authservID: "mx.example"
         ),
         PayloadContext(receivedAt: Date(timeIntervalSince1970: -1)),
         PayloadContext(receivedAt: Date(timeIntervalSince1970: 253_402_300_800)),

@@ -55,7 +55,7 @@ import Testing
             Self.accounts()[1], Self.sessions()[0], Self.apiTokens()[0], Self.challenges()[0], Self.resets()[0], Self.failures()[0],
             Self.domains()[0], Self.webhooks()[0], Self.policies()[0], message, Self.deliveries()[0], Self.logs()[0],
             try #require(Self.accounts()[1].totp), Self.policies()[0].credentials[0], try #require(message.spf), message.dkim[0],
-            message.recipients[0],
+            message.recipients[0], try #require(message.dmarc), try #require(message.arc),
         ]
         for value in values {
             let name = String(describing: type(of: value))
@@ -251,6 +251,41 @@ import Testing
         deliveryOne.write(delivery.updatedAt)
         delivery.redeliveryOf = nil
         #expect(try RecordCodec.decode(Delivery.self, from: deliveryOne.bytes) == delivery)
+    }
+
+    /// Schema 6 also wrote spooled messages and policies at layout 2; values
+    /// written at layout 1 read as "not evaluated" and enforcement `off`.
+    @Test func layoutOneMessagesAndPoliciesReadWithDefaults() throws {
+        var message = Self.messages()[0]
+        var messageOne = RecordWriter(format: 2, layout: 1)
+        for field in [message.id] { messageOne.write(field) }
+        messageOne.write(message.receivedAt)
+        for field in [message.mailFrom, message.remoteIP, message.helo] { messageOne.write(field) }
+        messageOne.write(message.tls)
+        messageOne.write(message.authUser)
+        messageOne.write(message.spf)
+        messageOne.write(message.dkim)
+        messageOne.write(message.size)
+        messageOne.write(message.recipients)
+        message.dmarc = nil
+        message.arc = nil
+        message.authservID = nil
+        #expect(try RecordCodec.decode(SpooledMessage.self, from: messageOne.bytes) == message)
+
+        var policy = Self.policies()[0]
+        var policyOne = RecordWriter(format: 2, layout: 1)
+        for field in [policy.id, policy.accountID, policy.name] { policyOne.write(field) }
+        for list in [policy.allowedSourceIPs, policy.allowedSPFDomains, policy.allowedDKIMDomains] { policyOne.write(list) }
+        for flag in [policy.requireSPF, policy.requireDKIM, policy.requireSMTPAuth] { policyOne.write(flag) }
+        policyOne.write(policy.credentials)
+        policyOne.write(policy.createdAt)
+        policyOne.write(policy.updatedAt)
+        policy.dmarcEnforcement = .off
+        #expect(try RecordCodec.decode(SMTPSecurityPolicy.self, from: policyOne.bytes) == policy)
+        // An unknown enforcement byte is damage, not a default.
+        var bad = RecordCodec.encode(Self.policies()[0])
+        bad[bad.count - 1] = 7
+        #expect(Self.isCorrupted { _ = try RecordCodec.decode(SMTPSecurityPolicy.self, from: bad) })
     }
 
     @Test func jsonRecordsAreReadOnlyByTheConversion() throws {

@@ -93,6 +93,7 @@ extension RecordCodecTests {
         full.requireSMTPAuth = true
         full.credentials = [SMTPCredential(username: "relay", passwordHash: strings[4]), SMTPCredential(username: "x", passwordHash: "")]
         full.updatedAt = dates[2]
+        full.dmarcEnforcement = .reject
         return [full, SMTPSecurityPolicy(id: "p2", accountID: "", name: "", createdAt: dates[4])]
     }
 
@@ -103,11 +104,17 @@ extension RecordCodecTests {
             dkim: [SpooledDKIM(domain: "example.org", selector: "s1", result: "pass"), SpooledDKIM(domain: "", selector: "", result: "")],
             size: Int.max,
             recipients: [SpooledRecipient(rcptTo: "a+tag@example.org", webhookID: "w", accountID: "a", tag: "tag"),
-                         SpooledRecipient(rcptTo: strings[2], webhookID: "", accountID: "", tag: nil)])
+                         SpooledRecipient(rcptTo: strings[2], webhookID: "", accountID: "", tag: nil)],
+            dmarc: SpooledDMARC(result: "fail", domain: strings[2], policy: "reject", spfAligned: true, dkimAligned: false,
+                                organizationalDomain: "example.org"),
+            arc: SpooledARC(result: "pass", instances: Int.max), authservID: strings[2])
         let bare = SpooledMessage(id: "m2", receivedAt: dates[1], mailFrom: "", remoteIP: "", helo: "", tls: false, authUser: nil,
                                   spf: SpooledSPF(result: "", domain: nil), dkim: [], size: 0, recipients: [])
         let noSPF = SpooledMessage(id: "m3", receivedAt: dates[2], mailFrom: "x@y", remoteIP: "1.2.3.4", helo: "h", tls: false,
-                                   authUser: nil, spf: nil, dkim: [], size: -1, recipients: [])
+                                   authUser: nil, spf: nil, dkim: [], size: -1, recipients: [],
+                                   dmarc: SpooledDMARC(result: "", domain: "", policy: "", spfAligned: false, dkimAligned: true,
+                                                       organizationalDomain: nil),
+                                   arc: SpooledARC(result: "none", instances: 0))
         return [full, bare, noSPF]
     }
 
@@ -156,8 +163,9 @@ extension RecordCodecTests {
                     "smtpSecurityPolicyID", "payloadFormat", "maxPayloadBytes", "previousSecret", "previousSecretExpiresAt",
                     "createdAt", "updatedAt"],
         "SMTPSecurityPolicy": ["id", "accountID", "name", "allowedSourceIPs", "allowedSPFDomains", "allowedDKIMDomains", "requireSPF",
-                               "requireDKIM", "requireSMTPAuth", "credentials", "createdAt", "updatedAt"],
-        "SpooledMessage": ["id", "receivedAt", "mailFrom", "remoteIP", "helo", "tls", "authUser", "spf", "dkim", "size", "recipients"],
+                               "requireDKIM", "requireSMTPAuth", "credentials", "dmarcEnforcement", "createdAt", "updatedAt"],
+        "SpooledMessage": ["id", "receivedAt", "mailFrom", "remoteIP", "helo", "tls", "authUser", "spf", "dkim", "size", "recipients",
+                           "dmarc", "arc", "authservID"],
         "Delivery": ["id", "messageID", "webhookID", "accountID", "rcptTo", "tag", "state", "attempts", "nextAttemptAt", "leasedUntil",
                      "redeliveryOf", "createdAt", "updatedAt"],
         "DeliveryLog": ["id", "webhookID", "accountID", "deliveryID", "messageID", "smtpMessageID", "sender", "attemptedAt", "durationMs",
@@ -166,6 +174,8 @@ extension RecordCodecTests {
         "SMTPCredential": ["username", "passwordHash"],
         "SpooledSPF": ["result", "domain"],
         "SpooledDKIM": ["domain", "selector", "result"],
+        "SpooledDMARC": ["result", "domain", "policy", "spfAligned", "dkimAligned", "organizationalDomain"],
+        "SpooledARC": ["result", "instances"],
         "SpooledRecipient": ["rcptTo", "webhookID", "accountID", "tag"],
     ]
 }

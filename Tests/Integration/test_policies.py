@@ -26,7 +26,7 @@ POLICIES = "/smtp-policies"
 POLICY_FIELDS = {
     "id", "name", "allowed_source_ips", "allowed_spf_domains", "allowed_dkim_domains",
     "require_spf", "require_dkim", "require_smtp_auth", "smtp_credentials",
-    "created_at", "updated_at",
+    "dmarc_enforcement", "created_at", "updated_at",
 }
 LIST_FIELDS = ("allowed_source_ips", "allowed_spf_domains", "allowed_dkim_domains", "smtp_credentials")
 BOOL_FIELDS = ("require_spf", "require_dkim", "require_smtp_auth")
@@ -140,6 +140,7 @@ def assert_policy(policy):
         assert isinstance(policy[field], str), (field, policy)
     for field in BOOL_FIELDS:
         assert isinstance(policy[field], bool), (field, policy)
+    assert policy["dmarc_enforcement"] in ("off", "reject"), policy
     created = assert_timestamp(policy["created_at"])
     updated = assert_timestamp(policy["updated_at"])
     assert updated >= created, policy
@@ -190,6 +191,18 @@ def test_create_with_only_a_name_has_no_restrictions(api, shared):
         assert policy[field] is False, (field, policy)
     for field in LIST_FIELDS:
         assert policy[field] == "", (field, policy)
+    assert policy["dmarc_enforcement"] == "off", policy
+
+
+def test_dmarc_enforcement_is_set_shown_and_updated(api, shared):
+    policy = make(api, shared, dmarc_enforcement="reject")
+    assert policy["dmarc_enforcement"] == "reject"
+    assert fetched(api, shared, policy["id"])["dmarc_enforcement"] == "reject"
+    status, _, answer = update(api, shared, policy["id"], {"dmarc_enforcement": "off"})
+    assert status == 200 and answer["dmarc_enforcement"] == "off", answer
+    status, _, answer = update(api, shared, policy["id"], {"name": unique_name()})
+    assert status == 200 and answer["dmarc_enforcement"] == "off", answer
+    assert_error(update(api, shared, policy["id"], {"dmarc_enforcement": "strict"}), 422, "invalid_dmarc_enforcement")
 
 
 def test_booleans_can_be_set_one_by_one(api, shared):
@@ -331,6 +344,10 @@ INVALID_FIELDS = [
     ("smtp_credentials", "alice:" + "p" * 129, "invalid_smtp_credentials"),
     ("smtp_credentials", "alice:password1, bob", "invalid_smtp_credentials"),
     ("smtp_credentials", ", ".join(f"user{i}:password{i}" for i in range(21)), "invalid_smtp_credentials"),
+    # dmarc_enforcement
+    ("dmarc_enforcement", "quarantine", "invalid_dmarc_enforcement"),
+    ("dmarc_enforcement", "Reject", "invalid_dmarc_enforcement"),
+    ("dmarc_enforcement", "", "invalid_dmarc_enforcement"),
 ]
 
 INVALID_IDS = [

@@ -66,6 +66,8 @@ public struct ConduitConfig: Sendable, Equatable {
         public var allowInsecureAuth = false
         /// Normalized (A-label) domains any account may use.
         public var publicDomains: [String] = []
+        /// Evaluate DMARC and ARC for every message (docs/DMARC.md, "In the server").
+        public var dmarc = true
     }
 
     public struct DNS: Sendable, Equatable {

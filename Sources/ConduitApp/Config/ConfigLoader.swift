@@ -113,6 +113,7 @@ public enum ConfigLoader {
             }
         }
         if let allow = try s.bool("allow_insecure_auth") { smtp.allowInsecureAuth = allow }
+        if let dmarc = try s.bool("dmarc") { smtp.dmarc = dmarc }
         if let domains = try s.stringArray("public_domains") {
             var normalized: [String] = []
             for (index, domain) in domains.enumerated() {

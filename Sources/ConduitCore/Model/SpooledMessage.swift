@@ -26,10 +26,19 @@ public struct SpooledMessage: Codable, Sendable, Equatable {
     public var size: Int
     /// The accepted recipients, each resolved to its webhook.
     public var recipients: [SpooledRecipient]
+    /// The DMARC verdict; `nil` when not evaluated (`[smtp] dmarc = false`,
+    /// or spooled by a build before it).
+    public var dmarc: SpooledDMARC?
+    /// The ARC chain verdict; `nil` when not evaluated.
+    public var arc: SpooledARC?
+    /// The authserv-id of the checks (RFC 8601 §2.5: the SMTP hostname that
+    /// received the message), for the payload's `auth.results`; `nil` before layout 2.
+    public var authservID: String?
 
     public init(
         id: String, receivedAt: Date, mailFrom: String, remoteIP: String, helo: String, tls: Bool,
-        authUser: String?, spf: SpooledSPF?, dkim: [SpooledDKIM], size: Int, recipients: [SpooledRecipient]
+        authUser: String?, spf: SpooledSPF?, dkim: [SpooledDKIM], size: Int, recipients: [SpooledRecipient],
+        dmarc: SpooledDMARC? = nil, arc: SpooledARC? = nil, authservID: String? = nil
     ) {
         self.id = id
         self.receivedAt = receivedAt
@@ -42,6 +51,45 @@ public struct SpooledMessage: Codable, Sendable, Equatable {
         self.dkim = dkim
         self.size = size
         self.recipients = recipients
+        self.dmarc = dmarc
+        self.arc = arc
+        self.authservID = authservID
+    }
+}
+
+/// The DMARC verdict of a spooled message (docs/DMARC.md).
+public struct SpooledDMARC: Codable, Sendable, Equatable {
+    /// `pass`, `fail`, `none`, `temperror` or `permerror`.
+    public var result: String
+    /// The author domain (`From:`); `""` when it could not be read.
+    public var domain: String
+    /// The policy a failing message gets (`none`, `quarantine`, `reject`), after `t=y`.
+    public var policy: String
+    public var spfAligned: Bool
+    public var dkimAligned: Bool
+    /// The author domain's Organizational Domain; `nil` when unknown.
+    public var organizationalDomain: String?
+
+    public init(result: String, domain: String, policy: String, spfAligned: Bool, dkimAligned: Bool, organizationalDomain: String?) {
+        self.result = result
+        self.domain = domain
+        self.policy = policy
+        self.spfAligned = spfAligned
+        self.dkimAligned = dkimAligned
+        self.organizationalDomain = organizationalDomain
+    }
+}
+
+/// The ARC chain verdict of a spooled message (docs/ARC.md).
+public struct SpooledARC: Codable, Sendable, Equatable {
+    /// `none`, `pass` or `fail`.
+    public var result: String
+    /// The highest instance (0 for `none`).
+    public var instances: Int
+
+    public init(result: String, instances: Int) {
+        self.result = result
+        self.instances = instances
     }
 }
 

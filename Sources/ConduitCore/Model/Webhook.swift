@@ -111,8 +111,20 @@ public struct SMTPSecurityPolicy: Codable, Sendable, Equatable {
     public var requireSMTPAuth: Bool
     /// SMTP AUTH users; passwords only as `PasswordHasher` hashes.
     public var credentials: [SMTPCredential]
+    /// What a failing DMARC verdict does to this policy's recipients
+    /// (docs/DMARC.md, "Enforcement").
+    public var dmarcEnforcement: DMARCEnforcement
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// `dmarc_enforcement`.
+    public enum DMARCEnforcement: String, Codable, Sendable, CaseIterable {
+        /// The verdict goes into the payload; nothing is refused.
+        case off
+        /// DMARC `fail` under `p=reject`: `550 5.7.1` for the recipient;
+        /// `temperror`: `451 4.7.5`. `p=quarantine` is delivered.
+        case reject
+    }
 
     public init(id: String, accountID: String, name: String, createdAt: Date) {
         self.id = id
@@ -125,8 +137,26 @@ public struct SMTPSecurityPolicy: Codable, Sendable, Equatable {
         self.requireDKIM = false
         self.requireSMTPAuth = false
         self.credentials = []
+        self.dmarcEnforcement = .off
         self.createdAt = createdAt
         self.updatedAt = createdAt
+    }
+
+    /// Decodes JSON written before `dmarcEnforcement` existed (the schema-3
+    /// store's format-1 records) as `off`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), accountID: try c.decode(String.self, forKey: .accountID),
+                  name: try c.decode(String.self, forKey: .name), createdAt: try c.decode(Date.self, forKey: .createdAt))
+        allowedSourceIPs = try c.decode([String].self, forKey: .allowedSourceIPs)
+        allowedSPFDomains = try c.decode([String].self, forKey: .allowedSPFDomains)
+        allowedDKIMDomains = try c.decode([String].self, forKey: .allowedDKIMDomains)
+        requireSPF = try c.decode(Bool.self, forKey: .requireSPF)
+        requireDKIM = try c.decode(Bool.self, forKey: .requireDKIM)
+        requireSMTPAuth = try c.decode(Bool.self, forKey: .requireSMTPAuth)
+        credentials = try c.decode([SMTPCredential].self, forKey: .credentials)
+        dmarcEnforcement = try c.decodeIfPresent(DMARCEnforcement.self, forKey: .dmarcEnforcement) ?? .off
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
 }
 

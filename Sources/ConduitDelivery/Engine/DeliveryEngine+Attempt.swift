@@ -51,9 +51,7 @@ extension DeliveryEngine {
     private func prepare(_ claim: DeliveryClaim) async throws -> (request: WebhookRequest, smtpMessageID: String?) {
         let message = claim.message
         let context = PayloadContext(
-            id: message.id, webhookID: claim.webhook.id, receivedAt: message.receivedAt, mailFrom: message.mailFrom,
-            rcptTo: claim.delivery.rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
-            authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: claim.delivery.tag,
+            message: message, webhookID: claim.webhook.id, rcptTo: claim.delivery.rcptTo, tag: claim.delivery.tag,
             redeliveryOf: claim.delivery.redeliveryOf
         )
         let store = store

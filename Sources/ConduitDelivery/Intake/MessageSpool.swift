@@ -115,7 +115,8 @@ public final class MessageSpool: Sendable {
         let message = SpooledMessage(
             id: submission.id, receivedAt: submission.receivedAt, mailFrom: submission.mailFrom,
             remoteIP: submission.remoteIP, helo: submission.helo, tls: submission.tls, authUser: submission.authUser,
-            spf: submission.spf, dkim: submission.dkim, size: submission.body.count, recipients: submission.recipients
+            spf: submission.spf, dkim: submission.dkim, size: submission.body.count, recipients: submission.recipients,
+            dmarc: submission.dmarc, arc: submission.arc, authservID: submission.authservID
         )
         let firstAttempt = submission.receivedAt.addingTimeInterval(settings.firstAttemptDelay)
         let deliveries = submission.recipients.map { recipient in

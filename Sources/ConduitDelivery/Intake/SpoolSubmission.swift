@@ -20,6 +20,10 @@ public struct SpoolSubmission: Sendable {
     public var authUser: String?
     public var spf: SpooledSPF?
     public var dkim: [SpooledDKIM]
+    /// The DMARC and ARC verdicts and who made them (`nil`: not evaluated).
+    public var dmarc: SpooledDMARC?
+    public var arc: SpooledARC?
+    public var authservID: String?
     /// The `Message-ID` header as written, for the log rows.
     public var smtpMessageID: String?
     /// One delivery each.
@@ -43,8 +47,11 @@ public struct SpoolSubmission: Sendable {
     public init(
         id: String, receivedAt: Date, mailFrom: String, remoteIP: String, helo: String, tls: Bool, authUser: String?,
         spf: SpooledSPF?, dkim: [SpooledDKIM], smtpMessageID: String?, recipients: [SpooledRecipient],
-        refused: [Refusal] = [], body: any SpoolBody
+        refused: [Refusal] = [], body: any SpoolBody, dmarc: SpooledDMARC? = nil, arc: SpooledARC? = nil, authservID: String? = nil
     ) {
+        self.dmarc = dmarc
+        self.arc = arc
+        self.authservID = authservID
         self.id = id
         self.receivedAt = receivedAt
         self.mailFrom = mailFrom

@@ -32,6 +32,12 @@ public struct PayloadContext: Sendable {
     public var spf: SPF?
     /// One verdict per DKIM signature.
     public var dkim: [DKIM]
+    /// The DMARC verdict; `nil` when not evaluated.
+    public var dmarc: SpooledDMARC?
+    /// The ARC chain verdict; `nil` when not evaluated.
+    public var arc: SpooledARC?
+    /// Who made the checks (the SMTP hostname), for `auth.results`; `nil`: no `auth.results`.
+    public var authservID: String?
     /// The `+tag` of the recipient.
     public var tag: String?
     /// For a redelivery, the `webhook-id` of the delivery it replays.
@@ -41,8 +47,12 @@ public struct PayloadContext: Sendable {
     public init(
         id: String? = nil, webhookID: String? = nil, receivedAt: Date? = nil, mailFrom: String? = nil,
         rcptTo: String? = nil, remoteIP: String? = nil, helo: String? = nil, tls: Bool? = nil,
-        authUser: String? = nil, spf: SPF? = nil, dkim: [DKIM] = [], tag: String? = nil, redeliveryOf: String? = nil
+        authUser: String? = nil, spf: SPF? = nil, dkim: [DKIM] = [], tag: String? = nil, redeliveryOf: String? = nil,
+        dmarc: SpooledDMARC? = nil, arc: SpooledARC? = nil, authservID: String? = nil
     ) {
+        self.dmarc = dmarc
+        self.arc = arc
+        self.authservID = authservID
         self.redeliveryOf = redeliveryOf
         self.id = id
         self.webhookID = webhookID
@@ -57,4 +67,19 @@ public struct PayloadContext: Sendable {
         self.dkim = dkim
         self.tag = tag
     }
+}
+
+extension PayloadContext {
+    /// The spooled message's envelope and verdicts for one delivery.
+    public init(message: SpooledMessage, webhookID: String, rcptTo: String, tag: String?, redeliveryOf: String?) {
+        self.init(
+            id: message.id, webhookID: webhookID, receivedAt: message.receivedAt, mailFrom: message.mailFrom,
+            rcptTo: rcptTo, remoteIP: message.remoteIP, helo: message.helo, tls: message.tls,
+            authUser: message.authUser, spf: message.spf, dkim: message.dkim, tag: tag, redeliveryOf: redeliveryOf,
+            dmarc: message.dmarc, arc: message.arc, authservID: message.authservID
+        )
+    }
+
+    /// `auth.results` (`AuthenticationResults`).
+    var authenticationResults: String? { AuthenticationResults.field(self) }
 }

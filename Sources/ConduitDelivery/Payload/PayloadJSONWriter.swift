@@ -50,11 +50,7 @@ struct PayloadJSONWriter {
         raw(#","helo":"#)
         string(context.helo)
         raw(#","tls":"#)
-        switch context.tls {
-        case nil: raw("null")
-        case true?: raw("true")
-        case false?: raw("false")
-        }
+        bool(context.tls)
         raw(#","auth_user":"#)
         string(context.authUser)
         raw(#"},"auth":{"spf":{"result":"#)
@@ -71,6 +67,22 @@ struct PayloadJSONWriter {
             writer.string(dkim.result)
             writer.raw("}")
         }
+        raw(#","dmarc":{"result":"#)
+        string(context.dmarc?.result)
+        raw(#","domain":"#)
+        string(context.dmarc.map { $0.domain.isEmpty ? nil : $0.domain } ?? nil)
+        raw(#","policy":"#)
+        string(context.dmarc?.policy)
+        raw(#","spf_aligned":"#)
+        bool(context.dmarc?.spfAligned)
+        raw(#","dkim_aligned":"#)
+        bool(context.dmarc?.dkimAligned)
+        raw(#"},"arc":{"result":"#)
+        string(context.arc?.result)
+        raw(#","instances":"#)
+        if let instances = context.arc?.instances { int(instances) } else { raw("null") }
+        raw(#"},"results":"#)
+        string(context.authenticationResults)
         raw(#"},"message_id":"#)
         string(message.messageID)
         raw(#","subject":"#)
@@ -161,6 +173,14 @@ struct PayloadJSONWriter {
     mutating func string(_ value: String?) {
         guard let value else { return raw("null") }
         JSONValue.writeString(value, to: &out)
+    }
+
+    mutating func bool(_ value: Bool?) {
+        switch value {
+        case nil: raw("null")
+        case true?: raw("true")
+        case false?: raw("false")
+        }
     }
 
     mutating func int(_ value: Int) {

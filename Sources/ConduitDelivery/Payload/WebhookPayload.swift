@@ -84,6 +84,15 @@ public struct WebhookPayload: Sendable {
         let auth: JSONValue = .object([
             ("spf", .object([("result", .nullable(context.spf?.result)), ("domain", .nullable(context.spf?.domain))])),
             ("dkim", .array(context.dkim.map { .object([("domain", .nullable($0.domain)), ("selector", .nullable($0.selector)), ("result", .nullable($0.result))]) })),
+            ("dmarc", .object([
+                ("result", .nullable(context.dmarc?.result)),
+                ("domain", .nullable(context.dmarc.flatMap { $0.domain.isEmpty ? nil : $0.domain })),
+                ("policy", .nullable(context.dmarc?.policy)),
+                ("spf_aligned", context.dmarc.map { .bool($0.spfAligned) } ?? .null),
+                ("dkim_aligned", context.dmarc.map { .bool($0.dkimAligned) } ?? .null),
+            ])),
+            ("arc", .object([("result", .nullable(context.arc?.result)), ("instances", context.arc.map { .int($0.instances) } ?? .null)])),
+            ("results", .nullable(context.authenticationResults)),
         ])
         return [
             ("id", .nullable(context.id)),

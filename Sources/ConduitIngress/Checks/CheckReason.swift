@@ -16,6 +16,10 @@ public struct CheckReason: Sendable, Equatable {
         case dkimTemporary
         /// No passing DKIM signature from an allowed domain.
         case dkimFailed
+        /// DMARC could not be evaluated now (temperror) under `dmarc_enforcement = "reject"`.
+        case dmarcTemporary
+        /// DMARC `fail` with the author domain's policy `reject`, under `dmarc_enforcement = "reject"`.
+        case dmarcFailed
     }
 
     public var kind: Kind

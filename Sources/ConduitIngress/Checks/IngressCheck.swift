@@ -108,13 +108,18 @@ public struct TransactionFacts: Sendable {
 }
 
 /// What end of DATA adds: the DKIM verdicts of the message's signatures
-/// (empty when it has none).
+/// (empty when it has none), and the DMARC and ARC verdicts (`nil` when
+/// `[smtp] dmarc = false`).
 public struct MessageFacts: Sendable {
     public var transaction: TransactionFacts
     public var dkim: [DKIMVerdict]
+    public var dmarc: DMARCVerdict?
+    public var arc: ARCVerdict?
 
-    public init(transaction: TransactionFacts, dkim: [DKIMVerdict]) {
+    public init(transaction: TransactionFacts, dkim: [DKIMVerdict], dmarc: DMARCVerdict? = nil, arc: ARCVerdict? = nil) {
         self.transaction = transaction
         self.dkim = dkim
+        self.dmarc = dmarc
+        self.arc = arc
     }
 }

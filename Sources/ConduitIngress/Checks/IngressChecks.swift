@@ -8,5 +8,6 @@ public enum IngressChecks {
         AuthCheck(),
         SPFCheck(),
         DKIMCheck(),
+        DMARCCheck(),
     ]
 }

@@ -34,6 +34,10 @@ enum IngressRefusal: Sendable, Equatable {
             // RFC 7372 §3.1: 5.7.20 "no passing DKIM signature found".
             case .dkimTemporary: return SMTPReply(451, "4.7.5", about + "DKIM temporary error, try again later")
             case .dkimFailed: return SMTPReply(550, "5.7.20", about + "No passing DKIM signature found")
+            // RFC 7372 has no DMARC code; 5.7.1 "delivery not authorized" is
+            // what receivers (Gmail, Postfix's OpenDMARC) answer, 4.7.5 is DKIM's temporary one.
+            case .dmarcTemporary: return SMTPReply(451, "4.7.5", about + "DMARC temporary error, try again later")
+            case .dmarcFailed: return SMTPReply(550, "5.7.1", about + "Rejected by the DMARC policy of the author domain (\(reason.detail))")
             }
         case .unknownRecipient: return SMTPReply(550, "5.1.1", about + "Recipient address rejected: no such mailbox")
         case .mailboxDisabled: return SMTPReply(550, "5.2.1", about + "Mailbox disabled, not accepting messages")

@@ -5,7 +5,8 @@ public import ConduitCore
 // one, so these stay plain field-by-field code with no generic machinery.
 
 extension SpooledMessage {
-    public static let layoutVersion: UInt8 = 1
+    /// 2 added `dmarc`, `arc` and `authservID` (layout 1 reads them as nil: not evaluated).
+    public static let layoutVersion: UInt8 = 2
 
     public func encode(to writer: inout RecordWriter) {
         writer.write(id)
@@ -19,6 +20,9 @@ extension SpooledMessage {
         writer.write(dkim)
         writer.write(size)
         writer.write(recipients)
+        writer.write(dmarc)
+        writer.write(arc)
+        writer.write(authservID)
     }
 
     public static func decode(from reader: inout RecordReader) throws(StoreError) -> SpooledMessage {
@@ -32,9 +36,48 @@ extension SpooledMessage {
         let spf = try reader.optionalValue(SpooledSPF.self)
         let dkim = try reader.values(SpooledDKIM.self)
         let size = try reader.int()
-        return SpooledMessage(id: id, receivedAt: receivedAt, mailFrom: mailFrom, remoteIP: remoteIP, helo: helo, tls: tls,
-                              authUser: authUser, spf: spf, dkim: dkim, size: size,
-                              recipients: try reader.values(SpooledRecipient.self))
+        var message = SpooledMessage(id: id, receivedAt: receivedAt, mailFrom: mailFrom, remoteIP: remoteIP, helo: helo, tls: tls,
+                                     authUser: authUser, spf: spf, dkim: dkim, size: size,
+                                     recipients: try reader.values(SpooledRecipient.self))
+        if reader.layout >= 2 {
+            message.dmarc = try reader.optionalValue(SpooledDMARC.self)
+            message.arc = try reader.optionalValue(SpooledARC.self)
+            message.authservID = try reader.optionalString()
+        }
+        return message
+    }
+}
+
+extension SpooledDMARC: BinaryValue {
+    public func encode(to writer: inout RecordWriter) {
+        writer.write(result)
+        writer.write(domain)
+        writer.write(policy)
+        writer.write(spfAligned)
+        writer.write(dkimAligned)
+        writer.write(organizationalDomain)
+    }
+
+    public static func decode(from reader: inout RecordReader) throws(StoreError) -> SpooledDMARC {
+        let result = try reader.string()
+        let domain = try reader.string()
+        let policy = try reader.string()
+        let spfAligned = try reader.bool()
+        let dkimAligned = try reader.bool()
+        return SpooledDMARC(result: result, domain: domain, policy: policy, spfAligned: spfAligned, dkimAligned: dkimAligned,
+                            organizationalDomain: try reader.optionalString())
+    }
+}
+
+extension SpooledARC: BinaryValue {
+    public func encode(to writer: inout RecordWriter) {
+        writer.write(result)
+        writer.write(instances)
+    }
+
+    public static func decode(from reader: inout RecordReader) throws(StoreError) -> SpooledARC {
+        let result = try reader.string()
+        return SpooledARC(result: result, instances: try reader.int())
     }
 }
 

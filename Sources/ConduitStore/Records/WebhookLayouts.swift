@@ -74,7 +74,8 @@ extension Webhook.PayloadFormat {
 }
 
 extension SMTPSecurityPolicy {
-    public static let layoutVersion: UInt8 = 1
+    /// 2 added `dmarcEnforcement` (layout 1 reads it as `off`).
+    public static let layoutVersion: UInt8 = 2
 
     public func encode(to writer: inout RecordWriter) {
         writer.write(id)
@@ -89,6 +90,7 @@ extension SMTPSecurityPolicy {
         writer.write(credentials)
         writer.write(createdAt)
         writer.write(updatedAt)
+        writer.writeByte(dmarcEnforcement.byte)
     }
 
     public static func decode(from reader: inout RecordReader) throws(StoreError) -> SMTPSecurityPolicy {
@@ -111,7 +113,26 @@ extension SMTPSecurityPolicy {
         policy.requireSMTPAuth = requireSMTPAuth
         policy.credentials = credentials
         policy.updatedAt = try reader.date()
+        if reader.layout >= 2 { policy.dmarcEnforcement = try SMTPSecurityPolicy.DMARCEnforcement(byte: try reader.byte()) }
         return policy
+    }
+}
+
+extension SMTPSecurityPolicy.DMARCEnforcement {
+    /// The stored byte of each setting. Stable: part of the on-disk layout.
+    var byte: UInt8 {
+        switch self {
+        case .off: 0
+        case .reject: 1
+        }
+    }
+
+    init(byte: UInt8) throws(StoreError) {
+        switch byte {
+        case 0: self = .off
+        case 1: self = .reject
+        default: throw StoreError.corrupted("dmarc enforcement byte \(byte)")
+        }
     }
 }
 
