@@ -26,13 +26,7 @@ struct Arc: AsyncParsableCommand {
     var file: String
 
     func run() async throws {
-        let message: [UInt8]
-        do {
-            message = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            printError("conduit: cannot read \(file): \(error.localizedDescription)")
-            throw ExitCode(ExitStatus.failure)
-        }
+        let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.arc")
         logger.logLevel = .warning
         let resolver = DNSResolver(nameservers: try nameservers(), logger: logger)

@@ -44,13 +44,7 @@ struct Dmarc: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let message: [UInt8]
-        do {
-            message = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            printError("conduit: cannot read \(file): \(error.localizedDescription)")
-            throw ExitCode(ExitStatus.failure)
-        }
+        let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.dmarc")
         logger.logLevel = .warning
         // Short, as for `conduit spf`: a dead nameserver gives temperror in seconds.

@@ -24,13 +24,7 @@ struct Parse: ParsableCommand {
     var file: String
 
     func run() throws {
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            printError("conduit: cannot read \(file): \(error.localizedDescription)")
-            throw ExitCode(ExitStatus.failure)
-        }
+        let bytes = try readMessageFile(file)
         let message = MIMEParser.parse(bytes)
         print(WebhookPayload.payloadJSON(message: message).serialized(pretty: !compact))
         if defects {
