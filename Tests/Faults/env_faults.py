@@ -58,6 +58,7 @@ class Conduit:
         config.write_text(text)
         self.config = config
         self.directory = directory
+        self.storage = storage or directory / "data"
         self.server = RunningConduit(config, directory / "serve.log")
         self.handle = ServerHandle(self.server, directory)
         self.api = Client(self.server.api_url)

@@ -181,7 +181,8 @@ def test_idle_crowd_and_over_cap_connections(server, receiver):
         assert fds_held >= fds_before + IDLE, (fds_before, fds_held)
 
         # A normal sender is served while the crowd sits there.
-        latencies = normal_mail(server, receiver, seconds=min(HOLD, SMTP_TIMEOUT - crowd_ready - 1))
+        # Half the command timeout: the crowd must still be there when the cap is filled below.
+        latencies = normal_mail(server, receiver, seconds=min(HOLD, SMTP_TIMEOUT / 2 - crowd_ready))
         delivered_to = len(latencies)
 
         # Fill the cap with connections from fresh sources, then one more: 421 4.3.2.
