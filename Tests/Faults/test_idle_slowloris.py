@@ -180,7 +180,8 @@ def test_idle_crowd_and_over_cap_connections(server, receiver):
             assert banner.startswith(b"220 "), banner
         crowd_ready = time.monotonic() - opened
         fds_held = server_fds(server.server.proc.pid)
-        assert fds_held >= fds_before + IDLE, (fds_before, fds_held)
+        # (a few descriptors of the server's own may come and go meanwhile)
+        assert fds_held >= fds_before + IDLE - 5, (fds_before, fds_held)
 
         # A normal sender is served while the crowd sits there.
         # Half the command timeout: the crowd must still be there when the cap is filled below.
