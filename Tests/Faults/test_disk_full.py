@@ -167,7 +167,12 @@ class Campaign:
     def missing(self):
         got = self.delivered_ids()
         lost = [m for m in self.accepted if m not in got]
-        return f"{len(lost)} of {len(self.accepted)} accepted messages not delivered; spool has {len(spool_json(self.conduit.config))}"
+        spool = spool_json(self.conduit.config)
+        states = sorted({str(d.get("state")) for entry in spool for d in entry.get("deliveries", [])})
+        lines = [line for line in self.conduit.server.log().splitlines()
+                 if " error " in line or " warning " in line or "delivery" in line and "notice" in line]
+        return (f"{len(lost)} of {len(self.accepted)} accepted messages never received whole; spool has {len(spool)} "
+                f"(delivery states {states}); the server said:\n" + "\n".join(line[:300] for line in lines[-20:]))
 
 
 def assert_storage_full(status, body):
