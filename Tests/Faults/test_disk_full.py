@@ -292,10 +292,10 @@ def test_a_full_map_refuses_with_452_and_507_and_recovers_by_itself(receiver):
 
                 # The webhook comes back and the tenant deletes its big
                 # webhooks: the spool drains by itself, mail flows again.
-                # (Deleting first: with the map full to its last page the
-                # outcomes of the POSTs cannot be recorded, so the spool
-                # cannot drain and the POSTs are repeated after a back-off
-                # until something frees room; RELIABILITY.md.)
+                # (Deleting first gives delivery back the room the API took
+                # from the reserve; RELIABILITY.md, "Disk full and LMDB map
+                # full", has the open finding about a spool that did not
+                # drain here.)
                 mark = time.monotonic()
                 receiver.script(campaign.path, default=200)
                 for webhook_id in big:
