@@ -5,8 +5,9 @@
 # cluster schema (Prototypes/cluster-hotpath/schema.sql) and ACCOUNTS
 # accounts (seed.sql), runs Prototypes/cluster-hotpath (release build) and
 # stops and deletes the server, whatever happens.
-#   ACCOUNTS=10000  CACHE_MESSAGES=200000  PG_MESSAGES=20000  CONCURRENCY=16
+#   ACCOUNTS=10000  CACHE_MESSAGES=200000  PG_MESSAGES=10000  CONCURRENCY=16
 #   REVOCATIONS=500  NODES=3  PIN=1 (server on CPU 0, client on CPU 1; 0: no pinning)
+#   ETCD=1 (0 skips etcd)  ETCD_ACCOUNTS=2000  ETCD_MESSAGES=5000  ETCD_REVOCATIONS=300
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=${ACCOUNTS:-10000}
@@ -48,7 +49,7 @@ psql_ -d conduit -v accounts="$ACCOUNTS" -f "$PROTO/seed.sql" >/dev/null
 echo "bench-cluster: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, $ACCOUNTS accounts seeded" >&2
 
 "${client_cpu[@]}" "$BIN" --port "$port" --dir "$work/nodes" --accounts "$ACCOUNTS" \
-    --cache-messages "${CACHE_MESSAGES:-200000}" --pg-messages "${PG_MESSAGES:-20000}" \
+    --cache-messages "${CACHE_MESSAGES:-200000}" --pg-messages "${PG_MESSAGES:-10000}" \
     --concurrency "${CONCURRENCY:-16}" --revocations "${REVOCATIONS:-500}" --nodes "${NODES:-3}"
 
 # The same measurements against etcd (Debian's etcd-server, 3.4) through its
@@ -56,6 +57,6 @@ echo "bench-cluster: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'
 # docs/SCALING.md. ETCD=0 skips it.
 if [ "${ETCD:-1}" = 1 ]; then
     scripts/install-packages.sh etcd-server
-    "${client_cpu[@]}" python3 "$PROTO/etcd-compare.py" --accounts "$ACCOUNTS" \
+    "${client_cpu[@]}" python3 "$PROTO/etcd-compare.py" --accounts "${ETCD_ACCOUNTS:-2000}" \
         --messages "${ETCD_MESSAGES:-5000}" --revocations "${ETCD_REVOCATIONS:-300}"
 fi

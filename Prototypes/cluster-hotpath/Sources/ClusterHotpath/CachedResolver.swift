@@ -1,5 +1,5 @@
-public import ConduitCore
-public import ConduitStore
+import ConduitCore
+import ConduitStore
 
 /// The read sequence of `ConduitIngress.RecipientResolver` (exact → `+tag` →
 /// catch-all; public domains pass over catch-alls and `+` addresses; a

@@ -1,5 +1,6 @@
 import ConduitCore
 import ConduitStore
+import Logging
 import PostgresNIO
 
 /// One applied change, reported to the benchmark: which node, which record,

@@ -1,6 +1,7 @@
 import ConduitCore
 import ConduitStore
 import Foundation
+import Logging
 import PostgresNIO
 
 /// Measures the hot shared path of a Conduit cluster (docs/SCALING.md,
@@ -126,7 +127,7 @@ enum ClusterHotpath {
         for _ in 0..<2_000 {
             let (local, domain) = mix.next()
             let fromCache = try cache.store.read { try CachedResolver.resolve(localPart: local, domain: domain, in: $0)?.0.id }
-            let fromPostgres = try await PostgresPath.admit(localPart: local, domain: domain, charge: 0,
+            let fromPostgres = try await PostgresPath.admit(localPart: local, domain: domain, charge: nil,
                                                             quota: options.quota, client: client)
             guard fromCache == fromPostgres else {
                 fail("\(local)@\(domain): cache says \(fromCache ?? "unknown"), PostgreSQL says \(fromPostgres ?? "unknown")")
@@ -139,27 +140,45 @@ enum ClusterHotpath {
     /// (b) RCPT TO through PostgreSQL: one message at a time (latency), then
     /// `concurrency` at a time over the pool (throughput).
     static func measurePostgresPath(_ options: Options, client: PostgresClient) async throws {
-        var mix = RecipientMix(seed: 19, accounts: options.accounts)
-        var sample = LatencySample()
-        let started = ContinuousClock.now
-        for _ in 0..<options.postgresMessages {
-            let (local, domain) = mix.next()
-            let before = ContinuousClock.now
-            _ = try await PostgresPath.admit(localPart: local, domain: domain, charge: options.charge,
-                                             quota: options.quota, client: client)
-            sample.add(ContinuousClock.now - before)
+        // Resolution alone (a read), then resolution and the quota charge (a
+        // durable write per message), one message at a time.
+        var fields: [String: String] = [:]
+        for (name, charge) in [("postgres_resolve_only", nil), ("postgres_path", options.charge)] as [(String, Int64?)] {
+            var mix = RecipientMix(seed: 19, accounts: options.accounts)
+            var sample = LatencySample()
+            let started = ContinuousClock.now
+            for _ in 0..<options.postgresMessages {
+                let (local, domain) = mix.next()
+                let before = ContinuousClock.now
+                _ = try await PostgresPath.admit(localPart: local, domain: domain, charge: charge,
+                                                 quota: options.quota, client: client)
+                sample.add(ContinuousClock.now - before)
+            }
+            fields = stats(sample)
+            fields["msg_per_s"] = format(Double(sample.count) / (micros(ContinuousClock.now - started) / 1e6), digits: 0)
+            fields["in_flight"] = "1"
+            report(name, fields)
         }
-        var fields = stats(sample)
-        fields["msg_per_s"] = format(Double(sample.count) / (micros(ContinuousClock.now - started) / 1e6), digits: 0)
-        fields["in_flight"] = "1"
-        report("postgres_path", fields)
 
+        for hotAccount in [false, true] {
+            let (merged, wall) = try await concurrentPostgresPath(options, client: client, hotAccount: hotAccount)
+            fields = stats(merged)
+            fields["msg_per_s"] = format(Double(merged.count) / (micros(wall) / 1e6), digits: 0)
+            fields["in_flight"] = "\(options.concurrency)"
+            fields["accounts"] = hotAccount ? "1" : "\(options.accounts)"
+            report("postgres_path", fields)
+        }
+    }
+
+    static func concurrentPostgresPath(_ options: Options, client: PostgresClient, hotAccount: Bool) async throws
+        -> (LatencySample, Duration)
+    {
         let perTask = options.postgresMessages / options.concurrency
-        let concurrentStart = ContinuousClock.now
+        let started = ContinuousClock.now
         let merged = try await withThrowingTaskGroup(of: LatencySample.self) { group in
             for task in 0..<options.concurrency {
                 group.addTask {
-                    var mix = RecipientMix(seed: 100 + UInt64(task), accounts: options.accounts)
+                    var mix = RecipientMix(seed: 100 + UInt64(task), accounts: options.accounts, hotAccount: hotAccount)
                     var sample = LatencySample()
                     for _ in 0..<perTask {
                         let (local, domain) = mix.next()
@@ -172,13 +191,10 @@ enum ClusterHotpath {
                 }
             }
             var merged = LatencySample()
-            for try await sample in group { for value in sample.micros { merged.add(.nanoseconds(Int64(value * 1000))) } }
+            for try await sample in group { merged.append(sample) }
             return merged
         }
-        fields = stats(merged)
-        fields["msg_per_s"] = format(Double(merged.count) / (micros(ContinuousClock.now - concurrentStart) / 1e6), digits: 0)
-        fields["in_flight"] = "\(options.concurrency)"
-        report("postgres_path", fields)
+        return (merged, ContinuousClock.now - started)
     }
 
     /// (c) A token deleted in PostgreSQL, until every node's cache no longer
@@ -187,50 +203,57 @@ enum ClusterHotpath {
     static func measureRevocations(_ options: Options, caches: [NodeCache], client: PostgresClient) async throws {
         guard options.revocations > 0 else { return }
         let (appliedStream, applied) = AsyncStream<AppliedChange>.makeStream()
-        var connections: [PostgresConnection] = []
         let connectionConfig = PostgresConnection.Configuration(host: options.host, port: options.port,
                                                                 username: options.user, password: nil,
                                                                 database: options.database, tls: .disable)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (node, cache) in caches.enumerated() {
-                let connection = try await PostgresConnection.connect(configuration: connectionConfig, id: 1000 + node, logger: quiet)
-                connections.append(connection)
-                let feed = ChangeFeed(node: node, cache: cache, client: client, applied: applied)
-                await withCheckedContinuation { ready in
-                    group.addTask { try await feed.run(connection: connection, ready: ready) }
-                }
+        // Listeners run until the end of the measurement, then are cancelled
+        // and their connections closed (nothing waits for them to unwind).
+        var connections: [PostgresConnection] = []
+        var listeners: [Task<Void, Never>] = []
+        for (node, cache) in caches.enumerated() {
+            let connection = try await PostgresConnection.connect(configuration: connectionConfig, id: 1000 + node, logger: quiet)
+            connections.append(connection)
+            let feed = ChangeFeed(node: node, cache: cache, client: client, applied: applied)
+            await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
+                listeners.append(Task {
+                    do {
+                        try await feed.run(connection: connection, ready: ready)
+                    } catch {
+                        if !Task.isCancelled { fail("change feed of node \(node): \(error)") }
+                    }
+                })
             }
-            var toEach = LatencySample()
-            var toAll = LatencySample()
-            var iterator = appliedStream.makeAsyncIterator()
-            var stale = 0
-            for index in 0..<options.revocations {
-                let tokenID = "tok" + accountID(index).dropFirst(4)
-                let before = ContinuousClock.now
-                try await client.query("DELETE FROM api_tokens WHERE id = \(tokenID)", logger: quiet)
-                var seen = Set<Int>()
-                var last = before
-                while seen.count < caches.count {
-                    guard let change = await iterator.next() else { fail("change feed ended") }
-                    guard change.recordID == tokenID else { continue }
-                    seen.insert(change.node)
-                    toEach.add(change.at - before)
-                    last = max(last, change.at)
-                }
-                toAll.add(last - before)
-                for cache in caches where try cache.store.read({ try $0.get(APIToken.self, id: tokenID) }) != nil {
-                    stale += 1
-                }
-            }
-            var fields = stats(toAll)
-            fields["nodes"] = "\(caches.count)"
-            fields["stale_after_apply"] = "\(stale)"
-            report("revocation_to_all_nodes", fields)
-            report("revocation_to_each_node", stats(toEach))
-            guard stale == 0 else { fail("\(stale) revoked tokens still in a cache after their change was applied") }
-            group.cancelAll()
-            for connection in connections { try? await connection.close() }
         }
+        var toEach = LatencySample()
+        var toAll = LatencySample()
+        var iterator = appliedStream.makeAsyncIterator()
+        var stale = 0
+        for index in 0..<options.revocations {
+            let tokenID = "tok" + accountID(index).dropFirst(4)
+            let before = ContinuousClock.now
+            try await client.query("DELETE FROM api_tokens WHERE id = \(tokenID)", logger: quiet)
+            var seen = Set<Int>()
+            var last = before
+            while seen.count < caches.count {
+                guard let change = await iterator.next() else { fail("change feed ended") }
+                guard change.recordID == tokenID else { continue }
+                seen.insert(change.node)
+                toEach.add(change.at - before)
+                last = max(last, change.at)
+            }
+            toAll.add(last - before)
+            for cache in caches {
+                if try cache.store.read({ try $0.get(APIToken.self, id: tokenID) }) != nil { stale += 1 }
+            }
+        }
+        for listener in listeners { listener.cancel() }
+        for connection in connections { try? await connection.close() }
+        var fields = stats(toAll)
+        fields["nodes"] = "\(caches.count)"
+        fields["stale_after_apply"] = "\(stale)"
+        report("revocation_to_all_nodes", fields)
+        report("revocation_to_each_node", stats(toEach))
+        guard stale == 0 else { fail("\(stale) revoked tokens still in a cache after their change was applied") }
     }
 
     static func stats(_ sample: LatencySample) -> [String: String] {
@@ -240,7 +263,7 @@ enum ClusterHotpath {
 
     static func report(_ name: String, _ fields: [String: String]) {
         let ordered = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        print("result \(name) \(ordered)")
-        fflush(stdout)
+        // Unbuffered, so a run cut short still shows what it measured.
+        FileHandle.standardOutput.write(Data("result \(name) \(ordered)\n".utf8))
     }
 }

@@ -1,6 +1,7 @@
-public import ConduitCore
-public import ConduitStore
+import ConduitCore
+import ConduitStore
 import Foundation
+import Logging
 import PostgresNIO
 import Synchronization
 
@@ -40,7 +41,7 @@ final class NodeCache: Sendable {
     /// feed's. Returns the number of records written.
     func fill(from client: PostgresClient) async throws -> Int {
         let snapshot = try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: quiet)
+            _ = try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: quiet)
             let seq = try await connection.query("SELECT seq FROM change_counter", logger: quiet)
                 .collect().first?.decode(Int64.self) ?? 0
             var domains: [Domain] = []
@@ -89,7 +90,7 @@ final class NodeCache: Sendable {
             {
                 tokens.append(try Self.apiToken(row))
             }
-            try await connection.query("COMMIT", logger: quiet)
+            _ = try await connection.query("COMMIT", logger: quiet)
             return (seq, domains, policies, webhooks, tokens)
         }
         let store = store

@@ -13,7 +13,7 @@ struct Options {
     /// Messages through the cache path.
     var cacheMessages = 200_000
     /// Messages through PostgreSQL, one at a time, then `concurrency` at a time.
-    var postgresMessages = 20_000
+    var postgresMessages = 10_000
     var concurrency = 16
     /// Token revocations timed through LISTEN/NOTIFY.
     var revocations = 500
@@ -84,14 +84,17 @@ struct SeededGenerator: RandomNumberGenerator {
 struct RecipientMix {
     var generator: SeededGenerator
     let accounts: Int
+    /// Every message to account 0: one account's quota row under all the load.
+    let hotAccount: Bool
 
-    init(seed: UInt64, accounts: Int) {
+    init(seed: UInt64, accounts: Int, hotAccount: Bool = false) {
         generator = SeededGenerator(state: seed)
         self.accounts = accounts
+        self.hotAccount = hotAccount
     }
 
     mutating func next() -> (local: String, domain: String) {
-        let account = Int.random(in: 0..<accounts, using: &generator)
+        let account = hotAccount ? 0 : Int.random(in: 0..<accounts, using: &generator)
         let kind = Int.random(in: 0..<100, using: &generator)
         let local = kind < 85 ? "u\(account)" : kind < 95 ? "u\(account)+news" : "nobody\(account)"
         return (local, "d\(account).example")

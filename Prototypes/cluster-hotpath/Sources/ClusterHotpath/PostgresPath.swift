@@ -1,4 +1,5 @@
 import ConduitCore
+import Logging
 import PostgresNIO
 
 /// The same recipient resolution as `CachedResolver`, in one round trip:
@@ -6,7 +7,7 @@ import PostgresNIO
 /// the public-domain rule are applied to the rows as the resolver does.
 struct ResolveRecipient: PostgresPreparedStatement {
     static let sql = """
-        SELECT c.ord, w.id, w.account_id, w.active, d.account_id IS NOT NULL OR d.is_public, d.account_id, d.is_public,
+        SELECT c.ord, w.id, w.account_id, w.active, d.id IS NOT NULL, d.account_id, d.is_public,
                coalesce(p.require_smtp_auth, false)
         FROM unnest($1::text[]) WITH ORDINALITY AS c(address, ord)
         JOIN webhooks w ON w.address = c.address
@@ -90,9 +91,10 @@ struct TakeLease: PostgresPreparedStatement {
 }
 
 enum PostgresPath {
-    /// RCPT TO through PostgreSQL: resolve, then charge the account. Two
-    /// round trips per message; `nil` for an unknown recipient.
-    static func admit(localPart: String, domain rawDomain: String, charge: Int64, quota: Int64,
+    /// RCPT TO through PostgreSQL: resolve, then charge the account (two
+    /// round trips per message; no charge: only the first). `nil` for an
+    /// unknown recipient or a full account.
+    static func admit(localPart: String, domain rawDomain: String, charge: Int64?, quota: Int64,
                       client: PostgresClient) async throws -> String?
     {
         guard let domain = try? DomainName.normalize(rawDomain) else { return nil }
@@ -112,6 +114,7 @@ enum PostgresPath {
             found = (id, account)
         }
         guard let found else { return nil }
+        guard let charge else { return found.webhookID }
         var charged = false
         for try await _ in try await client.execute(ChargeQuota(accountID: found.accountID, bytes: charge, quota: quota), logger: quiet) {
             charged = true

@@ -7,6 +7,8 @@ struct LatencySample {
         micros.append(Double(seconds) * 1e6 + Double(attoseconds) / 1e12)
     }
 
+    mutating func append(_ other: LatencySample) { micros.append(contentsOf: other.micros) }
+
     var count: Int { micros.count }
 
     /// The nearest-rank percentile (`p` in 0…100).
