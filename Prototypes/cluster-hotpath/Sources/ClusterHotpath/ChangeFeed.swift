@@ -10,6 +10,9 @@ struct AppliedChange: Sendable {
     var seq: Int64
     var table: String
     var recordID: String
+    /// When the notification reached the node.
+    var notifiedAt: ContinuousClock.Instant
+    /// When the node's cache held the change (re-read row written to LMDB).
     var at: ContinuousClock.Instant
 }
 
@@ -33,14 +36,15 @@ struct ChangeFeed: Sendable {
         try await connection.listen(on: Self.channel) { notifications in
             ready.resume()
             for try await notification in notifications {
+                let notifiedAt = ContinuousClock.now
                 let parts = notification.payload.split(separator: " ", maxSplits: 2).map(String.init)
                 guard parts.count == 3, let seq = Int64(parts[0]) else { continue }
-                try await apply(seq: seq, table: parts[1], recordID: parts[2])
+                try await apply(seq: seq, table: parts[1], recordID: parts[2], notifiedAt: notifiedAt)
             }
         }
     }
 
-    func apply(seq: Int64, table: String, recordID: String) async throws {
+    func apply(seq: Int64, table: String, recordID: String, notifiedAt: ContinuousClock.Instant) async throws {
         let last = try cache.lastSeq()
         guard seq > last else { return }
         if seq > last + 1 {
@@ -53,7 +57,7 @@ struct ChangeFeed: Sendable {
             }
         }
         try await applyOne(seq: seq, table: table, recordID: recordID)
-        applied.yield(AppliedChange(node: node, seq: seq, table: table, recordID: recordID, at: .now))
+        applied.yield(AppliedChange(node: node, seq: seq, table: table, recordID: recordID, notifiedAt: notifiedAt, at: .now))
     }
 
     private func applyOne(seq: Int64, table: String, recordID: String) async throws {

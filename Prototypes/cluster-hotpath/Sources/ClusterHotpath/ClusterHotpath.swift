@@ -226,6 +226,7 @@ enum ClusterHotpath {
         }
         var toEach = LatencySample()
         var toAll = LatencySample()
+        var notified = LatencySample()
         var iterator = appliedStream.makeAsyncIterator()
         var stale = 0
         for index in 0..<options.revocations {
@@ -239,6 +240,7 @@ enum ClusterHotpath {
                 guard change.recordID == tokenID else { continue }
                 seen.insert(change.node)
                 toEach.add(change.at - before)
+                notified.add(change.notifiedAt - before)
                 last = max(last, change.at)
             }
             toAll.add(last - before)
@@ -253,6 +255,7 @@ enum ClusterHotpath {
         fields["stale_after_apply"] = "\(stale)"
         report("revocation_to_all_nodes", fields)
         report("revocation_to_each_node", stats(toEach))
+        report("revocation_notified_each_node", stats(notified))
         guard stale == 0 else { fail("\(stale) revoked tokens still in a cache after their change was applied") }
     }
 
