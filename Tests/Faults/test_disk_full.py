@@ -18,6 +18,9 @@ Short form: one of each, ~40 MiB of mail. Long form (FAULTS_LONG=1): the disk
 fills and recovers three times in one process, with mail from 4 concurrent
 senders."""
 
+import json
+import os
+import shutil
 import subprocess
 import threading
 import time
@@ -165,6 +168,12 @@ class Campaign:
         return {payload(r)["message_id"] for r in requests}
 
     def missing(self):
+        keep = os.environ.get("FAULTS_KEEP_DIR")
+        if keep:  # for a stall hunt: the whole server log and the spool as it is
+            target = Path(keep) / f"stall-{int(time.time())}"
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.conduit.directory / "serve.log", target / "serve.log")
+            (target / "spool.json").write_text(json.dumps(spool_json(self.conduit.config), indent=1))
         got = self.delivered_ids()
         lost = [m for m in self.accepted if m not in got]
         spool = spool_json(self.conduit.config)
