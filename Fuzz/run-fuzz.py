@@ -45,6 +45,8 @@ LIMITS = ["-rss_limit_mb=2048", "-malloc_limit_mb=2048", "-timeout=10"]
 # (LeakSanitizer, `make fuzz-replay` over the corpus).
 NO_PER_INPUT_LEAK_CHECK = {"spf", "dkim", "dmarc", "arc", "template"}
 
+FINDING = re.compile(r"(crash|leak|timeout|oom|slow-unit)-")
+
 
 def leak_flags(target):
     return ["-detect_leaks=0"] if target in NO_PER_INPUT_LEAK_CHECK else []
@@ -88,7 +90,7 @@ def summarize(target, work, log, status, elapsed):
     stats = dict(re.findall(r"^stat::(\w+):\s*(\d+)", text, re.M))
     progress = re.findall(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/(\S+)", text, re.M)
     last = progress[-1] if progress else ("0", "0", "0", "0", "0b")
-    findings = sorted(p.name for p in work.iterdir() if re.match(r"(crash|leak|timeout|oom|slow-unit)-", p.name))
+    findings = sorted(p.name for p in work.iterdir() if FINDING.match(p.name))
     return {
         "target": target, "status": status, "seconds": round(elapsed),
         "execs": int(stats.get("number_of_executed_units", last[0])),
@@ -150,8 +152,12 @@ def merge(args):
         sources = [p for p in (committed, FUZZ / "seeds" / target, FUZZ / "work" / target / "corpus") if p.is_dir()]
         subprocess.run([args.binary, "-merge=1", str(merged), *map(str, sources), *LIMITS, f"-max_len={TARGETS[target]}"],
                        env=env_for(target), check=True, capture_output=True)
+        # Findings' reproducers stay whether or not they add coverage now.
+        reproducers = {p.name: p.read_bytes() for p in committed.glob("*") if FINDING.match(p.name)} if committed.is_dir() else {}
         shutil.rmtree(committed, ignore_errors=True)
         shutil.copytree(merged, committed)
+        for name, data in reproducers.items():
+            (committed / name).write_bytes(data)
         size = sum(p.stat().st_size for p in committed.iterdir())
         print(f"{target}: {len(list(committed.iterdir()))} inputs, {size:,} bytes")
     return 0
