@@ -18,12 +18,9 @@ public enum ConfigLoader {
 
     /// Validates TOML text; `path` only labels error messages.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConduitConfig {
-        // Before TOMLKit: toml++ aborts the process on these (TOMLHeaderCheck).
-        if let bad = TOMLHeaderCheck.firstUnsafeHeader(in: text) {
-            throw ConfigError.syntax(
-                path: path, line: bad.line, column: bad.column,
-                message: "a table header's key must start with a letter, a digit, '_', '-' or a quote"
-            )
+        // Before TOMLKit: toml++ aborts the process on these (TOMLAbortCheck).
+        if let bad = TOMLAbortCheck.firstUnsafeSpot(in: text) {
+            throw ConfigError.syntax(path: path, line: bad.line, column: bad.column, message: bad.problem)
         }
         let root: TOMLTable
         do {

@@ -1,24 +1,27 @@
-/// Finds the table headers TOMLKit's parser (toml++) cannot be given.
+/// Finds the text TOMLKit's parser (toml++) cannot be given.
 ///
-/// toml++ asserts (SIGABRT, in release builds too) when the first key of a
-/// table header starts with anything but a bare-key character, a quote or
-/// `]`: `[é]`, `[=]`, `[{]`, a lone `[` at the end of a line. A config with
-/// such a line made `check-config` abort and a SIGHUP reload kill the running
-/// server (found by `make fuzz`, docs/RELIABILITY.md "Fuzzing"). None of
-/// those headers is valid TOML, so refusing them first loses nothing.
+/// toml++ asserts (SIGABRT, in release builds too) on two kinds of invalid
+/// TOML, both found by `make fuzz` (docs/RELIABILITY.md, "Fuzzing"):
+/// - a table header whose first key starts with anything but a bare-key
+///   character, a quote or `]`: `[é]`, `[=]`, `[{]`, a lone `[`;
+/// - a `}` where an array expects a value: `s = [}`, `s = [1, }`.
+/// A config with either made `check-config` abort and a SIGHUP reload kill
+/// the running server. Neither is valid TOML, so refusing them first loses
+/// nothing.
 ///
 /// A line is a table header only outside values: the scan follows strings
 /// (basic, literal, multi-line), comments, and arrays and inline tables
 /// spanning lines, so `[` opening a nested array inside a value is left alone.
-enum TOMLHeaderCheck {
-    /// The 1-based line and column of the first character toml++ would be
-    /// handed as a header's first key, when it is one it cannot take.
-    static func firstUnsafeHeader(in text: String) -> (line: Int, column: Int)? {
+enum TOMLAbortCheck {
+    /// The 1-based line and column of the first character toml++ would
+    /// abort on, and what is wrong there.
+    static func firstUnsafeSpot(in text: String) -> (line: Int, column: Int, problem: String)? {
         let bytes = Array(text.utf8)
         var index = 0
         var line = 1
         var lineStart = 0
-        var depth = 0
+        // The open arrays (`[`) and inline tables (`{`) of the value being read.
+        var open: [UInt8] = []
         var atLineStart = true
         while index < bytes.count {
             let byte = bytes[index]
@@ -26,12 +29,12 @@ enum TOMLHeaderCheck {
                 atLineStart = false
                 var first = index
                 while first < bytes.count, bytes[first] == space || bytes[first] == tab { first += 1 }
-                if depth == 0, first < bytes.count, bytes[first] == openBracket {
+                if open.isEmpty, first < bytes.count, bytes[first] == openBracket {
                     var key = first + 1
                     if key < bytes.count, bytes[key] == openBracket { key += 1 }
                     while key < bytes.count, bytes[key] == space || bytes[key] == tab { key += 1 }
                     if key >= bytes.count || !isHeaderKeyStart(bytes[key]) {
-                        return (line, key - lineStart + 1)
+                        return (line, key - lineStart + 1, "a table header's key must start with a letter, a digit, '_', '-' or a quote")
                     }
                     // The header itself holds no values: go to the next line.
                     index = skipLine(bytes, from: key)
@@ -55,9 +58,12 @@ enum TOMLHeaderCheck {
                 index = end
                 continue
             case openBracket, openBrace:
-                depth += 1
-            case closeBracket, closeBrace:
-                depth = max(0, depth - 1)
+                open.append(byte)
+            case closeBracket:
+                if open.last == openBracket { open.removeLast() }
+            case closeBrace:
+                if open.last == openBracket { return (line, index - lineStart + 1, "'}' inside an array, where a value belongs") }
+                if open.last == openBrace { open.removeLast() }
             default:
                 break
             }
