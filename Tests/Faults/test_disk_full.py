@@ -302,7 +302,8 @@ def test_a_full_map_refuses_with_452_and_507_and_recovers_by_itself(receiver):
                     status, _, body = conduit.api.delete(f"/webhooks/{webhook_id}", token=campaign.account.access)
                     assert status == 204, (status, body)
                 try:
-                    campaign.wait_all_delivered()
+                    # 60 s: more than one lease (timeout_ms + 30 s) for a retry.
+                    campaign.wait_all_delivered(timeout=60)
                 except AssertionError as stalled:
                     # The open finding (RELIABILITY.md, "Disk full and LMDB
                     # map full"): the outcomes still do not fit. What has not
