@@ -64,12 +64,12 @@ extension IdentityService {
 }
 
 extension IdentityService {
-    /// A token's name, trimmed: 1 to 100 Unicode code points — what JSON
-    /// Schema's `maxLength` counts in openapi.json, not grapheme clusters —
-    /// on one line.
+    /// A token's name, trimmed: at most 100 Unicode code points as sent —
+    /// what JSON Schema's `maxLength` counts in openapi.json, not grapheme
+    /// clusters, and before trimming —, not only white space, on one line.
     static func tokenName(_ name: String) throws(IdentityError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(trimmed.unicodeScalars.count), !trimmed.contains(where: { $0.isNewline }) else { throw IdentityError.invalidName }
+        guard name.unicodeScalars.count <= 100, !trimmed.isEmpty, !trimmed.contains(where: { $0.isNewline }) else { throw IdentityError.invalidName }
         return trimmed
     }
 }

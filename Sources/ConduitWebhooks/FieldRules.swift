@@ -6,11 +6,12 @@ import Mustache
 enum FieldRules {
     static func invalid(_ code: String, _ message: String) -> ResourceError { .invalid(code: code, message: message) }
 
-    /// Lengths count Unicode code points, as JSON Schema's `maxLength` does
-    /// in openapi.json, not grapheme clusters.
+    /// At most 100 Unicode code points as sent — what JSON Schema's
+    /// `maxLength` counts in openapi.json, not grapheme clusters, and before
+    /// trimming —, not only white space, on one line.
     static func name(_ raw: String) throws(ResourceError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.unicodeScalars.count), !name.contains(where: \.isNewline) else { throw invalid("invalid_name", "name must be 1 to 100 characters") }
+        guard raw.unicodeScalars.count <= 100, !name.isEmpty, !name.contains(where: \.isNewline) else { throw invalid("invalid_name", "name must be 1 to 100 characters") }
         return name
     }
 

@@ -10,7 +10,11 @@ import Testing
 
     @Test func tokenNamesCountCodePoints() throws {
         #expect(throws: IdentityError.invalidName) { try IdentityService.tokenName(String(repeating: Self.accented, count: 51)) }
-        #expect(try IdentityService.tokenName(" " + String(repeating: Self.accented, count: 50) + " ").unicodeScalars.count == 100)
+        #expect(try IdentityService.tokenName(String(repeating: Self.accented, count: 50)).unicodeScalars.count == 100)
+        // Counted as sent: the white space trimmed off counts too.
+        #expect(throws: IdentityError.invalidName) { try IdentityService.tokenName(" " + String(repeating: Self.accented, count: 50)) }
+        #expect(try IdentityService.tokenName(" " + String(repeating: Self.accented, count: 49) + " ") == String(repeating: Self.accented, count: 49))
+        #expect(throws: IdentityError.invalidName) { try IdentityService.tokenName(" \u{3000}\t") }
     }
 
     @Test func passwordsCountCodePoints() throws {

@@ -12,6 +12,9 @@ import Testing
     @Test func policyNamesCountCodePoints() throws {
         #expect(throws: ResourceError.self) { try FieldRules.name(String(repeating: Self.accented, count: 51)) }
         #expect(try FieldRules.name(String(repeating: Self.accented, count: 50)).unicodeScalars.count == 100)
+        // Counted as sent: the white space trimmed off counts too.
+        #expect(throws: ResourceError.self) { try FieldRules.name(String(repeating: Self.accented, count: 50) + " ") }
+        #expect(throws: ResourceError.self) { try FieldRules.name("\u{2028}") }
     }
 
     @Test func credentialPasswordsCountCodePoints() throws {
