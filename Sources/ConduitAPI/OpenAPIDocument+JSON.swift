@@ -4081,10 +4081,10 @@ extension OpenAPIDocument {
           },
           "name": {
             "type": "string",
-            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line breaks; stored without leading and trailing white space (422 `invalid_name`)",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)",
             "minLength": 1,
             "maxLength": 100,
-            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$"
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
           }
         },
         "required": [
@@ -4227,8 +4227,8 @@ extension OpenAPIDocument {
             "type": "string",
             "minLength": 1,
             "maxLength": 100,
-            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$",
-            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line breaks; stored without leading and trailing white space (422 `invalid_name`)"
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)"
           },
           "allowed_source_ips": {
             "type": "string",
@@ -4279,8 +4279,8 @@ extension OpenAPIDocument {
             "type": "string",
             "minLength": 1,
             "maxLength": 100,
-            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$",
-            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line breaks; stored without leading and trailing white space (422 `invalid_name`)"
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)"
           },
           "allowed_source_ips": {
             "type": "string",
