@@ -24,7 +24,12 @@ BIN="${CONDUIT_BIN:-$(swift build --show-bin-path)/conduit}"
 [ -x "$BIN" ] || { echo "api-fuzz: no conduit binary at $BIN (run swift build first)"; exit 1; }
 [ -f ../shared/oracles/schemathesis-run.sh ] || { echo "api-fuzz: ../shared/oracles/schemathesis-run.sh not found (the shared oracles sit next to the checkout)"; exit 1; }
 DIR="$(mktemp -d /tmp/conduit-api-fuzz-XXXXXX)"
-PORT="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT="${PORT:-$(free_port)}"
+SMTP_PORT="$(free_port)"
+# Nothing listens there: every DNS question fails at once, so the run needs
+# no network and a fuzzed target_url or domain never waits for a resolver.
+DNS_PORT="$(free_port)"
 export MAX_TIME="${MAX_TIME:-240}"
 export SCHEMATHESIS_REPORT_DIR="$DIR/reports"
 mkdir -p "$SCHEMATHESIS_REPORT_DIR"
@@ -34,8 +39,15 @@ path = "$DIR/data"
 [api]
 listen = "127.0.0.1:$PORT"
 [smtp]
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:$SMTP_PORT"
 hostname = "mx.conduit.test"
+public_domains = ["fuzz.conduit.test"]
+dmarc = false
+[dns]
+nameservers = ["127.0.0.1:$DNS_PORT"]
+timeout_ms = 300
+[delivery]
+timeout_ms = 2000
 [log]
 level = "warning"
 TOML
@@ -60,6 +72,26 @@ ACCESS=$(session schemathesis@example.com)
 TOKEN=$(api POST /accounts/me/api-tokens "$ACCESS" '{"name":"schemathesis"}' | field token)
 SESSION=$(session schemathesis-session@example.com)
 
+# A's webhooks on the public domain, with one delivery log (the POST fails:
+# the SSRF guard refuses loopback), so the operations on a webhook and its
+# log reach their logic instead of 404: KEPT for all of them, GONE for
+# deleteWebhook.
+webhook() { api POST /webhooks "$TOKEN" "{\"address\":\"$1@fuzz.conduit.test\",\"target_url\":\"http://127.0.0.1:9/hook\"}" | field id; }
+KEPT=$(webhook kept)
+GONE=$(webhook gone)
+python3 - "$SMTP_PORT" <<'PY'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30) as smtp:
+    smtp.sendmail("sender@example.org", ["kept@fuzz.conduit.test"],
+                  b"From: sender@example.org\r\nTo: kept@fuzz.conduit.test\r\nSubject: api-fuzz\r\n\r\nA message for the delivery log.\r\n")
+PY
+LOG=""
+for _ in $(seq 100); do
+  LOG=$(curl -sf "http://127.0.0.1:$PORT/api/v1/webhooks/$KEPT/logs" -H "Authorization: Bearer $TOKEN" | python3 -c 'import json,sys; rows=json.load(sys.stdin); print(rows[0]["id"] if rows else "")')
+  [ -n "$LOG" ] && break; sleep 0.1
+done
+[ -n "$LOG" ] || { echo "api-fuzz: no delivery log row for the setup message"; tail -20 "$DIR/serve.log"; exit 1; }
+
 # Session-only operations (docs/API.md "API tokens"), and the operations
 # whose 422s include state-dependent codes (schemathesis_hooks.py).
 STATUSES='"2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"'
@@ -76,8 +108,25 @@ headers = { Authorization = "Bearer $SESSION" }
 checks.positive_data_acceptance.expected-statuses = [$STATUSES]
 
 [[operations]]
-include-operation-id = ["createDomainClaim", "verifyDomain", "createWebhook", "updateWebhook", "redeliverWebhook"]
+include-operation-id = ["createDomainClaim", "verifyDomain", "createWebhook"]
 checks.positive_data_acceptance.expected-statuses = [$STATUSES]
+
+[[operations]]
+include-operation-id = ["getWebhook", "listDeliveryLogs", "simulateWebhook", "rotateWebhookSecret"]
+parameters = { id = "$KEPT" }
+
+[[operations]]
+include-operation-id = ["updateWebhook", "redeliverWebhook"]
+parameters = { id = "$KEPT" }
+checks.positive_data_acceptance.expected-statuses = [$STATUSES]
+
+[[operations]]
+include-operation-id = ["getDeliveryLog", "redeliverDeliveryLog"]
+parameters = { id = "$KEPT", logId = "$LOG" }
+
+[[operations]]
+include-operation-id = "deleteWebhook"
+parameters = { id = "$GONE" }
 
 # Up to 20 SMTP AUTH passwords, each an scrypt hash of ~0.4 s and 128 MiB
 # run at most two at a time (docs/API.md "SMTP security policies"): a

@@ -4644,21 +4644,26 @@ extension OpenAPIDocument {
               "string",
               "null"
             ],
-            "description": "Sender address (default simulator@conduit.invalid); at most 254 bytes"
+            "description": "Sender address (default simulator@conduit.invalid): at most 254 bytes, an @, no line break, space, quote or angle bracket (422 `invalid_from`)",
+            "maxLength": 254,
+            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029<> \"]*@[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029<> \"]*$"
           },
           "subject": {
             "type": [
               "string",
               "null"
             ],
-            "description": "One line, at most 998 bytes"
+            "description": "One line, at most 998 bytes (422 `invalid_subject`)",
+            "maxLength": 998,
+            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$"
           },
           "text": {
             "type": [
               "string",
               "null"
             ],
-            "description": "Plain-text body, at most 1 MiB"
+            "description": "Plain-text body, at most 1 MiB (422 `invalid_text`)",
+            "maxLength": 1048576
           }
         }
       },
