@@ -112,11 +112,11 @@ include-operation-id = ["createDomainClaim", "verifyDomain", "createWebhook"]
 checks.positive_data_acceptance.expected-statuses = [$STATUSES]
 
 [[operations]]
-include-operation-id = ["getWebhook", "listDeliveryLogs", "simulateWebhook", "rotateWebhookSecret"]
+include-operation-id = ["getWebhook", "listDeliveryLogs", "simulateWebhook"]
 parameters = { id = "$KEPT" }
 
 [[operations]]
-include-operation-id = ["updateWebhook", "redeliverWebhook"]
+include-operation-id = ["updateWebhook", "redeliverWebhook", "rotateWebhookSecret"]
 parameters = { id = "$KEPT" }
 checks.positive_data_acceptance.expected-statuses = [$STATUSES]
 

@@ -4148,8 +4148,8 @@ extension OpenAPIDocument {
             "type": "string",
             "minLength": 1,
             "maxLength": 253,
-            "description": "Domain name: at least two labels of letters, digits and hyphens, the last not numeric, at most 253 characters (a trailing dot is dropped). Unicode names (U-labels) are accepted too and stored as their IDNA2008 A-labels; the pattern describes the A-label form, which is what a client should send to be sure of the rule (422 `invalid_domain`)",
-            "pattern": "^([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}\\.?$"
+            "description": "Domain name: two to four labels (the server takes more, up to 253 characters; the pattern keeps within that length) of letters, digits and hyphens, the last not numeric, at most 253 characters (a trailing dot is dropped). Unicode names (U-labels) are accepted too and stored as their IDNA2008 A-labels; the pattern describes the A-label form, which is what a client should send to be sure of the rule (422 `invalid_domain`)",
+            "pattern": "^([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}\\.?$"
           }
         },
         "required": [
@@ -4238,12 +4238,12 @@ extension OpenAPIDocument {
           "allowed_spf_domains": {
             "type": "string",
             "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
-            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}){0,99})?$"
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "allowed_dkim_domains": {
             "type": "string",
             "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
-            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}){0,99})?$"
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "require_spf": {
             "type": "boolean"
@@ -4290,12 +4290,12 @@ extension OpenAPIDocument {
           "allowed_spf_domains": {
             "type": "string",
             "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
-            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}){0,99})?$"
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "allowed_dkim_domains": {
             "type": "string",
             "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
-            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}){0,99})?$"
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "require_spf": {
             "type": "boolean"
@@ -4415,13 +4415,13 @@ extension OpenAPIDocument {
             "type": "string",
             "description": "local@domain (dot-atom local part) or *@domain, on a domain the account verified or a public domain (422 `invalid_address`, `domain_not_verified`, `public_domain_reserved`)",
             "maxLength": 254,
-            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}$"
+            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}$"
           },
           "target_url": {
             "type": "string",
             "description": "Absolute http(s) URL without user info or white space, at most 2048 bytes (422 `invalid_target_url`)",
             "maxLength": 2048,
-            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
           },
           "secret": {
             "type": "string",
@@ -4510,13 +4510,13 @@ extension OpenAPIDocument {
             "type": "string",
             "description": "local@domain (dot-atom local part) or *@domain, on a domain the account verified or a public domain (422 `invalid_address`, `domain_not_verified`, `public_domain_reserved`)",
             "maxLength": 254,
-            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}$"
+            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}$"
           },
           "target_url": {
             "type": "string",
             "description": "Absolute http(s) URL without user info or white space, at most 2048 bytes (422 `invalid_target_url`)",
             "maxLength": 2048,
-            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,31}\\.)+[A-Za-z](-?[A-Za-z0-9]){0,31}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
           },
           "secret": {
             "type": "string",
