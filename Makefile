@@ -59,7 +59,7 @@ integration-test:
 # schemathesis (pinned in ../shared/oracles/setup-venv.sh, installed by
 # test-deps) over the whole OpenAPI document of a fresh `conduit serve`:
 # every check, phases examples, coverage, fuzzing and stateful, seed 1, at
-# most MAX_TIME seconds (240: the target stays under 5 minutes); fails on any
+# most MAX_TIME seconds (210: the target stays under 5 minutes); fails on any
 # failure or if the server dies (scripts/schemathesis.sh, docs/RELIABILITY.md
 # "API fuzzing (schemathesis)"). CONDUIT_BIN= tests another binary.
 api-fuzz:
