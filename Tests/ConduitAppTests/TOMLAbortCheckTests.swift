@@ -46,7 +46,25 @@ import Testing
     }
 
     @Test(arguments: [
+        // The fuzzer's third input (Fuzz/corpus/config, found at the end of its campaign).
+        ("[smtp]\nlcertificate = 1979-05-27T:00Z\n", 2, 27),
+        ("d = 1979-05-27t\n", 1, 16),
+        ("a = [1979-05-27T]\n", 1, 17),
+        ("t = { x = 2024-01-01TZ }\n", 1, 22),
+    ])
+    func dateWithoutHourAfterTIsASyntaxErrorNotAnAbort(text: String, line: Int, column: Int) {
+        #expect {
+            try ConfigLoader.parse(text, path: "fuzz.toml")
+        } throws: { error in
+            guard case let .syntax(path, errorLine, errorColumn, message) = error as? ConfigError else { return false }
+            return path == "fuzz.toml" && errorLine == line && errorColumn == column && message.contains("date-time")
+        }
+    }
+
+    @Test(arguments: [
         "[smtp]\nlisten = \"127.0.0.1:2525\"\n",
+        // Dates and date-times as TOML has them; a key may look like a date.
+        "d = 1979-05-27T07:32:00Z\ne = 1979-05-27\nf = 1979-05-27 07:32:00\ng = \"1979-05-27T\"\n1979-05-27T = 1\n",
         "[ smtp ]\n[\"log\"]\n['api']\n[[a.b]]\n[]\n[ ]\n",
         // `[` opening nested arrays and inline tables inside a value.
         "x = [\n  [\n    1\n  ],\n  [ {a = 1} ],\n]\n",

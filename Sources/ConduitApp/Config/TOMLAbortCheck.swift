@@ -4,7 +4,9 @@
 /// TOML, both found by `make fuzz` (docs/RELIABILITY.md, "Fuzzing"):
 /// - a table header whose first key starts with anything but a bare-key
 ///   character, a quote or `]`: `[é]`, `[=]`, `[{]`, a lone `[`;
-/// - a `}` where an array expects a value: `s = [}`, `s = [1, }`.
+/// - a `}` where an array expects a value: `s = [}`, `s = [1, }`;
+/// - a date and `T` with no digit after it in a value: `c = 1979-05-27T:00Z`
+///   (toml++'s `parse_time` assumes the digit).
 /// A config with either made `check-config` abort and a SIGHUP reload kill
 /// the running server. Neither is valid TOML, so refusing them first loses
 /// nothing.
@@ -23,6 +25,8 @@ enum TOMLAbortCheck {
         // The open arrays (`[`) and inline tables (`{`) of the value being read.
         var open: [UInt8] = []
         var atLineStart = true
+        // Past a line's `=` (or inside an open array/table): a value is read.
+        var inValue = false
         while index < bytes.count {
             let byte = bytes[index]
             if atLineStart {
@@ -43,6 +47,7 @@ enum TOMLAbortCheck {
             }
             switch byte {
             case newline:
+                if open.isEmpty { inValue = false }
                 line += 1
                 index += 1
                 lineStart = index
@@ -64,6 +69,12 @@ enum TOMLAbortCheck {
             case closeBrace:
                 if open.last == openBracket { return (line, index - lineStart + 1, "'}' inside an array, where a value belongs") }
                 if open.last == openBrace { open.removeLast() }
+            case equals:
+                inValue = true
+            case UInt8(ascii: "T"), UInt8(ascii: "t"):
+                if inValue || !open.isEmpty, followsDate(bytes, at: index), !(index + 1 < bytes.count && isDigit(bytes[index + 1])) {
+                    return (line, index - lineStart + 2, "a date-time needs the hour right after 'T'")
+                }
             default:
                 break
             }
@@ -77,6 +88,18 @@ enum TOMLAbortCheck {
     private static let doubleQuote = UInt8(ascii: "\""), singleQuote = UInt8(ascii: "'")
     private static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
     private static let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
+    private static let equals = UInt8(ascii: "=")
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Whether the 10 bytes before `index` are a date, `dddd-dd-dd`.
+    private static func followsDate(_ bytes: [UInt8], at index: Int) -> Bool {
+        guard index >= 10 else { return false }
+        let date = bytes[(index - 10)..<index]
+        return date.enumerated().allSatisfy { offset, byte in
+            offset == 4 || offset == 7 ? byte == UInt8(ascii: "-") : isDigit(byte)
+        }
+    }
 
     /// What toml++ accepts where a header's first key starts.
     private static func isHeaderKeyStart(_ byte: UInt8) -> Bool {
