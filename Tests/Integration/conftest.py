@@ -86,7 +86,7 @@ class RunningConduit:
     def log(self) -> str:
         return self.log_path.read_text()
 
-    def stop(self, sig=signal.SIGTERM, timeout: float = 10) -> int:
+    def stop(self, sig=signal.SIGTERM, timeout: float = 60) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

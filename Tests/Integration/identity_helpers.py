@@ -421,7 +421,7 @@ class SMTPCapture:
         with self._lock:
             return [m for m in self.messages if address in (r.lower() for r in m.recipients)]
 
-    def wait_for(self, address, count=1, timeout=15.0):
+    def wait_for(self, address, count=1, timeout=60.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.to(address)

@@ -45,8 +45,9 @@ PUBLIC_NAMES = ["mail.conduit.test", "public.example"]
 UNKNOWN_ID = "7zzzzzzzzzzzzzzzzzzzzzzzzz"
 
 # Conduit asks with timeout_ms = 500; even with a retry or a TCP attempt the
-# answer must come back well within this.
-TEMPORARY_FAILURE_BUDGET = 10.0
+# answer comes back within seconds. The bound tells that from a hang (the
+# API's own request deadline is 60 s) and is wide for a busy CI machine.
+TEMPORARY_FAILURE_BUDGET = 30.0
 
 
 # --- fixtures -------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import re
 import signal
 import smtplib
 import socket
-import time
 import urllib.error
 import urllib.request
 
@@ -97,9 +96,9 @@ def test_sigterm_stops_cleanly_and_tells_connected_clients(workdir):
     server = RunningConduit(write_config(workdir), workdir / "serve.log")
     with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as s:
         assert s.recv(1024).startswith(b"220")
-        started = time.monotonic()
-        assert server.stop(signal.SIGTERM) == 0
-        assert time.monotonic() - started < 10
+        # stop() fails if the process is not gone within its timeout: the
+        # bound that tells a clean stop from a hang, wide for a busy machine.
+        assert server.stop(signal.SIGTERM, timeout=60) == 0
         assert s.recv(1024).startswith(b"421 4.3.2")
     log = server.log()
     assert "Conduit stopped" in log

@@ -306,7 +306,7 @@ def test_connections_per_ip_are_limited(tmp_path):
             raw.close()
             return code == 220
 
-        assert wait_for(admitted, timeout=5)
+        assert wait_for(admitted, timeout=60)
         for raw in held[1:]:
             raw.close()
     finally:
