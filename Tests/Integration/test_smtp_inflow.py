@@ -42,7 +42,7 @@ def receiver():
 
 
 def waits(server):
-    text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=10).read().decode()
+    text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=30).read().decode()
     found = {m.group(1): float(m.group(2)) for m in re.finditer(r'conduit_smtp_inflow_waits_total\{outcome="(\w+)"\} (\S+)', text)}
     return found.get("released", 0.0), found.get("timed_out", 0.0)
 
