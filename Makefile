@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-dmarc-cost bench-record-codec bench-rest bench-micro arc-oracle dmarc-oracle install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test fault-test faults system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-dmarc-cost bench-record-codec bench-rest bench-micro bench-cluster arc-oracle dmarc-oracle install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -48,13 +48,26 @@ run: build
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(MAKE) unit-test integration-test system-test
+	$(MAKE) unit-test integration-test fault-test system-test
 
 unit-test:
 	$(SWIFT) test --skip-build
 
 integration-test:
 	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q Tests/Integration
+
+# Fault campaigns (docs/RELIABILITY.md, "Fault campaigns"): the real binary on
+# loopback, killed with -9, its webhook endpoint down, SIGHUP storms, disk
+# full, slowloris, DNS faults. fault-test runs their short regression forms
+# (part of `make test`, a few minutes); faults runs the long forms (about
+# half an hour; the endpoint stays down for 10 minutes) and prints each
+# campaign's figures (-s).
+fault-test:
+	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q Tests/Faults
+
+faults:
+	$(SWIFT) build --product conduit
+	FAULTS_LONG=1 CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q -s Tests/Faults
 
 # `conduit dmarc` against checkdmarc, dmarc 1.2.1 and the RFC 9989 reading on
 # 150 generated cases served on loopback (docs/DMARC.md, "Oracle comparison");
@@ -127,6 +140,16 @@ bench-record-codec:
 # (e.g. BENCH_ARGS="--filter 'MIME.*'").
 bench-micro:
 	$(SWIFT) package --package-path Benchmarks benchmark $(BENCH_ARGS)
+
+# The cluster design's measured prototype (docs/SCALING.md, section 5;
+# Prototypes/cluster-hotpath, a package of its own that `make test` never
+# builds): a throwaway PostgreSQL 15 on 127.0.0.1 in a temp dir, N accounts,
+# RCPT TO's recipient and quota through a node's LMDB cache and through
+# PostgreSQL, a revoked token reaching three node caches (LISTEN/NOTIFY),
+# then the same against etcd (ETCD=0 skips it). ACCOUNTS=, CACHE_MESSAGES=,
+# PG_MESSAGES=, CONCURRENCY=, REVOCATIONS=, NODES=, PIN=0 (no CPU pinning).
+bench-cluster:
+	scripts/bench-cluster.sh
 
 # debian/rules runs the Swift release build itself; dpkg-buildpackage writes
 # to the parent directory, so the results are moved here.

@@ -34,7 +34,6 @@ dkimpy), exit 1 on any failure.
 """
 import argparse
 import base64
-import importlib.util
 import json
 import os
 import re
@@ -46,28 +45,11 @@ REPO = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("ARC_ORACLE_VENV", "/tmp/arcoraclevenv"))
 PINS = ["dkimpy==1.1.8", "authres==1.2.0", "PyNaCl==1.6.2", "cryptography==50.0.2", "dnslib==0.9.26", "PyYAML==6.0.4"]
 
-
-def ensure_venv():
-    """Re-runs this script inside VENV, making it first when needed."""
-    try:
-        import authres  # noqa: F401
-        import dkim  # noqa: F401
-        import dnslib  # noqa: F401
-        import nacl  # noqa: F401
-        import yaml  # noqa: F401
-        return
-    except ImportError:
-        pass
-    python = VENV / "bin" / "python"
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit(f"arc-oracle: {PINS} missing even inside {VENV}")
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", *PINS], check=True)
-    os.execv(str(python), [str(python), str(Path(__file__).resolve())] + sys.argv[1:])
+sys.path.insert(0, str(REPO / "scripts"))
+from oracle_support import DNSServer, ensure_venv  # noqa: E402
 
 
-ensure_venv()
+ensure_venv("arc-oracle", VENV, PINS, ["authres", "dkim", "dnslib", "nacl", "yaml"])
 
 import dkim  # noqa: E402
 import dkim.crypto  # noqa: E402
@@ -76,12 +58,8 @@ import nacl.signing  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa  # noqa: E402
 
-sys.path.insert(0, str(REPO / "scripts"))
 from arc_oracle_cases import BY_POSITION, ED25519, TERMINATED, cases  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("dkim_oracles", REPO / "scripts" / "dkim-oracles.py")
-dkim_oracles = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(dkim_oracles)
 
 SAMPLE = (
     b"From: Alice Example <alice@example.com>\r\n"
@@ -301,7 +279,7 @@ def main():
     all_cases = cases()
     passed = failed = agree = explained_count = 0
     manifest = []
-    with dkim_oracles.DNSServer(shared, outdir / "zone.json") as dns:
+    with DNSServer(shared, outdir / "zone.json") as dns:
         for name, sealers, changes, after, (want, instances, oldest), why in all_cases:
             msg = build(name, sealers, changes, after, keys, verify)
             path = outdir / "cases" / f"{name}.eml"

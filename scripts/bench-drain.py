@@ -22,7 +22,6 @@ Needs ../shared/bench and its virtualenv (/tmp/benchvenv, see bench-delivery.py)
 import argparse
 import importlib.util
 import json
-import os
 import shutil
 import signal
 import subprocess

@@ -15,7 +15,6 @@ Loopback only; every wait is bounded. Python's standard library only."""
 
 import argparse
 import json
-import os
 import re
 import signal
 import subprocess

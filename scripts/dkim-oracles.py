@@ -31,63 +31,15 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from oracle_support import DNSServer  # noqa: E402
 LINE = re.compile(r"^(\w+) d=(\S*) s=(\S*) a=(\S*)$")
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (dns-serve.py needs both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free port")
-
-
-class DNSServer:
-    """dns-serve.py on a free loopback port, for the length of a `with`."""
-
-    def __init__(self, shared, zone):
-        self.shared, self.zone = shared, zone
-
-    def __enter__(self):
-        for _ in range(5):
-            self.port = free_port()
-            self.proc = subprocess.Popen(
-                [sys.executable, str(self.shared / "oracles" / "dns-serve.py"), str(self.zone), "-p", str(self.port)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            # The first start may build the oracle virtualenv.
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-                if line.startswith("READY"):
-                    return self
-            self.proc.kill()
-            self.proc.wait()
-        raise RuntimeError(f"dns-serve.py did not start for {self.zone}")
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def conduit_dkim(binary, port, path):

@@ -39,83 +39,19 @@ import argparse
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Standard library only at import time (third-party modules load in the venv).
 from dmarc_oracle_cases import IP, Case, Reference, make_key, sign
+from oracle_support import DNSServer, ensure_venv
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("DMARC_ORACLE_VENV", "/tmp/dmarc-oracle-venv"))
 PINS = ["checkdmarc==6.0.4", "dmarc==1.2.1", "dkimpy==1.1.8", "dnspython==2.9.2", "dnslib==0.9.26", "PyYAML==6.0.4", "cryptography==50.0.2"]
 LINE = re.compile(r"^(\w+) domain=(\S*) policy=(\w+) spf_aligned=(true|false) dkim_aligned=(true|false) org=(\S*) record=(\S*)$")
-
-
-def ensure_venv():
-    """Re-runs this script in VENV (made and filled here) unless the packages import."""
-    try:
-        import checkdmarc, dmarc, dkim, dnslib, yaml, cryptography  # noqa: F401
-        return
-    except ImportError:
-        pass
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit(f"dmarc-oracle: {VENV} lacks its packages; remove it and run again")
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", *PINS], check=True)
-    os.execv(str(VENV / "bin" / "python"), [str(VENV / "bin" / "python"), *sys.argv])
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (dns-serve.py needs both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind(("127.0.0.1", 0))
-            port = udp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free port")
-
-
-class DNSServer:
-    """dns-serve.py on a free loopback port for the length of a `with`;
-    timeouts answered with SERVFAIL at once."""
-
-    def __init__(self, shared, zone):
-        self.shared, self.zone = shared, zone
-
-    def __enter__(self):
-        for _ in range(5):
-            self.port = free_port()
-            self.proc = subprocess.Popen(
-                [sys.executable, str(self.shared / "oracles" / "dns-serve.py"), str(self.zone), "-p", str(self.port),
-                 "--timeout-mode", "servfail"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-                if line.startswith("READY"):
-                    return self
-            self.proc.kill()
-            self.proc.wait()
-        raise RuntimeError(f"dns-serve.py did not start for {self.zone}")
-
-    def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # ----------------------------------------------------------- the libraries
@@ -230,7 +166,7 @@ def main():
     for needed in (binary, shared / "oracles" / "dns-serve.py"):
         if not needed.exists():
             sys.exit(f"missing: {needed}")
-    ensure_venv()
+    ensure_venv("dmarc-oracle", VENV, PINS, ["checkdmarc", "dmarc", "dkim", "dnslib", "yaml", "cryptography"])
 
     rng = random.Random(a.seed)
     key_pem, key_txt = make_key()
@@ -263,7 +199,7 @@ def main():
         tmp = Path(tmp)
         import json
         (tmp / "zone.json").write_text(json.dumps(zone))
-        with DNSServer(shared, tmp / "zone.json") as dns:
+        with DNSServer(shared, tmp / "zone.json", ["--timeout-mode", "servfail"]) as dns:
             checker = Checkdmarc(dns.port)
             org_cache = {}
 

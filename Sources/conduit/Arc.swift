@@ -19,8 +19,7 @@ struct Arc: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Nameserver to ask, HOST:PORT (default: those of /etc/resolv.conf).")
-    var dns: String?
+    @OptionGroup var nameserver: NameserverOption
 
     @Argument(help: "The message (RFC 5322; LF line ends are read as CRLF).")
     var file: String
@@ -29,7 +28,7 @@ struct Arc: AsyncParsableCommand {
         let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.arc")
         logger.logLevel = .warning
-        let resolver = DNSResolver(nameservers: try nameservers(), logger: logger)
+        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), logger: logger)
         print(Self.line(await ARCVerifier(resolver: resolver, logger: logger).verify(message: message)))
     }
 
@@ -45,17 +44,6 @@ struct Arc: AsyncParsableCommand {
             // A reason may quote a folded tag value: one line whatever it holds.
             let reason = String((verdict.reason ?? "").unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
             return "fail instances=\(verdict.instances)\(temporary) reason=\(reason)"
-        }
-    }
-
-    /// `--dns`, or the system's nameservers.
-    private func nameservers() throws -> [DNSResolver.Nameserver] {
-        guard let dns else { return DNSResolver.systemNameservers() }
-        do {
-            let address = try HostPort.parse(dns, defaultPort: 53)
-            return [DNSResolver.Nameserver(host: address.host, port: address.port)]
-        } catch {
-            throw ValidationError("--dns \(dns): \(error.reason)")
         }
     }
 }

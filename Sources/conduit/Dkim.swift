@@ -16,8 +16,7 @@ struct Dkim: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Nameserver to ask, HOST:PORT (default: those of /etc/resolv.conf).")
-    var dns: String?
+    @OptionGroup var nameserver: NameserverOption
 
     @Flag(name: .shortAndLong, help: "Also print why each signature did not pass, on stderr.")
     var verbose = false
@@ -29,7 +28,7 @@ struct Dkim: AsyncParsableCommand {
         let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.dkim")
         logger.logLevel = .warning
-        let resolver = DNSResolver(nameservers: try nameservers(), logger: logger)
+        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), logger: logger)
         let verdicts = await DKIMVerifier(resolver: resolver, logger: logger).verify(message: message)
         if verdicts.isEmpty {
             print("none")
@@ -39,17 +38,6 @@ struct Dkim: AsyncParsableCommand {
             if verbose, let reason = verdict.reason {
                 printError("\(verdict.result.rawValue) d=\(verdict.domain) s=\(verdict.selector): \(reason)")
             }
-        }
-    }
-
-    /// `--dns`, or the system's nameservers.
-    private func nameservers() throws -> [DNSResolver.Nameserver] {
-        guard let dns else { return DNSResolver.systemNameservers() }
-        do {
-            let address = try HostPort.parse(dns, defaultPort: 53)
-            return [DNSResolver.Nameserver(host: address.host, port: address.port)]
-        } catch {
-            throw ValidationError("--dns \(dns): \(error.reason)")
         }
     }
 }

@@ -21,8 +21,7 @@ struct Dmarc: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Nameserver to ask, HOST:PORT (default: those of /etc/resolv.conf).")
-    var dns: String?
+    @OptionGroup var nameserver: NameserverOption
 
     @Option(name: .long, help: "The SMTP client's IP address (IPv4 or IPv6).")
     var ip: String
@@ -48,7 +47,7 @@ struct Dmarc: AsyncParsableCommand {
         var logger = Logger(label: "conduit.dmarc")
         logger.logLevel = .warning
         // Short, as for `conduit spf`: a dead nameserver gives temperror in seconds.
-        let resolver = DNSResolver(nameservers: try nameservers(), timeout: .seconds(2), attempts: 2, logger: logger)
+        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), timeout: .seconds(2), attempts: 2, logger: logger)
         let spf = await SPFChecker(resolver: resolver, logger: logger).check(ip: IPAddress(ip)!, mailFrom: mailFrom, helo: helo)
         let dkim = await DKIMVerifier(resolver: resolver, logger: logger).verify(message: message)
         let verdict = await DMARCEvaluator(resolver: resolver, logger: logger).evaluate(message: message, spf: spf, dkim: dkim)
@@ -65,16 +64,5 @@ struct Dmarc: AsyncParsableCommand {
         "\(verdict.result.rawValue) domain=\(verdict.authorDomain) policy=\(verdict.policy.rawValue)"
             + " spf_aligned=\(verdict.spfAligned) dkim_aligned=\(verdict.dkimAligned)"
             + " org=\(verdict.organizationalDomain ?? "") record=\(verdict.policyDomain ?? "")"
-    }
-
-    /// `--dns`, or the system's nameservers.
-    private func nameservers() throws -> [DNSResolver.Nameserver] {
-        guard let dns else { return DNSResolver.systemNameservers() }
-        do {
-            let address = try HostPort.parse(dns, defaultPort: 53)
-            return [DNSResolver.Nameserver(host: address.host == "localhost" ? "127.0.0.1" : address.host, port: address.port)]
-        } catch {
-            throw ValidationError("--dns \(dns): \(error.reason)")
-        }
     }
 }

@@ -24,28 +24,20 @@ struct Spf: AsyncParsableCommand {
     @Option(name: .long, help: "The HELO/EHLO name.")
     var helo: String
 
-    @Option(name: .long, help: "Nameserver HOST:PORT (default: those of /etc/resolv.conf).")
-    var dns: String?
+    @OptionGroup var nameserver: NameserverOption
 
     @Flag(name: .long, help: "Log each DNS lookup and the reason for errors to stderr.")
     var verbose = false
 
     func validate() throws {
         guard IPAddress(ip) != nil else { throw ValidationError("--ip '\(ip)' is not an IPv4 or IPv6 address") }
-        if let dns {
-            do {
-                _ = try HostPort.parse(dns, defaultPort: 53)
-            } catch {
-                throw ValidationError("--dns '\(dns)': \(error.reason)")
-            }
-        }
     }
 
     func run() async throws {
         let level: Logger.Level = verbose ? .debug : .error
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
         let logger = Logger(label: "conduit.spf")
-        let nameservers = try dns.map { [try nameserver($0)] } ?? DNSResolver.systemNameservers()
+        let nameservers = try nameserver.nameservers()
         // Short, so a dead nameserver gives temperror in seconds, as a waiting SMTP client needs.
         let resolver = DNSResolver(nameservers: nameservers, timeout: .seconds(2), attempts: 2, logger: logger)
         let checker = SPFChecker(resolver: resolver, logger: logger)
@@ -55,10 +47,5 @@ struct Spf: AsyncParsableCommand {
             line += "\t" + String(explanation.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
         }
         print(line)
-    }
-
-    private func nameserver(_ text: String) throws -> DNSResolver.Nameserver {
-        let parsed = try HostPort.parse(text, defaultPort: 53)
-        return DNSResolver.Nameserver(host: parsed.host == "localhost" ? "127.0.0.1" : parsed.host, port: parsed.port)
     }
 }

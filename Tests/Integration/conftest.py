@@ -23,22 +23,25 @@ def conduit_binary() -> str:
     return path
 
 
-def write_config(directory: Path, extra: str = "", storage: Path | None = None) -> Path:
+def write_config(directory: Path, extra: str = "", storage: Path | None = None, *, map_size_mb: int = 64,
+                 max_message_bytes: int = 1048576, storage_extra: str = "", smtp_extra: str = "") -> Path:
+    """A config on loopback ports for a test; `extra` is appended (whole
+    tables), `storage_extra` and `smtp_extra` are lines added to those tables."""
     config = directory / "conduit.toml"
     config.write_text(
         f"""
 [storage]
 path = "{storage or directory / 'data'}"
-map_size_mb = 64
-
+map_size_mb = {map_size_mb}
+{storage_extra}
 [api]
 listen = "127.0.0.1:0"
 
 [smtp]
 listen = "127.0.0.1:0"
 hostname = "mx.conduit.test"
-max_message_bytes = 1048576
-
+max_message_bytes = {max_message_bytes}
+{smtp_extra}
 [log]
 level = "debug"
 {extra}
@@ -86,6 +89,9 @@ class RunningConduit:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    # Generous: a stop waits for an attempt that is building its payload (not
+    # cancellable; a 20 MiB message takes seconds in a debug build on a busy
+    # 2-core machine). A test that means to bound shutdown passes its own.
     def stop(self, sig=signal.SIGTERM, timeout: float = 60) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -3,6 +3,7 @@ client, account/session shortcuts, RFC 6238 TOTP, QR decoding and a
 capturing SMTP smarthost. Standard library only."""
 
 import base64
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -199,6 +200,22 @@ class ServerHandle:
         self.server = server
         self.directory = directory
         self.client = Client(server.api_url)
+
+
+@contextlib.contextmanager
+def account_server(prefix, **config):
+    """`conduit serve` in a fresh temporary directory, configured by
+    write_config's keyword arguments, with `.api` (a Client) and `.account`
+    (a new account); stopped when the `with` ends."""
+    with tempfile.TemporaryDirectory(prefix=f"conduit-{prefix}-") as name:
+        directory = Path(name)
+        running = RunningConduit(write_config(directory, **config), directory / "serve.log")
+        try:
+            running.api = Client(running.api_url)
+            running.account = running.api.new_account()
+            yield running
+        finally:
+            running.stop()
 
 
 def start_server(prefix, extra="", api_settings=""):

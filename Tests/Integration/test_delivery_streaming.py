@@ -10,15 +10,12 @@ import hashlib
 import hmac
 import os
 import smtplib
-import tempfile
 import uuid
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
-from conftest import RunningConduit, write_config
-from identity_helpers import Client
+from identity_helpers import account_server
 from smtp_helpers import PUBLIC, make_webhook, unique_local
 from webhook_receiver import payload
 
@@ -31,20 +28,9 @@ timeout_ms = 120000
 
 @pytest.fixture(scope="module")
 def server():
-    with tempfile.TemporaryDirectory(prefix="conduit-stream-") as name:
-        directory = Path(name)
-        config = write_config(directory, extra=EXTRA)
-        text = config.read_text()
-        text = text.replace("map_size_mb = 64", "map_size_mb = 512").replace("max_message_bytes = 1048576", "max_message_bytes = 33554432")
-        text = text.replace("[smtp]\n", f'[smtp]\npublic_domains = ["{PUBLIC}"]\n', 1)
-        config.write_text(text)
-        running = RunningConduit(config, directory / "serve.log")
-        try:
-            running.api = Client(running.api_url)
-            running.account = running.api.new_account()
-            yield running
-        finally:
-            running.stop()
+    with account_server("stream", extra=EXTRA, map_size_mb=512, max_message_bytes=33554432,
+                        smtp_extra=f'public_domains = ["{PUBLIC}"]') as running:
+        yield running
 
 
 def test_a_20_mib_message_arrives_byte_for_byte(server, receiver):

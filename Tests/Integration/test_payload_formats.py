@@ -12,16 +12,13 @@ import hashlib
 import hmac
 import os
 import smtplib
-import tempfile
 import threading
 import uuid
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from conftest import RunningConduit, write_config
-from identity_helpers import Client
+from identity_helpers import account_server
 from smtp_helpers import PUBLIC, make_webhook, queued_id, spool_show, unique_local
 from webhook_receiver import payload, verify_signature
 
@@ -36,20 +33,9 @@ retry_max_ms = 2000
 
 @pytest.fixture(scope="module")
 def server():
-    with tempfile.TemporaryDirectory(prefix="conduit-formats-") as name:
-        directory = Path(name)
-        config = write_config(directory, extra=EXTRA)
-        text = config.read_text()
-        text = text.replace("map_size_mb = 64", "map_size_mb = 256").replace("max_message_bytes = 1048576", "max_message_bytes = 16777216")
-        text = text.replace("[smtp]\n", f'[smtp]\npublic_domains = ["{PUBLIC}"]\n', 1)
-        config.write_text(text)
-        running = RunningConduit(config, directory / "serve.log")
-        try:
-            running.api = Client(running.api_url)
-            running.account = running.api.new_account()
-            yield running
-        finally:
-            running.stop()
+    with account_server("formats", extra=EXTRA, map_size_mb=256, max_message_bytes=16777216,
+                        smtp_extra=f'public_domains = ["{PUBLIC}"]') as running:
+        yield running
 
 
 def path():

@@ -34,11 +34,9 @@ def receiver():
 
 
 def start(prefix, tmp_path, delivery=DELIVERY, map_size_mb=64, reserve_mb=None):
-    config = write_config(tmp_path, extra=delivery)
-    storage = f"map_size_mb = {map_size_mb}" + (f"\nreserve_mb = {reserve_mb}" if reserve_mb is not None else "")
-    text = config.read_text().replace("map_size_mb = 64", storage)
-    text = text.replace("[smtp]\n", f'[smtp]\npublic_domains = ["{PUBLIC}"]\n', 1)
-    config.write_text(text)
+    config = write_config(tmp_path, extra=delivery, map_size_mb=map_size_mb,
+                          storage_extra=f"reserve_mb = {reserve_mb}" if reserve_mb is not None else "",
+                          smtp_extra=f'public_domains = ["{PUBLIC}"]')
     handle = ServerHandle(RunningConduit(config, tmp_path / "serve.log"), tmp_path)
     handle.api = Client(handle.server.api_url)
     handle.account = handle.api.new_account()

@@ -27,15 +27,9 @@ PUBLIC = "large.conduit.test"
 
 
 def start(directory: Path, memory_kb=64, budget_mb=4):
-    config = write_config(directory)
-    text = config.read_text()
-    text = text.replace("map_size_mb = 64", "map_size_mb = 256")
-    text = text.replace(
-        "max_message_bytes = 1048576",
-        f'max_message_bytes = 26214400\ndata_memory_kb = {memory_kb}\ndata_buffer_budget_mb = {budget_mb}\n'
-        f'public_domains = ["{PUBLIC}"]',
-    )
-    config.write_text(text)
+    config = write_config(directory, map_size_mb=256, max_message_bytes=26214400,
+                          smtp_extra=f'data_memory_kb = {memory_kb}\ndata_buffer_budget_mb = {budget_mb}\n'
+                                     f'public_domains = ["{PUBLIC}"]')
     return RunningConduit(config, directory / "serve.log")
 
 

@@ -23,6 +23,8 @@ extension DeliveryEngine {
             await record(claim, outcome: outcome, response: response, smtpMessageID: nil, attemptedAt: attemptedAt)
             return AttemptReport(outcome: outcome, response: response)
         }
+        // Shutdown came while the payload was being built: send nothing.
+        if Task.isCancelled { return nil }
         let response = await client.post(prepared.request, timeout: settings.timeout)
         if response.status == nil, Task.isCancelled { return nil }
         metrics.duration.recordMilliseconds(response.durationMs)

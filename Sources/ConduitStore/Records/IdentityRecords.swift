@@ -1,5 +1,5 @@
 public import ConduitCore
-public import Foundation
+import Foundation
 
 // The identity tables. Table and index names are part of the on-disk layout
 // (docs/ARCHITECTURE.md); renaming one needs a migration.
@@ -52,30 +52,6 @@ extension SignInFailures: StoreRecord {
     public static let indexes: [RecordIndex<SignInFailures>] = [
         RecordIndex(.byExpiry, unique: false, keys: { $0.failures.last.map { [ExpiryKey.of($0.addingTimeInterval(15 * 60))] } ?? [] }),
     ]
-}
-
-/// Index keys that sort by time: Unix milliseconds, zero-padded to 15 digits.
-public enum ExpiryKey {
-    public static func of(_ date: Date) -> String {
-        key(millis(date))
-    }
-
-    /// The smallest key above every key `of(date)` gives, so entries keyed at
-    /// or before `date` are the ones below it (`list(…, below:)`). Computed
-    /// in whole milliseconds: adding 1 ms to the `Date` first could round
-    /// back onto the same key.
-    public static func after(_ date: Date) -> String {
-        key(millis(date) + 1)
-    }
-
-    private static func millis(_ date: Date) -> Int64 {
-        max(0, Int64(date.timeIntervalSince1970 * 1000))
-    }
-
-    private static func key(_ millis: Int64) -> String {
-        let digits = String(millis)
-        return String(repeating: "0", count: max(0, 15 - digits.count)) + digits
-    }
 }
 
 extension IndexName where Record == Account {

@@ -77,20 +77,6 @@ extension ReadTransaction {
     }
 }
 
-extension ExpiryKey {
-    /// The time at the start of an index key made by `of(_:)` (whole
-    /// milliseconds), or `nil` when the key does not start with 15 digits.
-    static func date(ofKey key: [UInt8]) -> Date? {
-        guard key.count >= 15 else { return nil }
-        var millis: Int64 = 0
-        for byte in key.prefix(15) {
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            millis = millis * 10 + Int64(byte - 0x30)
-        }
-        return Date(timeIntervalSince1970: Double(millis) / 1000)
-    }
-}
-
 extension ReadTransaction {
     /// How many deliveries `webhookID` has pending (due or not, leased
     /// included), counting at most `limit`: index entries only, no record read.

@@ -57,8 +57,7 @@ extension WriteTransaction {
         guard limit > 0 else { return (0, 0) }
         try raw.scan(SpoolKeep.database) { key, value in
             guard key.lexicographicallyPrecedes(bound) else { return false }
-            let text = String(decoding: key, as: UTF8.self)
-            expired.append((text, String(text.dropFirst(15)), SpoolKeep.decode(value)))
+            expired.append((String(decoding: key, as: UTF8.self), ExpiryKey.suffix(ofKey: key), SpoolKeep.decode(value)))
             return expired.count < limit
         }
         var removed = 0
@@ -83,7 +82,7 @@ extension ReadTransaction {
         guard limit > 0 else { return entries }
         try raw.scan(SpoolKeep.database) { key, _ in
             if let until = ExpiryKey.date(ofKey: key) {
-                entries.append((until, String(decoding: key.dropFirst(15), as: UTF8.self)))
+                entries.append((until, ExpiryKey.suffix(ofKey: key)))
             }
             return entries.count < limit
         }
