@@ -11,7 +11,8 @@ extension DNSResolver {
     /// Asks each nameserver in turn, `attempts` rounds, until one gives a
     /// NOERROR or NXDOMAIN reply. A truncated UDP reply is asked again over
     /// TCP of the same server; SERVFAIL, REFUSED and other codes move on to
-    /// the next server. Every query has a fresh random ID.
+    /// the next server; so does a TCP reply that says it is truncated again.
+    /// Every query has a fresh random ID.
     func exchange(_ name: DNSName, type: DNSRecordType) async -> Exchange {
         guard !nameservers.isEmpty else { return .failure("no nameservers configured") }
         var generator = SystemRandomNumberGenerator()
@@ -47,6 +48,10 @@ extension DNSResolver {
             var reply = try await transport.udp(bytes, to: address, timeout: timeout, matches: matches)
             if reply.isTruncated {
                 reply = try await transport.tcp(bytes, to: address, timeout: timeout, matches: matches)
+                // TC=1 over TCP has no meaning (TCP carries the whole message): the
+                // records are not there, and taking its empty sections as
+                // NODATA would turn a broken server into "no SPF record".
+                guard !reply.isTruncated else { return .failure("truncated reply over TCP") }
             }
             switch reply.rcode {
             case DNSMessage.noError, DNSMessage.nameError:

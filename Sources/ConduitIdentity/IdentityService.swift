@@ -100,7 +100,9 @@ public final class IdentityService: Sendable {
         guard principal.isSession else { throw IdentityError.sessionRequired }
     }
 
+    /// 8 to 128 Unicode code points, as openapi.json's `minLength` and
+    /// `maxLength` count them (not grapheme clusters).
     static func validatePassword(_ password: String) throws(IdentityError) {
-        guard (8...128).contains(password.count) else { throw IdentityError.invalidPassword }
+        guard (8...128).contains(password.unicodeScalars.count) else { throw IdentityError.invalidPassword }
     }
 }
