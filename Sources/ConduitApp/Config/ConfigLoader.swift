@@ -18,6 +18,10 @@ public enum ConfigLoader {
 
     /// Validates TOML text; `path` only labels error messages.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConduitConfig {
+        // Before TOMLKit: toml++ aborts the process on these (TOMLAbortCheck).
+        if let bad = TOMLAbortCheck.firstUnsafeSpot(in: text) {
+            throw ConfigError.syntax(path: path, line: bad.line, column: bad.column, message: bad.problem)
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
