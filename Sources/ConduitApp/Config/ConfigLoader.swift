@@ -158,6 +158,7 @@ public enum ConfigLoader {
         if let v = try s.int("max_in_flight_per_webhook", in: 1...1024) { d.maxInFlightPerWebhook = v }
         if let v = try s.int("inflow_backlog", in: 1...1_000_000) { d.inflowBacklog = v }
         if let v = try s.int("inflow_delay_ms", in: 0...60_000) { d.inflowDelayMs = v }
+        if let v = try s.int("inflow_slow_post_ms", in: 1...600_000) { d.inflowSlowPostMs = v }
         if let v = try s.bool("allow_private_targets") { d.allowPrivateTargets = v }
         if let v = try s.int("log_retention_days", in: 1...3650) { d.logRetentionDays = v }
         if let v = try s.int("keep_delivered_hours", in: 0...8760) { d.keepDeliveredHours = v }
