@@ -15,7 +15,7 @@ PACKAGE_PACKAGES := dpkg-dev debhelper lintian binutils man-db
 SYSTEM_TEST_PACKAGES := mmdebstrap systemd-container iproute2
 TEST_PACKAGES := man-db lmdb-utils swaks libnet-ssleay-perl libio-socket-ssl-perl dnsutils zbar-tools qrencode openssl python3 python3-pip python3-venv
 
-.PHONY: all build run test deps test-deps unit-test integration-test fault-test faults system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-dmarc-cost bench-record-codec bench-rest bench-micro bench-cluster arc-oracle dmarc-oracle install install-files uninstall clean
+.PHONY: all build run test deps test-deps unit-test integration-test api-fuzz fault-test faults system-test release deb lintian bench bench-deps bench-delivery bench-memory bench-dmarc-cost bench-record-codec bench-rest bench-micro bench-cluster arc-oracle fuzz fuzz-build fuzz-replay fuzz-merge dmarc-oracle install install-files uninstall clean
 
 # Install layout; Debian's package uses PREFIX=/usr UNITDIR=/lib/systemd/system.
 PREFIX ?= /usr/local
@@ -48,13 +48,22 @@ run: build
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(MAKE) unit-test integration-test fault-test system-test
+	$(MAKE) unit-test integration-test api-fuzz fault-test system-test
 
 unit-test:
 	$(SWIFT) test --skip-build
 
 integration-test:
 	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) -m pytest -q Tests/Integration
+
+# schemathesis (pinned in ../shared/oracles/setup-venv.sh, installed by
+# test-deps) over the whole OpenAPI document of a fresh `conduit serve`:
+# every check, phases examples, coverage, fuzzing and stateful, seed 1, at
+# most MAX_TIME seconds (210: the target stays under 5 minutes); fails on any
+# failure or if the server dies (scripts/schemathesis.sh, docs/RELIABILITY.md
+# "API fuzzing (schemathesis)"). CONDUIT_BIN= tests another binary.
+api-fuzz:
+	CONDUIT_BIN="$${CONDUIT_BIN:-$$($(SWIFT) build --show-bin-path)/conduit}" scripts/schemathesis.sh
 
 # Fault campaigns (docs/RELIABILITY.md, "Fault campaigns"): the real binary on
 # loopback, killed with -9, its webhook endpoint down, SIGHUP storms, disk
@@ -86,6 +95,33 @@ release: deps
 arc-oracle:
 	$(SWIFT) build --product conduit
 	CONDUIT_BIN="$$($(SWIFT) build --show-bin-path)/conduit" $(PYTHON) scripts/arc-oracle.py
+
+# libFuzzer campaigns over the parsers and state machines (docs/RELIABILITY.md,
+# "Fuzzing"; Sources/ConduitFuzzTargets): conduit-fuzz built with libFuzzer
+# and AddressSanitizer in .build-fuzz (its own scratch path: the sanitizers
+# apply to every module), each target FUZZ_SECONDS, FUZZ_JOBS at a time, under
+# nice; logs, grown corpora and findings in Fuzz/work/, a summary table at the end.
+#   FUZZ_TARGETS=smtp,mime   a subset (names: Fuzz/run-fuzz.py --help)
+# `make fuzz-merge` folds what a campaign found into the committed corpus
+# (Fuzz/corpus, minimised by -merge=1); `make fuzz-replay` runs the committed
+# corpus once under the sanitizers. `make unit-test` replays it without them
+# (FuzzCorpusReplayTests).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS ?= smtp,mime,dns,spf,dkim,dmarc,arc,config,api-json,template
+FUZZ_BIN = .build-fuzz/debug/conduit-fuzz
+fuzz-build:
+	$(SWIFT) build --scratch-path .build-fuzz --product conduit-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DCONDUIT_LIBFUZZER
+
+fuzz: fuzz-build
+	$(PYTHON) Fuzz/run-fuzz.py fuzz --binary $(FUZZ_BIN) --targets $(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
+
+fuzz-replay: fuzz-build
+	$(PYTHON) Fuzz/run-fuzz.py replay --binary $(FUZZ_BIN) --targets $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	$(PYTHON) Fuzz/run-fuzz.py merge --binary $(FUZZ_BIN) --targets $(FUZZ_TARGETS)
 
 # Conduit beside smtp-sink and the aiosmtpd bridge through ../shared/bench, in
 # one pass: one table of figures, one of the issue's targets as measured ratios

@@ -219,6 +219,29 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The fuzz targets (docs/RELIABILITY.md, "Fuzzing"): one entry function per
+        // parser or state machine, each driving the real code over input bytes.
+        // A library so the corpus replay unit test runs the same functions.
+        .target(
+            name: "ConduitFuzzTargets",
+            dependencies: [
+                "ConduitCore", "ConduitSMTP", "ConduitMIME", "ConduitDNS", "ConduitPolicy",
+                "ConduitWebhooks", "ConduitDelivery", "ConduitAPI", "ConduitApp",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `make fuzz`: libFuzzer's driver over ConduitFuzzTargets when built with
+        // -sanitize=fuzzer and -D CONDUIT_LIBFUZZER; in the ordinary build a small
+        // replay tool that runs files through the same entry functions.
+        .executableTarget(
+            name: "conduit-fuzz",
+            dependencies: ["ConduitFuzzTargets"],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Tests (Swift Testing)
         .testTarget(name: "ConduitCoreTests", dependencies: ["ConduitCore"], swiftSettings: strictSettings),
         .testTarget(name: "ConduitStoreTests", dependencies: ["ConduitStore", "ConduitCore"], swiftSettings: strictSettings),
@@ -306,6 +329,12 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The committed fuzz corpora replayed (docs/RELIABILITY.md, "Fuzzing"), and the findings.
+        .testTarget(
+            name: "ConduitFuzzTargetsTests",
+            dependencies: ["ConduitFuzzTargets"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -99,21 +99,15 @@ extension Request {
     }
 }
 
-/// Any JSON object key, for inspecting a body's keys while decoding.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
 extension Decoder {
-    /// Refuses explicit `null` for every key not in `nullable`: in a partial
-    /// update an absent field keeps its value, but `null` is a wrong type
-    /// (422), not a silent no-op.
-    func rejectNulls(except nullable: Set<String> = []) throws {
-        let container = try container(keyedBy: AnyKey.self)
-        for key in container.allKeys where !nullable.contains(key.stringValue) {
+    /// Refuses explicit `null` for every field of `Keys` not in `nullable`:
+    /// in a partial update an absent field keeps its value, but `null` is a
+    /// wrong type (422), not a silent no-op. Keys the request does not
+    /// define are ignored whatever their value, `null` included, as every
+    /// other unknown field is (the OpenAPI document allows them).
+    func rejectNulls<Keys: CodingKey & CaseIterable>(of keys: Keys.Type, except nullable: Set<String> = []) throws {
+        let container = try container(keyedBy: Keys.self)
+        for key in Keys.allCases where !nullable.contains(key.stringValue) && container.contains(key) {
             if try container.decodeNil(forKey: key) {
                 throw DecodingError.valueNotFound(String.self, .init(codingPath: [key], debugDescription: "null is not allowed here"))
             }

@@ -3538,10 +3538,453 @@ extension OpenAPIDocument {
         "properties": {
           "timezone": {
             "type": "string",
-            "description": "IANA time zone name, e.g. `Europe/Berlin`",
-            "minLength": 1,
-            "maxLength": 64,
-            "pattern": "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+            "description": "IANA time zone name, e.g. `Europe/Berlin`: one of the names the server's time-zone data knows, listed here (422 `invalid_timezone`)",
+            "enum": [
+              "Africa/Abidjan",
+              "Africa/Accra",
+              "Africa/Addis_Ababa",
+              "Africa/Algiers",
+              "Africa/Asmara",
+              "Africa/Bamako",
+              "Africa/Bangui",
+              "Africa/Banjul",
+              "Africa/Bissau",
+              "Africa/Blantyre",
+              "Africa/Brazzaville",
+              "Africa/Bujumbura",
+              "Africa/Cairo",
+              "Africa/Casablanca",
+              "Africa/Ceuta",
+              "Africa/Conakry",
+              "Africa/Dakar",
+              "Africa/Dar_es_Salaam",
+              "Africa/Djibouti",
+              "Africa/Douala",
+              "Africa/El_Aaiun",
+              "Africa/Freetown",
+              "Africa/Gaborone",
+              "Africa/Harare",
+              "Africa/Johannesburg",
+              "Africa/Juba",
+              "Africa/Kampala",
+              "Africa/Khartoum",
+              "Africa/Kigali",
+              "Africa/Kinshasa",
+              "Africa/Lagos",
+              "Africa/Libreville",
+              "Africa/Lome",
+              "Africa/Luanda",
+              "Africa/Lubumbashi",
+              "Africa/Lusaka",
+              "Africa/Malabo",
+              "Africa/Maputo",
+              "Africa/Maseru",
+              "Africa/Mbabane",
+              "Africa/Mogadishu",
+              "Africa/Monrovia",
+              "Africa/Nairobi",
+              "Africa/Ndjamena",
+              "Africa/Niamey",
+              "Africa/Nouakchott",
+              "Africa/Ouagadougou",
+              "Africa/Porto-Novo",
+              "Africa/Sao_Tome",
+              "Africa/Tripoli",
+              "Africa/Tunis",
+              "Africa/Windhoek",
+              "America/Adak",
+              "America/Anchorage",
+              "America/Anguilla",
+              "America/Antigua",
+              "America/Araguaina",
+              "America/Argentina/Buenos_Aires",
+              "America/Argentina/Catamarca",
+              "America/Argentina/Cordoba",
+              "America/Argentina/Jujuy",
+              "America/Argentina/La_Rioja",
+              "America/Argentina/Mendoza",
+              "America/Argentina/Rio_Gallegos",
+              "America/Argentina/Salta",
+              "America/Argentina/San_Juan",
+              "America/Argentina/San_Luis",
+              "America/Argentina/Tucuman",
+              "America/Argentina/Ushuaia",
+              "America/Aruba",
+              "America/Asuncion",
+              "America/Atikokan",
+              "America/Bahia",
+              "America/Bahia_Banderas",
+              "America/Barbados",
+              "America/Belem",
+              "America/Belize",
+              "America/Blanc-Sablon",
+              "America/Boa_Vista",
+              "America/Bogota",
+              "America/Boise",
+              "America/Cambridge_Bay",
+              "America/Campo_Grande",
+              "America/Cancun",
+              "America/Caracas",
+              "America/Cayenne",
+              "America/Cayman",
+              "America/Chicago",
+              "America/Chihuahua",
+              "America/Ciudad_Juarez",
+              "America/Costa_Rica",
+              "America/Coyhaique",
+              "America/Creston",
+              "America/Cuiaba",
+              "America/Curacao",
+              "America/Danmarkshavn",
+              "America/Dawson",
+              "America/Dawson_Creek",
+              "America/Denver",
+              "America/Detroit",
+              "America/Dominica",
+              "America/Edmonton",
+              "America/Eirunepe",
+              "America/El_Salvador",
+              "America/Fort_Nelson",
+              "America/Fortaleza",
+              "America/Glace_Bay",
+              "America/Godthab",
+              "America/Goose_Bay",
+              "America/Grand_Turk",
+              "America/Grenada",
+              "America/Guadeloupe",
+              "America/Guatemala",
+              "America/Guayaquil",
+              "America/Guyana",
+              "America/Halifax",
+              "America/Havana",
+              "America/Hermosillo",
+              "America/Indiana/Indianapolis",
+              "America/Indiana/Knox",
+              "America/Indiana/Marengo",
+              "America/Indiana/Petersburg",
+              "America/Indiana/Tell_City",
+              "America/Indiana/Vevay",
+              "America/Indiana/Vincennes",
+              "America/Indiana/Winamac",
+              "America/Inuvik",
+              "America/Iqaluit",
+              "America/Jamaica",
+              "America/Juneau",
+              "America/Kentucky/Louisville",
+              "America/Kentucky/Monticello",
+              "America/Kralendijk",
+              "America/La_Paz",
+              "America/Lima",
+              "America/Los_Angeles",
+              "America/Lower_Princes",
+              "America/Maceio",
+              "America/Managua",
+              "America/Manaus",
+              "America/Marigot",
+              "America/Martinique",
+              "America/Matamoros",
+              "America/Mazatlan",
+              "America/Menominee",
+              "America/Merida",
+              "America/Metlakatla",
+              "America/Mexico_City",
+              "America/Miquelon",
+              "America/Moncton",
+              "America/Monterrey",
+              "America/Montevideo",
+              "America/Montreal",
+              "America/Montserrat",
+              "America/Nassau",
+              "America/New_York",
+              "America/Nipigon",
+              "America/Nome",
+              "America/Noronha",
+              "America/North_Dakota/Beulah",
+              "America/North_Dakota/Center",
+              "America/North_Dakota/New_Salem",
+              "America/Nuuk",
+              "America/Ojinaga",
+              "America/Panama",
+              "America/Pangnirtung",
+              "America/Paramaribo",
+              "America/Phoenix",
+              "America/Port-au-Prince",
+              "America/Port_of_Spain",
+              "America/Porto_Velho",
+              "America/Puerto_Rico",
+              "America/Punta_Arenas",
+              "America/Rainy_River",
+              "America/Rankin_Inlet",
+              "America/Recife",
+              "America/Regina",
+              "America/Resolute",
+              "America/Rio_Branco",
+              "America/Santa_Isabel",
+              "America/Santarem",
+              "America/Santiago",
+              "America/Santo_Domingo",
+              "America/Sao_Paulo",
+              "America/Scoresbysund",
+              "America/Shiprock",
+              "America/Sitka",
+              "America/St_Barthelemy",
+              "America/St_Johns",
+              "America/St_Kitts",
+              "America/St_Lucia",
+              "America/St_Thomas",
+              "America/St_Vincent",
+              "America/Swift_Current",
+              "America/Tegucigalpa",
+              "America/Thule",
+              "America/Thunder_Bay",
+              "America/Tijuana",
+              "America/Toronto",
+              "America/Tortola",
+              "America/Vancouver",
+              "America/Whitehorse",
+              "America/Winnipeg",
+              "America/Yakutat",
+              "America/Yellowknife",
+              "Antarctica/Casey",
+              "Antarctica/Davis",
+              "Antarctica/DumontDUrville",
+              "Antarctica/Macquarie",
+              "Antarctica/Mawson",
+              "Antarctica/McMurdo",
+              "Antarctica/Palmer",
+              "Antarctica/Rothera",
+              "Antarctica/South_Pole",
+              "Antarctica/Syowa",
+              "Antarctica/Troll",
+              "Antarctica/Vostok",
+              "Arctic/Longyearbyen",
+              "Asia/Aden",
+              "Asia/Almaty",
+              "Asia/Amman",
+              "Asia/Anadyr",
+              "Asia/Aqtau",
+              "Asia/Aqtobe",
+              "Asia/Ashgabat",
+              "Asia/Atyrau",
+              "Asia/Baghdad",
+              "Asia/Bahrain",
+              "Asia/Baku",
+              "Asia/Bangkok",
+              "Asia/Barnaul",
+              "Asia/Beirut",
+              "Asia/Bishkek",
+              "Asia/Brunei",
+              "Asia/Calcutta",
+              "Asia/Chita",
+              "Asia/Choibalsan",
+              "Asia/Chongqing",
+              "Asia/Colombo",
+              "Asia/Damascus",
+              "Asia/Dhaka",
+              "Asia/Dili",
+              "Asia/Dubai",
+              "Asia/Dushanbe",
+              "Asia/Famagusta",
+              "Asia/Gaza",
+              "Asia/Harbin",
+              "Asia/Hebron",
+              "Asia/Ho_Chi_Minh",
+              "Asia/Hong_Kong",
+              "Asia/Hovd",
+              "Asia/Irkutsk",
+              "Asia/Jakarta",
+              "Asia/Jayapura",
+              "Asia/Jerusalem",
+              "Asia/Kabul",
+              "Asia/Kamchatka",
+              "Asia/Karachi",
+              "Asia/Kashgar",
+              "Asia/Kathmandu",
+              "Asia/Katmandu",
+              "Asia/Khandyga",
+              "Asia/Krasnoyarsk",
+              "Asia/Kuala_Lumpur",
+              "Asia/Kuching",
+              "Asia/Kuwait",
+              "Asia/Macau",
+              "Asia/Magadan",
+              "Asia/Makassar",
+              "Asia/Manila",
+              "Asia/Muscat",
+              "Asia/Nicosia",
+              "Asia/Novokuznetsk",
+              "Asia/Novosibirsk",
+              "Asia/Omsk",
+              "Asia/Oral",
+              "Asia/Phnom_Penh",
+              "Asia/Pontianak",
+              "Asia/Pyongyang",
+              "Asia/Qatar",
+              "Asia/Qostanay",
+              "Asia/Qyzylorda",
+              "Asia/Rangoon",
+              "Asia/Riyadh",
+              "Asia/Sakhalin",
+              "Asia/Samarkand",
+              "Asia/Seoul",
+              "Asia/Shanghai",
+              "Asia/Singapore",
+              "Asia/Srednekolymsk",
+              "Asia/Taipei",
+              "Asia/Tashkent",
+              "Asia/Tbilisi",
+              "Asia/Tehran",
+              "Asia/Thimphu",
+              "Asia/Tokyo",
+              "Asia/Tomsk",
+              "Asia/Ulaanbaatar",
+              "Asia/Urumqi",
+              "Asia/Ust-Nera",
+              "Asia/Vientiane",
+              "Asia/Vladivostok",
+              "Asia/Yakutsk",
+              "Asia/Yangon",
+              "Asia/Yekaterinburg",
+              "Asia/Yerevan",
+              "Atlantic/Azores",
+              "Atlantic/Bermuda",
+              "Atlantic/Canary",
+              "Atlantic/Cape_Verde",
+              "Atlantic/Faroe",
+              "Atlantic/Madeira",
+              "Atlantic/Reykjavik",
+              "Atlantic/South_Georgia",
+              "Atlantic/St_Helena",
+              "Atlantic/Stanley",
+              "Australia/Adelaide",
+              "Australia/Brisbane",
+              "Australia/Broken_Hill",
+              "Australia/Currie",
+              "Australia/Darwin",
+              "Australia/Eucla",
+              "Australia/Hobart",
+              "Australia/Lindeman",
+              "Australia/Lord_Howe",
+              "Australia/Melbourne",
+              "Australia/Perth",
+              "Australia/Sydney",
+              "Europe/Amsterdam",
+              "Europe/Andorra",
+              "Europe/Astrakhan",
+              "Europe/Athens",
+              "Europe/Belgrade",
+              "Europe/Berlin",
+              "Europe/Bratislava",
+              "Europe/Brussels",
+              "Europe/Bucharest",
+              "Europe/Budapest",
+              "Europe/Busingen",
+              "Europe/Chisinau",
+              "Europe/Copenhagen",
+              "Europe/Dublin",
+              "Europe/Gibraltar",
+              "Europe/Guernsey",
+              "Europe/Helsinki",
+              "Europe/Isle_of_Man",
+              "Europe/Istanbul",
+              "Europe/Jersey",
+              "Europe/Kaliningrad",
+              "Europe/Kiev",
+              "Europe/Kirov",
+              "Europe/Kyiv",
+              "Europe/Lisbon",
+              "Europe/Ljubljana",
+              "Europe/London",
+              "Europe/Luxembourg",
+              "Europe/Madrid",
+              "Europe/Malta",
+              "Europe/Mariehamn",
+              "Europe/Minsk",
+              "Europe/Monaco",
+              "Europe/Moscow",
+              "Europe/Oslo",
+              "Europe/Paris",
+              "Europe/Podgorica",
+              "Europe/Prague",
+              "Europe/Riga",
+              "Europe/Rome",
+              "Europe/Samara",
+              "Europe/San_Marino",
+              "Europe/Sarajevo",
+              "Europe/Saratov",
+              "Europe/Simferopol",
+              "Europe/Skopje",
+              "Europe/Sofia",
+              "Europe/Stockholm",
+              "Europe/Tallinn",
+              "Europe/Tirane",
+              "Europe/Ulyanovsk",
+              "Europe/Uzhgorod",
+              "Europe/Vaduz",
+              "Europe/Vatican",
+              "Europe/Vienna",
+              "Europe/Vilnius",
+              "Europe/Volgograd",
+              "Europe/Warsaw",
+              "Europe/Zagreb",
+              "Europe/Zaporozhye",
+              "Europe/Zurich",
+              "GMT",
+              "Indian/Antananarivo",
+              "Indian/Chagos",
+              "Indian/Christmas",
+              "Indian/Cocos",
+              "Indian/Comoro",
+              "Indian/Kerguelen",
+              "Indian/Mahe",
+              "Indian/Maldives",
+              "Indian/Mauritius",
+              "Indian/Mayotte",
+              "Indian/Reunion",
+              "Pacific/Apia",
+              "Pacific/Auckland",
+              "Pacific/Bougainville",
+              "Pacific/Chatham",
+              "Pacific/Chuuk",
+              "Pacific/Easter",
+              "Pacific/Efate",
+              "Pacific/Enderbury",
+              "Pacific/Fakaofo",
+              "Pacific/Fiji",
+              "Pacific/Funafuti",
+              "Pacific/Galapagos",
+              "Pacific/Gambier",
+              "Pacific/Guadalcanal",
+              "Pacific/Guam",
+              "Pacific/Honolulu",
+              "Pacific/Johnston",
+              "Pacific/Kanton",
+              "Pacific/Kiritimati",
+              "Pacific/Kosrae",
+              "Pacific/Kwajalein",
+              "Pacific/Majuro",
+              "Pacific/Marquesas",
+              "Pacific/Midway",
+              "Pacific/Nauru",
+              "Pacific/Niue",
+              "Pacific/Norfolk",
+              "Pacific/Noumea",
+              "Pacific/Pago_Pago",
+              "Pacific/Palau",
+              "Pacific/Pitcairn",
+              "Pacific/Pohnpei",
+              "Pacific/Ponape",
+              "Pacific/Port_Moresby",
+              "Pacific/Rarotonga",
+              "Pacific/Saipan",
+              "Pacific/Tahiti",
+              "Pacific/Tarawa",
+              "Pacific/Tongatapu",
+              "Pacific/Truk",
+              "Pacific/Wake",
+              "Pacific/Wallis",
+              "UTC"
+            ]
           }
         },
         "required": [
@@ -3621,8 +4064,8 @@ extension OpenAPIDocument {
               "type": "string",
               "minLength": 2,
               "maxLength": 49,
-              "pattern": "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$",
-              "description": "IPv4/IPv6 address or CIDR"
+              "pattern": "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$",
+              "description": "IPv4 address (dotted quad) or IPv6 address (eight groups), optionally a CIDR /prefix (422 `invalid_ip`)"
             },
             "maxItems": 50,
             "description": "IPv4/IPv6 addresses or CIDRs the token may be used from; absent or empty = any"
@@ -3638,9 +4081,10 @@ extension OpenAPIDocument {
           },
           "name": {
             "type": "string",
-            "description": "1 to 100 characters",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)",
             "minLength": 1,
-            "maxLength": 100
+            "maxLength": 100,
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$"
           }
         },
         "required": [
@@ -3703,8 +4147,9 @@ extension OpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 1024,
-            "description": "Domain name, Unicode or A-labels"
+            "maxLength": 253,
+            "description": "Domain name: two to four labels (the server takes more, up to 253 characters; the pattern keeps within that length) of letters, digits and hyphens, the last not numeric, at most 253 characters (a trailing dot is dropped). Unicode names (U-labels) are accepted too and stored as their IDNA2008 A-labels; the pattern describes the A-label form, which is what a client should send to be sure of the rule (422 `invalid_domain`)",
+            "pattern": "^([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}\\.?$"
           }
         },
         "required": [
@@ -3781,19 +4226,24 @@ extension OpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 100
+            "maxLength": 100,
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)"
           },
           "allowed_source_ips": {
             "type": "string",
-            "description": "Comma-separated IPv4/IPv6 addresses or CIDRs"
+            "description": "At most 100 IPv4 addresses (dotted quad) or IPv6 addresses (eight groups), each optionally a CIDR /prefix, separated by commas or spaces; \"\" = any (422 `invalid_ip`)",
+            "pattern": "^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)((, ?| )((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)){0,99})?$"
           },
           "allowed_spf_domains": {
             "type": "string",
-            "description": "Comma-separated domain names"
+            "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "allowed_dkim_domains": {
             "type": "string",
-            "description": "Comma-separated domain names"
+            "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "require_spf": {
             "type": "boolean"
@@ -3806,7 +4256,8 @@ extension OpenAPIDocument {
           },
           "smtp_credentials": {
             "type": "string",
-            "description": "user:password entries separated by commas or newlines; replaces the set"
+            "description": "At most 20 user:password entries separated by commas or line breaks; user names 1 to 64 printable ASCII characters without spaces, commas or colons, each user once; passwords 8 to 128 characters without commas; replaces the set (422 `invalid_smtp_credentials`)",
+            "pattern": "^([!-+\\--9;-~]{1,64}:[!-+\\--~]{8,128}((, ?|\\n)[!-+\\--9;-~]{1,64}:[!-+\\--~]{8,128}){0,19})?$"
           },
           "dmarc_enforcement": {
             "type": "string",
@@ -3827,19 +4278,24 @@ extension OpenAPIDocument {
           "name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 100
+            "maxLength": 100,
+            "pattern": "^[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]([^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000])?[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+            "description": "1 to 100 characters (Unicode code points, counted as sent), not only white space, no line break between the first and the last character that is not white space; stored without leading and trailing white space and line breaks (422 `invalid_name`)"
           },
           "allowed_source_ips": {
             "type": "string",
-            "description": "Comma-separated IPv4/IPv6 addresses or CIDRs"
+            "description": "At most 100 IPv4 addresses (dotted quad) or IPv6 addresses (eight groups), each optionally a CIDR /prefix, separated by commas or spaces; \"\" = any (422 `invalid_ip`)",
+            "pattern": "^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)((, ?| )((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/(3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)){0,99})?$"
           },
           "allowed_spf_domains": {
             "type": "string",
-            "description": "Comma-separated domain names"
+            "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "allowed_dkim_domains": {
             "type": "string",
-            "description": "Comma-separated domain names"
+            "description": "At most 100 domain names (as in CreateDomainRequest), separated by commas or spaces; \"\" = any (422 `invalid_domain`)",
+            "pattern": "^(([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}((, ?| )([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}){0,99})?$"
           },
           "require_spf": {
             "type": "boolean"
@@ -3852,7 +4308,8 @@ extension OpenAPIDocument {
           },
           "smtp_credentials": {
             "type": "string",
-            "description": "user:password entries separated by commas or newlines; replaces the set"
+            "description": "At most 20 user:password entries separated by commas or line breaks; user names 1 to 64 printable ASCII characters without spaces, commas or colons, each user once; passwords 8 to 128 characters without commas; replaces the set (422 `invalid_smtp_credentials`)",
+            "pattern": "^([!-+\\--9;-~]{1,64}:[!-+\\--~]{8,128}((, ?|\\n)[!-+\\--9;-~]{1,64}:[!-+\\--~]{8,128}){0,19})?$"
           },
           "dmarc_enforcement": {
             "type": "string",
@@ -3956,22 +4413,36 @@ extension OpenAPIDocument {
         "properties": {
           "address": {
             "type": "string",
-            "description": "local@domain or *@domain on a verified or public domain"
+            "description": "local@domain (dot-atom local part) or *@domain, on a domain the account verified or a public domain (422 `invalid_address`, `domain_not_verified`, `public_domain_reserved`)",
+            "maxLength": 254,
+            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}$"
           },
           "target_url": {
             "type": "string",
-            "description": "Absolute http(s) URL without user info"
+            "description": "Absolute http(s) URL without user info or white space, at most 2048 bytes (422 `invalid_target_url`)",
+            "maxLength": 2048,
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
           },
           "secret": {
             "type": "string",
-            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted"
+            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted (422 `invalid_secret`)",
+            "pattern": "^whsec_(([A-Za-z0-9+/]{4}){8,20}([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|([A-Za-z0-9+/]{4}){21}([A-Za-z0-9+/][AQgw]==)?)$"
           },
           "custom_headers": {
             "type": "object",
             "additionalProperties": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 1024,
+              "pattern": "^[^\\r\\n\\u0000]*$"
             },
-            "maxProperties": 20
+            "maxProperties": 20,
+            "propertyNames": {
+              "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$",
+              "not": {
+                "pattern": "^([Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Tt][Yy][Pp][Ee]|[Hh][Oo][Ss][Tt]|[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]|[Uu][Ss][Ee][Rr]-[Aa][Gg][Ee][Nn][Tt]|[Tt][Rr][Aa][Nn][Ss][Ff][Ee][Rr]-[Ee][Nn][Cc][Oo][Dd][Ii][Nn][Gg]|[Cc][Oo][Nn][Nn][Ee][Cc][Tt][Ii][Oo][Nn])$|^([Ww][Ee][Bb][Hh][Oo][Oo][Kk]-|[Cc][Oo][Nn][Dd][Uu][Ii][Tt]-)"
+              }
+            },
+            "description": "At most 20 headers: names are HTTP tokens of at most 64 characters, not content-type, host, content-length, user-agent, transfer-encoding, connection or webhook-*/conduit-*; values at most 1024 bytes on one line (422 `invalid_custom_headers`)"
           },
           "payload_template": {
             "type": "string",
@@ -3986,7 +4457,9 @@ extension OpenAPIDocument {
             "type": "boolean"
           },
           "smtp_security_policy_id": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9a-z]{26}$",
+            "description": "The id of one of the account's SMTP security policies (422 `invalid_security_policy`)"
           },
           "payload_format": {
             "type": "string",
@@ -4010,29 +4483,61 @@ extension OpenAPIDocument {
         "required": [
           "address",
           "target_url"
-        ]
+        ],
+        "if": {
+          "properties": {
+            "payload_template": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "payload_template"
+          ]
+        },
+        "then": {
+          "properties": {
+            "payload_format": {
+              "const": "json"
+            }
+          }
+        }
       },
       "UpdateWebhookRequest": {
         "type": "object",
         "properties": {
           "address": {
             "type": "string",
-            "description": "local@domain or *@domain on a verified or public domain"
+            "description": "local@domain (dot-atom local part) or *@domain, on a domain the account verified or a public domain (422 `invalid_address`, `domain_not_verified`, `public_domain_reserved`)",
+            "maxLength": 254,
+            "pattern": "^(\\*|[A-Za-z0-9!#$%&'*+/=?^_`{|}~-](\\.?[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]){0,31})@([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}$"
           },
           "target_url": {
             "type": "string",
-            "description": "Absolute http(s) URL without user info"
+            "description": "Absolute http(s) URL without user info or white space, at most 2048 bytes (422 `invalid_target_url`)",
+            "maxLength": 2048,
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9](-?[A-Za-z0-9]){0,30}\\.){1,3}[A-Za-z](-?[A-Za-z0-9]){0,30}(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$"
           },
           "secret": {
             "type": "string",
-            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted"
+            "description": "whsec_ + base64 of 24-64 bytes; generated when omitted (422 `invalid_secret`)",
+            "pattern": "^whsec_(([A-Za-z0-9+/]{4}){8,20}([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|([A-Za-z0-9+/]{4}){21}([A-Za-z0-9+/][AQgw]==)?)$"
           },
           "custom_headers": {
             "type": "object",
             "additionalProperties": {
-              "type": "string"
+              "type": "string",
+              "maxLength": 1024,
+              "pattern": "^[^\\r\\n\\u0000]*$"
             },
-            "maxProperties": 20
+            "maxProperties": 20,
+            "propertyNames": {
+              "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$",
+              "not": {
+                "pattern": "^([Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Tt][Yy][Pp][Ee]|[Hh][Oo][Ss][Tt]|[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]|[Uu][Ss][Ee][Rr]-[Aa][Gg][Ee][Nn][Tt]|[Tt][Rr][Aa][Nn][Ss][Ff][Ee][Rr]-[Ee][Nn][Cc][Oo][Dd][Ii][Nn][Gg]|[Cc][Oo][Nn][Nn][Ee][Cc][Tt][Ii][Oo][Nn])$|^([Ww][Ee][Bb][Hh][Oo][Oo][Kk]-|[Cc][Oo][Nn][Dd][Uu][Ii][Tt]-)"
+              }
+            },
+            "description": "At most 20 headers: names are HTTP tokens of at most 64 characters, not content-type, host, content-length, user-agent, transfer-encoding, connection or webhook-*/conduit-*; values at most 1024 bytes on one line (422 `invalid_custom_headers`)"
           },
           "payload_template": {
             "type": "string",
@@ -4047,7 +4552,9 @@ extension OpenAPIDocument {
             "type": "boolean"
           },
           "smtp_security_policy_id": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9a-z]{26}$",
+            "description": "The id of one of the account's SMTP security policies (422 `invalid_security_policy`)"
           },
           "clear_security_policy": {
             "type": "boolean"
@@ -4137,21 +4644,26 @@ extension OpenAPIDocument {
               "string",
               "null"
             ],
-            "description": "Sender address (default simulator@conduit.invalid); at most 254 bytes"
+            "description": "Sender address (default simulator@conduit.invalid): at most 254 bytes, an @, no line break, space, quote or angle bracket (422 `invalid_from`)",
+            "maxLength": 254,
+            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029<> \"]*@[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029<> \"]*$"
           },
           "subject": {
             "type": [
               "string",
               "null"
             ],
-            "description": "One line, at most 998 bytes"
+            "description": "One line, at most 998 bytes (422 `invalid_subject`)",
+            "maxLength": 998,
+            "pattern": "^[^\\n\\r\\u000b\\u000c\\u0085\\u2028\\u2029]*$"
           },
           "text": {
             "type": [
               "string",
               "null"
             ],
-            "description": "Plain-text body, at most 1 MiB"
+            "description": "Plain-text body, at most 1 MiB (422 `invalid_text`)",
+            "maxLength": 1048576
           }
         }
       },
@@ -4211,7 +4723,8 @@ extension OpenAPIDocument {
               "null"
             ],
             "format": "date-time",
-            "description": "Only messages received at or after this time (RFC 3339)"
+            "description": "Only messages received at or after this time (RFC 3339; offsets up to ±17:59; 422 `invalid_since`)",
+            "pattern": "^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?([Zz]|[+-](0[0-9]|1[0-7]):[0-5][0-9])$"
           },
           "until": {
             "type": [
@@ -4219,7 +4732,8 @@ extension OpenAPIDocument {
               "null"
             ],
             "format": "date-time",
-            "description": "Only messages received at or before this time (RFC 3339)"
+            "description": "Only messages received at or before this time (RFC 3339; offsets up to ±17:59; 422 `invalid_until`)",
+            "pattern": "^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?([Zz]|[+-](0[0-9]|1[0-7]):[0-5][0-9])$"
           }
         }
       },
@@ -4261,7 +4775,8 @@ extension OpenAPIDocument {
         "properties": {
           "secret": {
             "type": "string",
-            "description": "The new secret: whsec_ + base64 of 24-64 bytes, not the current one; generated when omitted"
+            "description": "The new secret: whsec_ + base64 of 24-64 bytes, not the current one; generated when omitted",
+            "pattern": "^whsec_(([A-Za-z0-9+/]{4}){8,20}([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?|([A-Za-z0-9+/]{4}){21}([A-Za-z0-9+/][AQgw]==)?)$"
           },
           "previous_valid_seconds": {
             "type": "integer",

@@ -19,13 +19,13 @@ struct PoliciesController {
         let smtp_credentials: String?
         let dmarc_enforcement: String?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case name, allowed_source_ips, allowed_spf_domains, allowed_dkim_domains, require_spf, require_dkim, require_smtp_auth, smtp_credentials
             case dmarc_enforcement
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectNulls()
+            try decoder.rejectNulls(of: CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decodeIfPresent(String.self, forKey: .name)
             allowed_source_ips = try c.decodeIfPresent(String.self, forKey: .allowed_source_ips)

@@ -15,10 +15,10 @@ struct WebhooksController {
         let subject: String?
         let text: String?
 
-        enum CodingKeys: String, CodingKey { case from, subject, text }
+        enum CodingKeys: String, CodingKey, CaseIterable { case from, subject, text }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectNulls(except: ["from", "subject", "text"])
+            try decoder.rejectNulls(of: CodingKeys.self, except: ["from", "subject", "text"])
             let c = try decoder.container(keyedBy: CodingKeys.self)
             from = try c.decodeIfPresent(String.self, forKey: .from)
             subject = try c.decodeIfPresent(String.self, forKey: .subject)
@@ -55,13 +55,13 @@ struct WebhooksController {
         /// Absent, null (unlimited) or a number.
         let max_payload_bytes: Int??
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case address, target_url, secret, custom_headers, payload_template, rate_limit, active, smtp_security_policy_id, clear_security_policy
             case payload_format, max_payload_bytes
         }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectNulls(except: ["max_payload_bytes"])
+            try decoder.rejectNulls(of: CodingKeys.self, except: ["max_payload_bytes"])
             let c = try decoder.container(keyedBy: CodingKeys.self)
             address = try c.decodeIfPresent(String.self, forKey: .address)
             target_url = try c.decodeIfPresent(String.self, forKey: .target_url)
@@ -95,10 +95,10 @@ struct WebhooksController {
         let secret: String?
         let previous_valid_seconds: Int?
 
-        enum CodingKeys: String, CodingKey { case secret, previous_valid_seconds }
+        enum CodingKeys: String, CodingKey, CaseIterable { case secret, previous_valid_seconds }
 
         init(from decoder: any Decoder) throws {
-            try decoder.rejectNulls()
+            try decoder.rejectNulls(of: CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             secret = try c.decodeIfPresent(String.self, forKey: .secret)
             previous_valid_seconds = try c.decodeIfPresent(Int.self, forKey: .previous_valid_seconds)

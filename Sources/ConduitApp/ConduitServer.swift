@@ -106,7 +106,8 @@ public enum ConduitServer {
                 maxInFlightPerWebhook: config.delivery.maxInFlightPerWebhook,
                 userAgent: "Conduit/\(ConduitVersion.string)",
                 inflow: InflowControl.Settings(
-                    highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs)
+                    highWater: config.delivery.inflowBacklog, maxDelay: .milliseconds(config.delivery.inflowDelayMs),
+                    slowPost: .milliseconds(config.delivery.inflowSlowPostMs)
                 ),
                 keepDelivered: .seconds(config.delivery.keepDeliveredHours * 3600),
                 linkBase: config.api.publicURL

@@ -16,8 +16,7 @@ extension IdentityService {
     /// Needs a session: an API token cannot mint another (docs/API.md).
     public func createAPIToken(_ principal: Principal, name: String, allowedIPs: [String]?, expiresIn: Int?) throws -> APITokenView {
         try requireSession(principal)
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(trimmed.count), !trimmed.contains(where: { $0.isNewline }) else { throw IdentityError.invalidName }
+        let trimmed = try Self.tokenName(name)
         let ips = allowedIPs ?? []
         guard ips.count <= Self.maxAllowedIPs else { throw IdentityError.invalidIP("at most \(Self.maxAllowedIPs) entries") }
         var canonical: [String] = []
@@ -61,5 +60,16 @@ extension IdentityService {
             try txn.delete(APIToken.self, id: id)
         }
         logger.info("API token revoked", metadata: ["account": "\(principal.accountID)", "token": "\(id)"])
+    }
+}
+
+extension IdentityService {
+    /// A token's name, trimmed: at most 100 Unicode code points as sent —
+    /// what JSON Schema's `maxLength` counts in openapi.json, not grapheme
+    /// clusters, and before trimming —, not only white space, on one line.
+    static func tokenName(_ name: String) throws(IdentityError) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard name.unicodeScalars.count <= 100, !trimmed.isEmpty, !trimmed.contains(where: { $0.isNewline }) else { throw IdentityError.invalidName }
+        return trimmed
     }
 }

@@ -1,6 +1,6 @@
 public import ConduitCore
 public import ConduitStore
-import Foundation
+public import Foundation
 public import Logging
 
 /// The identity rules of docs/API.md: accounts, sessions, TOTP, API tokens and
@@ -22,6 +22,9 @@ public final class IdentityService: Sendable {
     /// The sessions and API tokens authenticated lately, by token hash;
     /// emptied by every write to sessions, API tokens or accounts.
     let credentials: CredentialCache
+    /// The wall clock every expiry, lifetime and throttle window is read
+    /// from; tests pass one they move by hand instead of sleeping.
+    let clock: @Sendable () -> Date
 
     /// `credentialCacheSize`: at most this many tokens are kept in the
     /// credential cache (0 turns it off).
@@ -32,7 +35,8 @@ public final class IdentityService: Sendable {
         logger: Logger,
         hasher: PasswordHasher = PasswordHasher(),
         ownedDataRemovers: [@Sendable (WriteTransaction, String) throws -> Void] = [],
-        credentialCacheSize: Int = 4096
+        credentialCacheSize: Int = 4096,
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.store = store
         self.settings = settings
@@ -42,6 +46,7 @@ public final class IdentityService: Sendable {
         self.work = BlockingWork.scrypt
         self.decoyHash = try hasher.hash(Base64URL.encode(SecureRandom.bytes(16)))
         self.ownedDataRemovers = ownedDataRemovers
+        self.clock = clock
         // Accounts too: nothing read here depends on them today, but a change
         // to one (deletion, 2FA, password) must never leave a credential behind.
         self.credentials = CredentialCache(watch: store.watch([Session.self, APIToken.self, Account.self]), capacity: credentialCacheSize)
@@ -56,7 +61,7 @@ public final class IdentityService: Sendable {
 
     func now() -> Date {
         // Whole seconds: timestamps are shown to clients in RFC 3339 without fractions.
-        Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
     }
 
     func hashPassword(_ password: String) async throws -> String {
@@ -95,7 +100,9 @@ public final class IdentityService: Sendable {
         guard principal.isSession else { throw IdentityError.sessionRequired }
     }
 
+    /// 8 to 128 Unicode code points, as openapi.json's `minLength` and
+    /// `maxLength` count them (not grapheme clusters).
     static func validatePassword(_ password: String) throws(IdentityError) {
-        guard (8...128).contains(password.count) else { throw IdentityError.invalidPassword }
+        guard (8...128).contains(password.unicodeScalars.count) else { throw IdentityError.invalidPassword }
     }
 }

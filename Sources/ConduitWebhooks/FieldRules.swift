@@ -6,9 +6,12 @@ import Mustache
 enum FieldRules {
     static func invalid(_ code: String, _ message: String) -> ResourceError { .invalid(code: code, message: message) }
 
+    /// At most 100 Unicode code points as sent — what JSON Schema's
+    /// `maxLength` counts in openapi.json, not grapheme clusters, and before
+    /// trimming —, not only white space, on one line.
     static func name(_ raw: String) throws(ResourceError) -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.count), !name.contains(where: \.isNewline) else { throw invalid("invalid_name", "name must be 1 to 100 characters") }
+        guard raw.unicodeScalars.count <= 100, !name.isEmpty, !name.contains(where: \.isNewline) else { throw invalid("invalid_name", "name must be 1 to 100 characters") }
         return name
     }
 
@@ -55,7 +58,7 @@ enum FieldRules {
             guard (1...64).contains(user.utf8.count), user.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 throw invalid("invalid_smtp_credentials", "user names are 1 to 64 printable ASCII characters without spaces")
             }
-            guard (8...128).contains(password.count) else { throw invalid("invalid_smtp_credentials", "passwords are 8 to 128 characters") }
+            guard (8...128).contains(password.unicodeScalars.count) else { throw invalid("invalid_smtp_credentials", "passwords are 8 to 128 characters") }
             guard !out.contains(where: { $0.0 == user }) else { throw invalid("invalid_smtp_credentials", "user \(user) appears twice") }
             out.append((user, password))
         }

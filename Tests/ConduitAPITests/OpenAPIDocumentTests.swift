@@ -1,4 +1,5 @@
 import ConduitAPI
+import ConduitCore
 import Foundation
 import Testing
 
@@ -19,5 +20,18 @@ import Testing
         let paths = try #require(json["paths"] as? [String: Any])
         #expect(paths["/api/v1/sessions"] != nil)
         #expect(paths["/healthz"] != nil)
+    }
+
+    /// `UpdateTimezoneRequest.timezone` lists exactly the names `TimeZoneName`
+    /// accepts, so a schema-valid name is never 422 `invalid_timezone`
+    /// (docs/RELIABILITY.md, "API fuzzing (schemathesis)").
+    @Test func timezoneEnumIsWhatTheServerAccepts() throws {
+        let json = try #require(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.text.utf8)) as? [String: Any])
+        let schemas = (json["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let request = schemas?["UpdateTimezoneRequest"] as? [String: Any]
+        let timezone = (request?["properties"] as? [String: Any])?["timezone"] as? [String: Any]
+        let names = try #require(timezone?["enum"] as? [String])
+        #expect(Set(names) == Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC"]))
+        #expect(names.allSatisfy(TimeZoneName.isValid))
     }
 }

@@ -26,6 +26,7 @@ import Testing
         #expect(config.delivery.inlineTimeoutMs == 0)
         #expect(config.delivery.retryInitialMs == 30_000 && config.delivery.retryMaxMs == 3_600_000)
         #expect(config.delivery.maxInFlightPerWebhook == 16)
+        #expect(config.delivery.inflowSlowPostMs == 100)
         #expect(config.delivery.allowPrivateTargets == false)
         #expect(config.delivery.logRetentionDays == 30)
         #expect(config.mail.smarthost == nil && config.mail.from == "conduit@localhost")
@@ -148,6 +149,7 @@ import Testing
         ("[delivery]\ninline_timeout_ms = -5", "delivery.inline_timeout_ms"),
         ("[delivery]\nkeep_delivered_hours = -1", "delivery.keep_delivered_hours"),
         ("[delivery]\nkeep_delivered_hours = 8761", "delivery.keep_delivered_hours"),
+        ("[delivery]\ninflow_slow_post_ms = 0", "delivery.inflow_slow_post_ms"),
         ("[mail]\nsmarthost = \"relay:notaport\"", "mail.smarthost"),
         ("[mail]\nfrom = \"not an address\"", "mail.from"),
         ("[log]\nlevel = \"loud\"", "log.level"),

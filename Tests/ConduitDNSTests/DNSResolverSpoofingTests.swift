@@ -31,8 +31,12 @@ private final class ForgingServerHandler: ChannelInboundHandler, Sendable {
 }
 
 @Suite struct DNSResolverSpoofingTests {
+    /// The forging server's own event loop: the shared singleton's loops can
+    /// be held for seconds by other suites running in parallel.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     @Test func ignoresForgedRepliesOverIPv6() async throws {
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await DatagramBootstrap(group: Self.group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(ForgingServerHandler()) }
             }
@@ -40,8 +44,9 @@ private final class ForgingServerHandler: ChannelInboundHandler, Sendable {
         let port = try #require(channel.localAddress?.port)
         let (logger, _) = CapturingLogHandler.logger()
         // The real answer comes at once; the timeout only ends a broken run, so it
-        // is generous enough for a machine busy with the rest of the suite.
-        let resolver = DNSResolver(nameservers: [.init(host: "::1", port: port)], timeout: .seconds(10), attempts: 1, logger: logger)
+        // is generous enough for a machine busy with the rest of the suite (1 s
+        // failed under a parallel `make test` on 2 cores, and so could 10 s).
+        let resolver = DNSResolver(nameservers: [.init(host: "::1", port: port)], timeout: .seconds(60), attempts: 1, logger: logger)
         let result = await resolver.lookup("target.example", type: .a)
         try await channel.close()
         #expect(result == .records([ForgingServerHandler.real]))

@@ -15,9 +15,12 @@ import Testing
         return inflow
     }
 
-    /// Polls `condition` (a task registering as a waiter takes a moment).
+    /// Polls `condition` (a task registering as a waiter takes a moment, and
+    /// on a busy machine many moments): up to a minute, which only ends a
+    /// broken run; a count of sleeps would shrink with every scheduler delay.
     static func until(_ condition: () -> Bool) async throws {
-        for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         try #require(condition())
     }
 

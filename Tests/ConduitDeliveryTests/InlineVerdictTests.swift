@@ -42,7 +42,7 @@ import Testing
         #expect(try f.engine.claimDue(now: Date()).claims.map(\.webhook.id) == [limited.id])
 
         let both = try f.spool(to: [limited, refusing])
-        let verdict = await f.engine.deliverInline(messageID: both[0].messageID, timeout: .seconds(10))
+        let verdict = await f.engine.deliverInline(messageID: both[0].messageID, timeout: WebhookHTTPClientTests.patience)
         #expect(verdict == .accepted)
         let waiting = try #require(try f.delivery(both[0].id))
         #expect(waiting.state == .pending && waiting.attempts == 0 && waiting.nextAttemptAt > Date())
@@ -50,7 +50,7 @@ import Testing
 
         // Alone, the refused delivery bounces the message.
         let alone = try f.spool(to: [refusing])
-        let bounced = await f.engine.deliverInline(messageID: alone[0].messageID, timeout: .seconds(10))
+        let bounced = await f.engine.deliverInline(messageID: alone[0].messageID, timeout: WebhookHTTPClientTests.patience)
         guard case let .rejected(status, reason) = bounced else {
             Issue.record("expected a rejection, got \(bounced)")
             await f.close()
@@ -69,7 +69,7 @@ import Testing
         #expect(try f.engine.claimDue(now: Date()).claims.map(\.webhook.id) == [busy.id])
 
         let both = try f.spool(to: [busy, refusing])
-        #expect(await f.engine.deliverInline(messageID: both[0].messageID, timeout: .seconds(10)) == .accepted)
+        #expect(await f.engine.deliverInline(messageID: both[0].messageID, timeout: WebhookHTTPClientTests.patience) == .accepted)
         #expect(try f.delivery(both[0].id)?.state == .pending && f.delivery(both[0].id)?.attempts == 0)
         #expect(try f.delivery(both[1].id)?.state == .failed)
         await f.close()

@@ -32,9 +32,10 @@ import Testing
         return MessageSpool(store: f.store, writer: writer, settings: .init(), engine: f.engine)
     }
 
-    /// Waits until no attempt runs (10 s at most).
+    /// Waits until no attempt runs (60 s at most: that only ends a broken
+    /// run, and a loaded machine can take seconds to finish an attempt).
     static func settled(_ engine: DeliveryEngine) async {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !engine.running.withLock({ $0.isEmpty }) || engine.state.withLock({ $0.total }) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }

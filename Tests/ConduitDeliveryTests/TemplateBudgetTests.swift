@@ -23,15 +23,15 @@ import Testing
         String(decoding: try PayloadRenderer.renderNow(message: message, context: context, template: template, budget: budget), as: UTF8.self)
     }
 
-    @Test func eightNestedHeaderSectionsStopAtTheBudgetQuickly() throws {
-        // 13 headers, 8 deep: 13^8 ≈ 8·10^8 passes without a budget.
+    // 13 headers, 8 deep: 13^8 ≈ 8·10^8 passes without a budget, far past the
+    // limit; the budget's error is what proves the stop. (A 5 s wall-clock
+    // bound here measured the machine's load, not the budget.)
+    @Test(.timeLimit(.minutes(1))) func eightNestedHeaderSectionsStopAtTheBudgetQuickly() throws {
         let message = Self.message(headers: 10)
-        let started = ContinuousClock.now
         let error = try #require(throws: TemplateRenderError.self) {
             try render(message, Self.nested("headers", depth: 8))
         }
         #expect(error.description.contains("exceeded its render budget"))
-        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func iterationsPastTheLimitFail() throws {

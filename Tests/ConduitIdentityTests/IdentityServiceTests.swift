@@ -12,6 +12,34 @@ final class MailSpy: Mailer {
     func send(_ mail: OutgoingMail) async throws { sent.withLock { $0.append(mail) } }
 }
 
+/// The service's wall clock in tests: real time plus whatever a test added,
+/// or, once frozen, a time that moves only when a test advances it. Expiry
+/// is tested by advancing it, never by sleeping past a real lifetime (which
+/// a loaded machine stretches at both ends).
+final class ManualClock: Sendable {
+    private struct State { var frozen: Date?; var offset: TimeInterval }
+    private let state = Mutex(State(frozen: nil, offset: 0))
+    var now: Date { state.withLock { $0.frozen ?? Date().addingTimeInterval($0.offset) } }
+    /// Stops the clock at the current time.
+    func freeze() { state.withLock { $0.frozen = $0.frozen ?? Date().addingTimeInterval($0.offset) } }
+    func advance(seconds: TimeInterval) {
+        state.withLock { state in
+            if let frozen = state.frozen { state.frozen = frozen.addingTimeInterval(seconds) } else { state.offset += seconds }
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `patience` (real time, generous on
+/// purpose: it only ends a broken run) has passed; returns whether it held.
+func eventually(patience: Duration = .seconds(60), _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + patience
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return true
+}
+
 /// The service over a real store in a temporary directory, with cheap scrypt
 /// parameters (the production ones are tested in ConduitCoreTests).
 struct Fixture {
@@ -19,6 +47,8 @@ struct Fixture {
     let store: Store
     let identity: IdentityService
     let mail = MailSpy()
+    /// The service's wall clock: real time until a test freezes it.
+    let clock = ManualClock()
 
     init(configure: (inout IdentitySettings) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("conduit-identity-\(UUID().uuidString)").path
@@ -27,7 +57,7 @@ struct Fixture {
         configure(&settings)
         identity = try IdentityService(
             store: store, settings: settings, mailer: mail, logger: Logger(label: "test"),
-            hasher: PasswordHasher(parameters: Scrypt(n: 1 << 10, r: 8, p: 1))
+            hasher: PasswordHasher(parameters: Scrypt(n: 1 << 10, r: 8, p: 1)), clock: { [clock] in clock.now }
         )
     }
 
@@ -75,19 +105,21 @@ struct Fixture {
     }
 
     @Test func expiredRecordsAreRemoved() async throws {
-        // Lifetimes of a few seconds, not 1: signing in costs a scrypt hash,
-        // which on a loaded 2-core machine can outlast a 1 s access token
-        // before the API tokens below are created.
+        // The service's clock is frozen until advanced: the scrypt hash of
+        // signing in cannot age the tokens, however loaded the machine.
         let f = try Fixture { settings in
             settings.accessTokenLifetime = 5
             settings.refreshTokenLifetime = 5
         }
         defer { f.cleanup() }
+        f.clock.freeze()
         let (principal, tokens) = try await f.session()
         _ = try f.identity.createAPIToken(principal, name: "short", allowedIPs: nil, expiresIn: 5)
         _ = try f.identity.createAPIToken(principal, name: "forever", allowedIPs: nil, expiresIn: nil)
         #expect(try f.identity.removeExpired() == 0)
-        try await Task.sleep(for: .milliseconds(6100))
+        f.clock.advance(seconds: 4)  // within the lifetimes: nothing expired yet
+        #expect(try f.identity.removeExpired() == 0)
+        f.clock.advance(seconds: 2)
         #expect(try f.identity.removeExpired() == 2)
         #expect(try f.identity.listAPITokens(principal).map(\.record.name) == ["forever"])
         #expect(throws: IdentityError.invalidToken) { try f.identity.refresh(refreshToken: tokens.refreshToken) }
@@ -128,12 +160,10 @@ struct Fixture {
         defer { f.cleanup() }
         _ = try await f.session("r@example.com")
         f.identity.requestPasswordReset(email: "R@example.com")
-        var mails: [OutgoingMail] = []
-        for _ in 0..<100 where mails.isEmpty {
-            try await Task.sleep(for: .milliseconds(20))
-            mails = f.mail.sent.withLock { $0 }
-        }
-        let mail = try #require(mails.first)
+        // The mail is sent by a task of its own: wait for it, not for a time.
+        let sent = try await eventually { !f.mail.sent.withLock { $0.isEmpty } }
+        #expect(sent)
+        let mail = try #require(f.mail.sent.withLock { $0.first })
         #expect(mail.to == "r@example.com")
         let token = try #require(mail.body.split(separator: "=").last.map { String($0.prefix(47)) })
         #expect(token.hasPrefix("cdp_"))

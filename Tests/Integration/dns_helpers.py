@@ -101,8 +101,14 @@ def free_port():
     raise AssertionError("no free UDP+TCP port found on 127.0.0.1")
 
 
-def dns_config(port, timeout_ms=500):
-    """A [dns] table (for `extra`) that sends every query to 127.0.0.1:`port`."""
+def dns_config(port, timeout_ms=3000):
+    """A [dns] table (for `extra`) that sends every query to 127.0.0.1:`port`.
+
+    3 s per query: dns-serve.py is a Python process on a machine that may be
+    busy with other jobs, and an answer it gives late must not turn into a
+    temporary failure (500 ms did, under load). Tests of timeouts serve
+    TIMEOUT records, which are never answered, so they race nothing; they
+    only take the timeout's length (two attempts)."""
     return f'\n[dns]\nnameservers = ["127.0.0.1:{port}"]\ntimeout_ms = {timeout_ms}\n'
 
 

@@ -49,7 +49,10 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _NO_BODY = object()
 
 
-def http(base_url, method, path, body=_NO_BODY, raw=None, token=None, headers=None, timeout=30):
+# 120 s to read an answer: a request that hashes passwords (sign-up, SMTP
+# credentials: one scrypt run each, two at a time) took over 30 s on a CI
+# machine busy with other jobs. A passing test never waits for it.
+def http(base_url, method, path, body=_NO_BODY, raw=None, token=None, headers=None, timeout=120):
     """One request. Returns (status, headers, parsed JSON or None); never
     raises on an HTTP error status. `body` is sent as JSON (pass None to send
     `null`), `raw` as bytes verbatim; `token` becomes a bearer header."""
@@ -438,7 +441,7 @@ class SMTPCapture:
         with self._lock:
             return [m for m in self.messages if address in (r.lower() for r in m.recipients)]
 
-    def wait_for(self, address, count=1, timeout=15.0):
+    def wait_for(self, address, count=1, timeout=60.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.to(address)

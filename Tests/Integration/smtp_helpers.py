@@ -75,7 +75,7 @@ def queued_id(reply_text) -> str:
 class RawSMTP:
     """A plain socket speaking SMTP byte for byte."""
 
-    def __init__(self, port, timeout=10):
+    def __init__(self, port, timeout=30):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buffer = b""
 
@@ -99,8 +99,9 @@ class RawSMTP:
     def replies(self, count):
         return [self.reply() for _ in range(count)]
 
-    def closed(self, timeout=5) -> bool:
-        """True when the server has closed the connection."""
+    def closed(self, timeout=30) -> bool:
+        """True when the server has closed the connection (waiting up to
+        `timeout` s: the close is expected, and a busy machine is slow)."""
         self.sock.settimeout(timeout)
         try:
             while True:
@@ -117,7 +118,10 @@ class RawSMTP:
         self.sock.close()
 
 
-def wait_for(predicate, timeout=10, interval=0.05):
+def wait_for(predicate, timeout=60, interval=0.05):
+    """Polls `predicate` until it is truthy; returns its last value. The
+    timeout only ends a broken run (a passing test returns at once), so it is
+    wide: under a loaded CI a second-scale bound turns into a flake."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

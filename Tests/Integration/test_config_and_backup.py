@@ -77,7 +77,7 @@ def test_backup_while_serving_makes_a_servable_copy(conduit, workdir):
     second_dir.mkdir()
     second = RunningConduit(write_config(second_dir, storage=destination), second_dir / "serve.log")
     try:
-        with urllib.request.urlopen(second.api_url + "/healthz", timeout=10) as response:
+        with urllib.request.urlopen(second.api_url + "/healthz", timeout=30) as response:
             assert json.loads(response.read())["store"] == "open"
     finally:
         assert second.stop() == 0

@@ -134,7 +134,7 @@ def test_delivery_metrics(server, receiver):
     assert send(server, address)[0] == 250
     receiver.wait(p, 1)
     def counted():
-        text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=10).read().decode()
+        text = urllib.request.urlopen(server.server.api_url + "/metrics", timeout=30).read().decode()
         lines = [line for line in text.splitlines() if line.startswith('conduit_delivery_attempts_total{outcome="delivered"}')]
         return lines if lines and float(lines[0].split()[-1]) >= 1 else None
     assert wait_for(counted), "no delivered attempt counted on /metrics"

@@ -68,7 +68,7 @@ def dns(tmp_path_factory, rsa_key):
 
 def start(dns, prefix, smtp_settings=""):
     handle, cleanup = start_conduit(
-        prefix, extra=dns_config(dns.port, timeout_ms=300) + DELIVERY,
+        prefix, extra=dns_config(dns.port) + DELIVERY,
         smtp_settings=f'public_domains = ["{PUBLIC}"]\n' + smtp_settings,
     )
     handle.api = Client(handle.server.api_url)

@@ -44,9 +44,10 @@ PUBLIC_NAMES = ["mail.conduit.test", "public.example"]
 # A well-formed identifier that no domain will ever have.
 UNKNOWN_ID = "7zzzzzzzzzzzzzzzzzzzzzzzzz"
 
-# Conduit asks with timeout_ms = 500; even with a retry or a TCP attempt the
-# answer must come back well within this.
-TEMPORARY_FAILURE_BUDGET = 10.0
+# Conduit asks with timeout_ms = 3000 (dns_config); even with a retry or a TCP
+# attempt the answer comes back within seconds. The bound tells that from a hang (the
+# API's own request deadline is 60 s) and is wide for a busy CI machine.
+TEMPORARY_FAILURE_BUDGET = 30.0
 
 
 # --- fixtures -------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def dns_port():
 def api(dns_port):
     handle, cleanup = start_conduit(
         "domains",
-        extra=dns_config(dns_port, timeout_ms=500),
+        extra=dns_config(dns_port),
         smtp_settings=f"public_domains = {toml_string_array(PUBLIC_CONFIGURED)}",
     )
     yield handle.client

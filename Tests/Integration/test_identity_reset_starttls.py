@@ -58,7 +58,7 @@ def test_reset_mail_is_sent_over_starttls(tls_smarthost):
         assert status == 201
         status, _, _ = client.post("/accounts/me/password-reset", {"email": email})
         assert status == 202
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # only ends a broken run
         while time.monotonic() < deadline and not recorder.mails:
             time.sleep(0.1)
         assert recorder.mails, handle.server.log()

@@ -5,7 +5,6 @@ import re
 import signal
 import smtplib
 import socket
-import time
 import urllib.error
 import urllib.request
 
@@ -14,7 +13,7 @@ from conftest import RunningConduit, run_cli, write_config
 
 def http_get(url: str):
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -38,7 +37,7 @@ def test_healthz_reports_store_and_listeners(conduit):
 
 
 def test_metrics_are_prometheus_text(conduit):
-    with smtplib.SMTP("127.0.0.1", conduit.smtp_port, timeout=10) as client:
+    with smtplib.SMTP("127.0.0.1", conduit.smtp_port, timeout=30) as client:
         client.noop()
     status, headers, body = http_get(conduit.api_url + "/metrics")
     assert status == 200
@@ -59,7 +58,7 @@ def test_unknown_route_is_a_json_error(conduit):
 
 
 def test_smtp_greeting_and_connection_commands(conduit):
-    client = smtplib.SMTP(timeout=10)
+    client = smtplib.SMTP(timeout=30)
     code, banner = client.connect("127.0.0.1", conduit.smtp_port)
     assert code == 220
     assert banner.startswith(b"mx.conduit.test ESMTP")
@@ -83,7 +82,7 @@ def test_smtp_greeting_and_connection_commands(conduit):
 
 
 def test_bare_lf_does_not_end_a_command(conduit):
-    with socket.create_connection(("127.0.0.1", conduit.smtp_port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", conduit.smtp_port), timeout=30) as s:
         s.recv(1024)
         s.sendall(b"NOOP\nQUIT\r\n")
         reply = s.recv(1024)
@@ -95,11 +94,11 @@ def test_bare_lf_does_not_end_a_command(conduit):
 
 def test_sigterm_stops_cleanly_and_tells_connected_clients(workdir):
     server = RunningConduit(write_config(workdir), workdir / "serve.log")
-    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as s:
         assert s.recv(1024).startswith(b"220")
-        started = time.monotonic()
-        assert server.stop(signal.SIGTERM) == 0
-        assert time.monotonic() - started < 10
+        # stop() fails if the process is not gone within its timeout: the
+        # bound that tells a clean stop from a hang, wide for a busy machine.
+        assert server.stop(signal.SIGTERM, timeout=60) == 0
         assert s.recv(1024).startswith(b"421 4.3.2")
     log = server.log()
     assert "Conduit stopped" in log

@@ -162,7 +162,7 @@ def send(server, receiver, build, account=None, **fields):
     return post, value
 
 
-def wait_delivered(server, account, webhook, timeout=15):
+def wait_delivered(server, account, webhook, timeout=60):
     """Until the webhook's log has a delivered attempt (the outcome is recorded)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -174,7 +174,7 @@ def wait_delivered(server, account, webhook, timeout=15):
         time.sleep(0.1)
 
 
-def wait_for_404(url, timeout=15):
+def wait_for_404(url, timeout=60):
     deadline = time.monotonic() + timeout
     while True:
         try:

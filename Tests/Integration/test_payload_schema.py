@@ -112,19 +112,19 @@ def test_the_receiver_fails_a_test_on_a_payload_that_does_not_validate(receiver)
     p = path()
     body = json.dumps({"webhook_id": "x", "envelope": {}}).encode()
     request = urllib.request.Request(receiver.url(p), data=body, headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
+    urllib.request.urlopen(request, timeout=30).read()
     with pytest.raises(AssertionError, match="does not match docs/webhook-payload.schema.json"):
         receiver.wait(p, 1)
     # A custom template's body (none of the default payload's keys) is not checked.
     q = path()
     request = urllib.request.Request(receiver.url(q), data=b'{"subject": "hi"}', headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
+    urllib.request.urlopen(request, timeout=30).read()
     [got] = receiver.wait(q, 1)
     assert got["schema_errors"] == []
 
 
 def test_served_schema_is_the_repository_file_without_auth(server):
-    with urllib.request.urlopen(server.server.api_url + "/api/v1/webhook-payload.schema.json", timeout=10) as response:
+    with urllib.request.urlopen(server.server.api_url + "/api/v1/webhook-payload.schema.json", timeout=30) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("application/schema+json")
         text = response.read().decode()
@@ -134,7 +134,7 @@ def test_served_schema_is_the_repository_file_without_auth(server):
 
 
 def test_the_openapi_document_lists_the_schema(server):
-    with urllib.request.urlopen(server.server.api_url + "/api/v1/openapi.json", timeout=10) as response:
+    with urllib.request.urlopen(server.server.api_url + "/api/v1/openapi.json", timeout=30) as response:
         document = json.loads(response.read())
     operation = document["paths"]["/api/v1/webhook-payload.schema.json"]["get"]
     assert operation["operationId"] == "getWebhookPayloadSchema" and "security" not in operation

@@ -185,7 +185,7 @@ retry_max_ms = 600000
                 pytest.fail(f"the store never filled with {size}-byte messages")
         gate.set()
         receiver.wait(target, 1)
-        assert wait_for(lambda: "recording a delivery outcome failed" in handle.server.log(), timeout=10), \
+        assert wait_for(lambda: "recording a delivery outcome failed" in handle.server.log(), timeout=60), \
             "the store had room for the outcome: the test did not fill it"
 
         # Past the lease end (55 s after the claim) and then some: no second POST.

@@ -179,7 +179,9 @@ def test_at_most_five_reset_mails_per_email(api, smtp):
 
 # --- item 9: the API listener ------------------------------------------------------------
 
-IDLE_SECONDS = 4
+# Long enough that "closed at once" (over the cap) and "closed at the idle
+# timeout" stay apart on a CI machine busy with other jobs (4 s did not).
+IDLE_SECONDS = 10
 MAX_CONNECTIONS = 20
 
 
@@ -228,28 +230,41 @@ def test_connections_over_the_cap_are_closed_and_smtp_keeps_answering(limited):
     address = api_address(limited)
     held = []
     try:
-        for _ in range(MAX_CONNECTIONS):
-            held.append(socket.create_connection(address, timeout=5))
         held_since = time.monotonic()
-        time.sleep(0.5)  # let the server accept all of them
-        extra = [socket.create_connection(address, timeout=5) for _ in range(5)]
-        # The extra ones are closed at once, well before the idle timeout.
-        for sock in extra:
-            remaining = held_since + IDLE_SECONDS - 0.5 - time.monotonic()
-            assert closed_by_server(sock, timeout=max(0.1, remaining)), "extra API connection was not closed at once"
+        for _ in range(MAX_CONNECTIONS + 5):
+            held.append(socket.create_connection(address, timeout=30))
+        # Five are over the cap and closed at once, well before the idle
+        # timeout. Which five is not asserted: the server counts connections
+        # on several event loops, so the last ones connected are not
+        # necessarily the last ones counted (a sleep "to let the server
+        # accept" the first twenty was a race).
+        over_cap = []
+        while len(over_cap) < 5:
+            remaining = held_since + IDLE_SECONDS - 1 - time.monotonic()
+            assert remaining > 0, f"{len(over_cap)} of 5 extra API connections closed before the idle timeout"
+            ready, _, _ = select.select([s for s in held if s not in over_cap], [], [], remaining)
+            for sock in ready:
+                try:
+                    if sock.recv(4096) == b"":
+                        over_cap.append(sock)
+                except ConnectionResetError:
+                    over_cap.append(sock)
+        for sock in over_cap:
+            held.remove(sock)
             sock.close()
-        # The held ones are still open at this point (unless a slow machine
+        assert len(held) == MAX_CONNECTIONS
+        # The others are still open at this point (unless a slow machine
         # already reached the idle timeout, which the checks below cover).
-        if time.monotonic() - held_since < IDLE_SECONDS - 0.5:
+        if time.monotonic() - held_since < IDLE_SECONDS - 1:
             assert not any(closed_by_server(sock, timeout=0) for sock in held)
 
         # SMTP is untouched by the full API listener.
-        with socket.create_connection(("127.0.0.1", limited.smtp_port), timeout=5) as smtp_sock:
+        with socket.create_connection(("127.0.0.1", limited.smtp_port), timeout=30) as smtp_sock:
             assert smtp_sock.recv(512).startswith(b"220 "), "SMTP did not greet"
 
         # The idle connections are dropped after the idle timeout...
         for sock in held:
-            assert wait_closed(sock, timeout=IDLE_SECONDS + 5) is not None, "idle API connection was not closed"
+            assert wait_closed(sock, timeout=IDLE_SECONDS + 30) is not None, "idle API connection was not closed"
     finally:
         for sock in held:
             sock.close()
@@ -259,12 +274,14 @@ def test_connections_over_the_cap_are_closed_and_smtp_keeps_answering(limited):
 
 
 def test_an_incomplete_request_head_is_closed_after_the_idle_timeout(limited):
-    with socket.create_connection(api_address(limited), timeout=5) as sock:
+    # Timed from before the connect: the server's timer cannot start earlier,
+    # so the lower bound below holds however the client thread is scheduled.
+    start = time.monotonic()
+    with socket.create_connection(api_address(limited), timeout=30) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: conduit\r\n")  # no blank line: never complete
         # Keep dripping header bytes: the head stays incomplete.
-        start = time.monotonic()
         closed_after = None
-        while time.monotonic() - start < IDLE_SECONDS + 5:
+        while time.monotonic() - start < IDLE_SECONDS + 30:
             if closed_by_server(sock, timeout=0.5):
                 closed_after = time.monotonic() - start
                 break
@@ -274,18 +291,20 @@ def test_an_incomplete_request_head_is_closed_after_the_idle_timeout(limited):
                 closed_after = time.monotonic() - start
                 break
         assert closed_after is not None, "slowloris head was never closed"
-        assert IDLE_SECONDS - 1 <= closed_after <= IDLE_SECONDS + 4, closed_after
+        # Not before the timeout; after it by as much as a busy machine takes
+        # (the drip alone would keep it open for ever).
+        assert IDLE_SECONDS - 1 <= closed_after <= IDLE_SECONDS + 30, closed_after
 
 
 def test_a_body_sent_a_byte_at_a_time_is_closed_after_the_idle_timeout(limited):
-    with socket.create_connection(api_address(limited), timeout=5) as sock:
+    with socket.create_connection(api_address(limited), timeout=30) as sock:
         sock.sendall(
             b"POST /api/v1/sessions HTTP/1.1\r\nHost: conduit\r\nContent-Type: application/json\r\n"
             b"Content-Length: 1000\r\n\r\n{"
         )
         start = time.monotonic()
         closed_after = None
-        while time.monotonic() - start < IDLE_SECONDS + 5:
+        while time.monotonic() - start < IDLE_SECONDS + 30:
             if closed_by_server(sock, timeout=0.5):
                 closed_after = time.monotonic() - start
                 break
@@ -295,14 +314,14 @@ def test_a_body_sent_a_byte_at_a_time_is_closed_after_the_idle_timeout(limited):
                 closed_after = time.monotonic() - start
                 break
         assert closed_after is not None, "slow body was never closed"
-        assert closed_after <= IDLE_SECONDS + 4, closed_after
+        assert closed_after <= IDLE_SECONDS + 30, closed_after
 
 
 def test_a_keep_alive_connection_serves_requests_within_the_timeout(limited):
     # Normal clients are not hurt: requests on one connection, each well
     # inside the timeout, all succeed.
     host, port = api_address(limited)
-    connection = HTTPConnection(host, port, timeout=5)
+    connection = HTTPConnection(host, port, timeout=30)
     try:
         for _ in range(3):
             connection.request("GET", "/healthz")

@@ -57,7 +57,7 @@ def test_ready_status_and_stopping(workdir, abstract):
         assert lines[0] == "READY=1"
         assert lines[1].startswith("STATUS=Ready: SMTP on 127.0.0.1:") and ", API on 127.0.0.1:" in lines[1]
         # The listeners are up by the time READY=1 arrives.
-        with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as s:
+        with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as s:
             assert s.recv(512).startswith(b"220 ")
         server.proc.send_signal(signal.SIGTERM)
         stopping = notify.wait_for(lambda m: "STOPPING=1" in m)
@@ -106,7 +106,7 @@ def test_sighup_reloads_live_keys_and_names_the_rest(workdir):
         assert "reloaded=delivery.log_retention_days,log.level" in line, line
         assert "needs_restart=smtp.hostname" in line, line
         # Still the old greeting: the host name needs a restart, and the log says so.
-        with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as s:
+        with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30) as s:
             assert s.recv(512).startswith(b"220 mx.conduit.test ")
 
         # A file that no longer validates changes nothing; the server stays up.

@@ -86,7 +86,7 @@ def server(dns, certs):
     cert, key = certs
     handle, cleanup = start_conduit(
         "ingress",
-        extra=dns_config(dns.port, timeout_ms=500),
+        extra=dns_config(dns.port),
         smtp_settings=f'public_domains = ["{PUBLIC}"]\ntls_cert = "{cert}"\ntls_key = "{key}"\n',
     )
     handle.api = Client(handle.server.api_url)

@@ -63,7 +63,7 @@ def dns_port():
 def api(dns_port):
     handle, cleanup = start_conduit(
         "webhooks",
-        extra=dns_config(dns_port, timeout_ms=500),
+        extra=dns_config(dns_port),
         smtp_settings=f"public_domains = {toml_string_array([PUBLIC])}",
     )
     yield handle.client

@@ -119,7 +119,7 @@ class Receiver:
         with self.lock:
             return self._checked([r for r in self.requests if r["path"] == path])
 
-    def wait(self, path, count, timeout=30):
+    def wait(self, path, count, timeout=60):
         deadline = time.monotonic() + timeout
         with self.lock:
             while True:
@@ -131,7 +131,7 @@ class Receiver:
                     raise AssertionError(f"{len(got)} of {count} requests on {path} after {timeout}s")
                 self.lock.wait(left)
 
-    def wait_gated(self, count, timeout=30):
+    def wait_gated(self, count, timeout=60):
         """Until `count` requests in all have reached a gate."""
         deadline = time.monotonic() + timeout
         with self.lock:

@@ -87,6 +87,8 @@ public struct ConduitConfig: Sendable, Equatable {
         public var inflowBacklog = 512
         /// The longest such a wait lasts; 0: no flow control.
         public var inflowDelayMs = 1000
+        /// A webhook whose POSTs average this long or more is never waited on.
+        public var inflowSlowPostMs = 100
         public var allowPrivateTargets = false
         public var logRetentionDays = 30
         /// Hours a delivered message's body is kept for redelivery; 0: removed at once.

@@ -18,6 +18,10 @@ public enum ConfigLoader {
 
     /// Validates TOML text; `path` only labels error messages.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConduitConfig {
+        // Before TOMLKit: toml++ aborts the process on these (TOMLAbortCheck).
+        if let bad = TOMLAbortCheck.firstUnsafeSpot(in: text) {
+            throw ConfigError.syntax(path: path, line: bad.line, column: bad.column, message: bad.problem)
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -154,6 +158,7 @@ public enum ConfigLoader {
         if let v = try s.int("max_in_flight_per_webhook", in: 1...1024) { d.maxInFlightPerWebhook = v }
         if let v = try s.int("inflow_backlog", in: 1...1_000_000) { d.inflowBacklog = v }
         if let v = try s.int("inflow_delay_ms", in: 0...60_000) { d.inflowDelayMs = v }
+        if let v = try s.int("inflow_slow_post_ms", in: 1...600_000) { d.inflowSlowPostMs = v }
         if let v = try s.bool("allow_private_targets") { d.allowPrivateTargets = v }
         if let v = try s.int("log_retention_days", in: 1...3650) { d.logRetentionDays = v }
         if let v = try s.int("keep_delivered_hours", in: 0...8760) { d.keepDeliveredHours = v }

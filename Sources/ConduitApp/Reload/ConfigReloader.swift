@@ -7,7 +7,9 @@ import UnixSignals
 /// what can change in a running server, re-reads the STARTTLS certificate and
 /// key (certbot's deploy hook), and logs which changed keys wait for a
 /// restart. Connections stay up. A config that no longer validates changes
-/// nothing: the error is logged and the running configuration stays.
+/// nothing: the error is logged and the running configuration stays. The
+/// file is parsed in a child process first (`ConfigPreflight`), so a file
+/// that crashes the TOML parser crashes only the child.
 struct ConfigReloader: Service {
     let path: String
     let initial: ConduitConfig
@@ -24,7 +26,13 @@ struct ConfigReloader: Service {
         var running = initial
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             notifier.reloading(status: "Reloading \(path)")
-            running = reload(running: running)
+            if case let .crashed(signal) = await ConfigPreflight.check(path: path) {
+                logger.error("configuration reload refused: parsing the file crashed `conduit check-config`; the running configuration stays", metadata: [
+                    "signal": "\(signal)", "config": "\(path)",
+                ])
+            } else {
+                running = reload(running: running)
+            }
             notifier.ready(status: readyStatus())
         }
     }

@@ -38,7 +38,7 @@ public final class InflowControl: Sendable {
         public var maxDelay: Duration
         /// A webhook whose POSTs take this long on average (an exponential
         /// moving average, 1/8 per attempt) is slow on its own account and
-        /// never waited on.
+        /// never waited on; `[delivery] inflow_slow_post_ms`.
         public var slowPost: Duration
 
         public init(highWater: Int = 512, maxDelay: Duration = .seconds(1), slowPost: Duration = .milliseconds(100)) {
