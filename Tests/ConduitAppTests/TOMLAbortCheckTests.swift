@@ -18,6 +18,8 @@ import Testing
         ("[\n", 1, 2),
         ("[log]\nlevel = \"info\"\n\n  [\u{b}smtp]\n", 4, 4),
         ("# [ok] in a comment\n[@]\n", 2, 2),
+        // The fuzzer's fourth input: a byte order mark hid the header from the check.
+        ("\u{FEFF}[\u{B1}t]\n", 1, 2),
     ])
     func unsafeHeadersAreSyntaxErrorsNotAborts(text: String, line: Int, column: Int) {
         #expect {

@@ -19,9 +19,11 @@ enum TOMLAbortCheck {
     /// abort on, and what is wrong there.
     static func firstUnsafeSpot(in text: String) -> (line: Int, column: Int, problem: String)? {
         let bytes = Array(text.utf8)
-        var index = 0
+        // toml++ skips a UTF-8 byte order mark; the first line starts after it.
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        var index = bytes.starts(with: bom) ? bom.count : 0
         var line = 1
-        var lineStart = 0
+        var lineStart = index
         // The open arrays (`[`) and inline tables (`{`) of the value being read.
         var open: [UInt8] = []
         var atLineStart = true
