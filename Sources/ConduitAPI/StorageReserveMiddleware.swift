@@ -14,6 +14,10 @@ public import Hummingbird
 public struct StorageReserveMiddleware<Context: RequestContext>: RouterMiddleware {
     let headroom: StorageHeadroom
     let operations: StoreGrowingOperations
+    /// What one request is taken to add: the API's body limit (64 KiB). A
+    /// bulk redelivery adds more (up to 10,000 small delivery records), but
+    /// it is bounded on its own (docs/SECURITY.md).
+    static var maximumAddedBytes: Int { APIJSON.maxBodyBytes }
 
     public init(headroom: StorageHeadroom) {
         self.headroom = headroom
@@ -21,7 +25,11 @@ public struct StorageReserveMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if operations.contains(method: request.method.rawValue, path: request.uri.path), !headroom.admitsNewMail() {
+        // Debited with the most a request can add (its body, at most 64 KiB,
+        // plus its records), so requests within one refresh cannot together
+        // carry the store past the reserve.
+        if operations.contains(method: request.method.rawValue, path: request.uri.path),
+           !headroom.admit(adding: StorageHeadroom.mapBytes(forValueOf: Self.maximumAddedBytes)) {
             throw APIError.storageFull()
         }
         return try await next(request, context)

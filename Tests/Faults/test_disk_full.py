@@ -149,6 +149,17 @@ class Campaign:
         pytest.fail(f"mail still refused {timeout}s after space came back; replies {self.replies}; "
                     f"the server said:\n" + "\n".join(lines[-15:]))
 
+    def diagnose(self):
+        """The server's storage-related lines and LMDB's view of the map."""
+        lines = [line for line in self.conduit.server.log().splitlines()
+                 if any(word in line for word in ("reserve", "full", "storage", "error"))][-15:]
+        try:  # what LMDB says of its map and free list (lmdb-utils)
+            stat = subprocess.run(["mdb_stat", "-ef", str(self.conduit.storage)], capture_output=True, text=True)
+            lines.append(stat.stdout + stat.stderr)
+        except OSError:
+            pass
+        return "\n".join(lines)
+
     def wait_all_delivered(self, timeout=120):
         """Every Message-ID that got 250 reached the webhook (at least once)
         with a 200, and the spool is empty."""
@@ -234,7 +245,8 @@ def test_a_full_disk_refuses_with_452_and_507_and_recovers_by_itself(receiver):
                 print(f"\nround {round_number + 1}: {len(campaign.accepted)} accepted so far, "
                       f"replies {campaign.replies}; "
                       f"250 again {recovered - freed:.1f} s after space came back")
-                assert campaign.api_write()[0] == 201
+                # (The API's free-room figures are cached for a second too.)
+                assert wait_for(lambda: campaign.api_write()[0] == 201, timeout=5, interval=0.5)
                 receiver.script(campaign.path, default=200)
                 campaign.wait_all_delivered()
             assert conduit.alive()
@@ -268,29 +280,38 @@ def test_a_full_map_refuses_with_452_and_507_and_recovers_by_itself(receiver):
                 receiver.script(campaign.path, default=503)
                 before = len(campaign.accepted)
                 mark = time.monotonic()
+                templates = 0
                 for _ in range(100):
-                    if campaign.send(size) == 452:
-                        break
                     # The free-room figures are cached for a second: paced
                     # mail stops at MAIL FROM, inside the reserve.
                     time.sleep(1.1)
+                    if campaign.send(size) != 452:
+                        continue
+                    # A 452 at the end of DATA can also mean no run of free
+                    # pages long enough for the body (a fragmented free list
+                    # above the reserve): then the API may still add data, and
+                    # 60 KiB templates take the map down to the reserve.
+                    status, body = campaign.api_write(template_kb=60)
+                    if status != 201:
+                        assert_storage_full(status, body)
+                        break
+                    templates += 1
                 else:
-                    pytest.fail("the map never filled")
+                    pytest.fail("the map never went below the reserve")
                 assert len(campaign.accepted) > before
-                phases["smtp fill"] = time.monotonic() - mark
+                phases["fill"] = time.monotonic() - mark
 
                 # Below the reserve the API adds nothing: a webhook (even
                 # without a template) is 507 at once, so the reserve stays for
                 # the outcomes of the mail already accepted. Reads, sign-in
                 # and DELETEs go on: the tenant can get in and free room.
                 mark = time.monotonic()
-                for kb in (60, 0):
-                    status, body = campaign.api_write(template_kb=kb)
-                    assert_storage_full(status, body)
+                status, body = campaign.api_write()
+                assert_storage_full(status, body)
                 status, _, _ = conduit.api.get(f"/webhooks/{campaign.webhook['id']}", token=campaign.account.access)
                 assert status == 200, "reads must go on below the reserve"
                 status, _, session = conduit.api.sign_in(campaign.account.email, campaign.account.password)
-                assert status == 200, ("sign-in must go on below the reserve", status, session)
+                assert status == 200, ("sign-in must go on below the reserve", status, session, campaign.diagnose())
                 status, _, body = conduit.api.delete(f"/webhooks/{spare.pop()}", token=campaign.account.access)
                 assert status == 204, ("DELETE must go on below the reserve", status, body)
                 assert campaign.send(size) == 452
@@ -312,10 +333,15 @@ def test_a_full_map_refuses_with_452_and_507_and_recovers_by_itself(receiver):
                 assert wait_for(lambda: campaign.api_write(template_kb=60)[0] == 201, timeout=5, interval=0.5)
                 campaign.wait_all_delivered()
                 phases["recovered"] = time.monotonic() - mark
+            log = conduit.server.log()
             print(f"\nmap full: {len(campaign.accepted)} messages accepted and delivered, "
-                  f"replies {campaign.replies}, "
+                  f"replies {campaign.replies}, {templates} 60 KiB templates fit after the first 452, "
+                  f"outcomes that did not fit at first: {log.count('recording a delivery outcome failed')}, "
+                  f"recorded in two parts: {log.count('recorded in two transactions')}, "
                   + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
                   + f"; {time.monotonic() - started:.0f} s in all")
+            if os.environ.get("FAULTS_VERBOSE"):
+                print(campaign.diagnose())
         finally:
             conduit.stop()
     finally:
