@@ -324,6 +324,8 @@ let package = Package(
                 // ConduitStore: the identity service of the revocation tests runs on a real store.
                 "ConduitAPI", "ConduitIdentity", "ConduitCore", "ConduitStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // app.test(.router): the reserve middleware driven through a real router.
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // The listener's request deadline, driven on an EmbeddedChannel.
                 .product(name: "NIOEmbedded", package: "swift-nio"),

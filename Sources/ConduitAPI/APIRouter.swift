@@ -2,6 +2,7 @@ public import ConduitDomains
 public import ConduitIdentity
 public import ConduitWebhooks
 public import Hummingbird
+public import ConduitStore
 public import Prometheus
 
 /// Builds the HTTP router: the only place that lists every route.
@@ -16,11 +17,13 @@ public enum APIRouter {
         links: any PayloadLinkServing,
         health: any HealthReporting,
         metrics: PrometheusCollectorRegistry,
+        headroom: StorageHeadroom? = nil,
         beforeScrape: @escaping @Sendable () -> Void = {}
     ) -> Router<ConduitRequestContext> {
         let router = Router(context: ConduitRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestMetricsMiddleware())
+        if let headroom { router.add(middleware: StorageReserveMiddleware(headroom: headroom)) }
         HealthController(health: health).addRoutes(to: router)
         MetricsController(registry: metrics, beforeScrape: beforeScrape).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)

@@ -439,7 +439,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -448,7 +448,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/accounts/me": {
@@ -1341,7 +1342,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1355,7 +1356,8 @@ extension OpenAPIDocument {
           {
             "bearerAuth": []
           }
-        ]
+        ],
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/accounts/me/api-tokens/{id}": {
@@ -1743,7 +1745,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1752,7 +1754,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/domains/{id}": {
@@ -2078,7 +2081,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2087,7 +2090,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/smtp-policies/{id}": {
@@ -2240,7 +2244,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2249,7 +2253,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       },
       "delete": {
         "operationId": "deleteSmtpSecurityPolicy",
@@ -2421,7 +2426,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2430,7 +2435,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/webhooks/{id}": {
@@ -2583,7 +2589,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2592,7 +2598,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       },
       "delete": {
         "operationId": "deleteWebhook",
@@ -2909,7 +2916,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -2918,7 +2925,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/webhooks/{id}/simulate": {
@@ -2997,7 +3005,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change; nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -3006,7 +3014,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/webhooks/{id}/redeliver": {
@@ -3095,7 +3104,7 @@ extension OpenAPIDocument {
             }
           },
           "507": {
-            "description": "The store is full (`storage_full`): nothing was written. Retry later.",
+            "description": "The store is full (`storage_full`): the LMDB map or the disk has no room for the change, or has less free than `storage.reserve_mb` (this operation adds data, and the reserve is kept for the delivery of mail already accepted); nothing was written. Retry later.",
             "content": {
               "application/json": {
                 "schema": {
@@ -3104,7 +3113,8 @@ extension OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "x-conduit-store-growing": true
       }
     },
     "/api/v1/webhooks/{id}/rotate-secret": {

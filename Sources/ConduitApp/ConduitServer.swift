@@ -123,7 +123,8 @@ public enum ConduitServer {
         let router = APIRouter.build(
             identity: identity, domains: domains, policies: policies, webhooks: webhooks, simulator: engine, redeliveries: redeliveries,
             links: PayloadLinkServer(store: store),
-            health: readiness, metrics: metrics
+            health: readiness, metrics: metrics,
+            headroom: StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: config.storage.reserveBytes))
         ) {
             if let usage = store.usage() {
                 storeMapBytes.record(usage.mapSizeBytes)

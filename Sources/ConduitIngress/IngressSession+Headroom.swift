@@ -14,12 +14,21 @@ extension IngressParts {
     /// mail waits at the sender so delivery, outcomes and cleanup, which are
     /// not refused, always find room and the spool can drain. The figures are
     /// cached for a second, so the check costs a lock and a comparison.
-    func headroomRefusal(stage: String) -> SMTPReply? {
-        guard !backend.headroom.admitsNewMail() else { return nil }
+    /// `messageBytes`: at the end of DATA, the message must leave the
+    /// reserve free too, and is taken off the cached figures once admitted
+    /// (`StorageHeadroom.admit(adding:)`).
+    func headroomRefusal(stage: String, messageBytes: Int? = nil) -> SMTPReply? {
+        let admitted = if let messageBytes {
+            backend.headroom.admit(adding: StorageHeadroom.mapBytes(forValueOf: messageBytes))
+        } else {
+            backend.headroom.admitsNewMail()
+        }
+        guard !admitted else { return nil }
         let room = backend.headroom.room()
         logger.warning("new mail refused: storage below the reserve", metadata: [
             "stage": "\(stage)", "reserve_bytes": "\(backend.headroom.rule.reserveBytes)",
             "free_disk_bytes": "\(room?.freeDiskBytes ?? -1)", "free_map_bytes": "\(room?.freeMapBytes ?? -1)",
+            "message_bytes": "\(messageBytes ?? 0)",
         ])
         return .insufficientStorage
     }

@@ -97,6 +97,70 @@ final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Makes the pages the last commit freed usable after a write failed
+    /// with `MDB_MAP_FULL`; `true` when it committed for that.
+    ///
+    /// Why: a write transaction gets only the pages freed by transactions
+    /// older than the last committed one (LMDB keeps the last commit's frees
+    /// for its previous snapshot until the next commit). When the map has no
+    /// other free page, no write commits, so those pages never become usable
+    /// and the store stays full for good, however much the last commit freed
+    /// — a delivered message's body (docs/RELIABILITY.md, "Disk full and LMDB
+    /// map full"). Only when the last commit freed at least `minimumPages`:
+    /// the map is grown by `slackPages` for one tiny transaction (`touch`,
+    /// which must change something and leave the data as it was), then set
+    /// back, all with no other transaction running (skipped when one is). LMDB keeps a map at least
+    /// as big as its used pages, so the map may end a few pages (what that
+    /// transaction took from the slack) past its configured size.
+    func commitPastFreedPages(minimumPages: Int, slackPages: Int, _ touch: (OpaquePointer) throws -> Void) throws -> Bool {
+        // Not waiting for the lock: the failed write's caller may be inside a
+        // read transaction, and the next failed write tries again.
+        try lock.withWriteLockIfFree { () throws -> Bool in
+            guard let env = handle else { throw StoreError.closed }
+            var info = MDB_envinfo()
+            var stat = MDB_stat()
+            try check(mdb_env_info(env, &info))
+            try check(mdb_env_stat(env, &stat))
+            // The free list cannot be read in a write transaction: a read one first.
+            var reader: OpaquePointer?
+            try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &reader), path: path)
+            guard let reader else { throw StoreError.lmdb(code: -1, message: "mdb_txn_begin returned no handle") }
+            let freed = Result { try Self.lastCommitFreed(reader, lastTransaction: info.me_last_txnid) }
+            mdb_txn_abort(reader)
+            guard try freed.get() >= minimumPages else { return false }
+            let mapSize = info.me_mapsize
+            try check(mdb_env_set_mapsize(env, mapSize + slackPages * Int(stat.ms_psize)))
+            // Back to the configured size (LMDB rounds it up to the used pages).
+            defer { _ = mdb_env_set_mapsize(env, mapSize) }
+            var txn: OpaquePointer?
+            try check(mdb_txn_begin(env, nil, 0, &txn), path: path)
+            guard let txn else { throw StoreError.lmdb(code: -1, message: "mdb_txn_begin returned no handle") }
+            do {
+                try touch(txn)
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            try check(mdb_txn_commit(txn), path: path)
+            try check(mdb_env_sync(env, 1), path: path)
+            return true
+        } ?? false
+    }
+
+    /// How many pages the transaction `lastTransaction` freed (its free-list record).
+    private static func lastCommitFreed(_ txn: OpaquePointer, lastTransaction: Int) throws -> Int {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, 0, &cursor))
+        guard let cursor else { return 0 }
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        guard mdb_cursor_get(cursor, &key, &value, MDB_LAST) == 0, key.mv_size == MemoryLayout<Int>.size,
+              let keyData = key.mv_data, keyData.loadUnaligned(as: Int.self) == lastTransaction,
+              value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data else { return 0 }
+        return data.loadUnaligned(as: Int.self)
+    }
+
     /// A compacted, consistent copy of the environment into the existing, empty
     /// directory `destination` (LMDB copies from one read snapshot).
     func copy(to destination: String) throws(StoreError) {

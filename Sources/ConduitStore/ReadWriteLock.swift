@@ -24,6 +24,15 @@ final class ReadWriteLock: @unchecked Sendable {
         return try body()
     }
 
+    /// `body` under the exclusive lock if no one holds the lock now, else
+    /// `nil` without waiting (a caller that may itself hold it shared, or
+    /// must not wait for long transactions).
+    func withWriteLockIfFree<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T? {
+        guard pthread_rwlock_trywrlock(lock) == 0 else { return nil }
+        defer { pthread_rwlock_unlock(lock) }
+        return try body()
+    }
+
     func withWriteLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }

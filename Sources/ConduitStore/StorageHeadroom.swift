@@ -26,9 +26,10 @@ public struct HeadroomRule: Sendable, Equatable {
 
     public init(reserveBytes: Int) { self.reserveBytes = max(0, reserveBytes) }
 
-    /// `true` when both the disk and the map have at least the reserve free.
-    public func admitsNewMail(_ room: StorageRoom) -> Bool {
-        room.freeDiskBytes >= reserveBytes && room.freeMapBytes >= reserveBytes
+    /// `true` when both the disk and the map have at least the reserve free,
+    /// after `adding` more bytes.
+    public func admitsNewMail(_ room: StorageRoom, adding bytes: Int = 0) -> Bool {
+        room.freeDiskBytes - bytes >= reserveBytes && room.freeMapBytes - bytes >= reserveBytes
     }
 
     /// The default reserve for a map of `mapSizeBytes`: the larger of 64 MiB
@@ -43,7 +44,11 @@ public struct HeadroomRule: Sendable, Equatable {
 /// The headroom rule applied to one store, with the free-room figures cached
 /// for `refreshInterval` (1 s by default): SMTP asks at every MAIL FROM and
 /// every end of DATA, and the figures cost a `statvfs` and a walk of LMDB's
-/// free list, so at most one caller per interval pays for them.
+/// free list, so at most one caller per interval pays for them. What is
+/// admitted with a size (`admit(adding:)`: a message at the end of DATA, an
+/// API write) is taken off the cached figures at once, so neither the size
+/// of the last message nor many admitted within one interval carry the
+/// store past the reserve; a refresh measures what has been written since.
 public final class StorageHeadroom: Sendable {
     public let rule: HeadroomRule
     private let store: Store
@@ -63,6 +68,20 @@ public final class StorageHeadroom: Sendable {
         return rule.admitsNewMail(room)
     }
 
+    /// `admitsNewMail()` for something of `bytes` about to be written: it
+    /// must leave the reserve free, and when admitted its size is taken off
+    /// the cached figures (both the disk and the map), so the next caller
+    /// within the interval sees the room it will take.
+    public func admit(adding bytes: Int) -> Bool {
+        guard rule.reserveBytes > 0, room() != nil else { return true }
+        return cache.withLock { cached in
+            guard let entry = cached else { return true }
+            guard rule.admitsNewMail(entry.room, adding: bytes) else { return false }
+            cached?.room = StorageRoom(freeDiskBytes: entry.room.freeDiskBytes - bytes, freeMapBytes: entry.room.freeMapBytes - bytes)
+            return true
+        }
+    }
+
     /// The current free room, from the cache when it is fresh.
     public func room() -> StorageRoom? {
         let now = ContinuousClock.now
@@ -71,5 +90,13 @@ public final class StorageHeadroom: Sendable {
         let room = StorageRoom(freeDiskBytes: disk, freeMapBytes: map)
         cache.withLock { $0 = (room, now) }
         return room
+    }
+
+    /// Room a value of `bytes` takes in the map: its 4 KiB pages (LMDB's page
+    /// on Linux; a big value is one run of overflow pages) and four more for
+    /// the records and index entries beside it.
+    public static func mapBytes(forValueOf bytes: Int) -> Int {
+        let page = 4096
+        return (bytes + page - 1) / page * page + 4 * page
     }
 }

@@ -123,12 +123,37 @@ public final class Store: Sendable {
             return try environment.withTransaction(readOnly: false, durable: durable, committed: afterCommit) { txn in
                 try body(WriteTransaction(raw: RawTransaction(txn: txn, databases: databases, rawDatabases: rawDatabases), changes: changes))
             }
+        } catch StoreError.mapFull {
+            // The pages the last commit freed (a drained message) are usable
+            // only after another commit: make one, so the next write finds them.
+            settleFreedPages()
+            throw StoreError.mapFull
         } catch let error as StoreError where error.mayBeFullDisk {
             // LMDB reports a write that ran out of disk part-way as EIO (a
             // short pwrite), not ENOSPC; with the disk (nearly) full that is
             // what happened, and callers must answer "try later", not 451.
             if let free = freeDiskBytes(), free < StoreError.fullDiskThresholdBytes { throw StoreError.diskFull }
             throw error
+        }
+    }
+
+    /// After `mapFull`: commits one tiny transaction past the pages the last
+    /// commit freed when that was at least 16 pages (`Environment.commitPastFreedPages`),
+    /// in a map grown by 8 pages for it. The transaction puts and deletes a
+    /// key in one database: pages are touched, no data changes.
+    private func settleFreedPages() {
+        guard let dbi = databases.values.min() else { return }
+        _ = try? environment.commitPastFreedPages(minimumPages: 16, slackPages: 8) { txn in
+            var byte: UInt8 = 0
+            try withUnsafeMutableBytes(of: &byte) { buffer in
+                let name = Array("\u{7F}settle".utf8)
+                try name.withUnsafeBufferPointer { keyBytes in
+                    var key = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                    var value = MDB_val(mv_size: buffer.count, mv_data: buffer.baseAddress)
+                    try check(mdb_put(txn, dbi, &key, &value, UInt32(MDB_NOOVERWRITE)))
+                    try check(mdb_del(txn, dbi, &key, nil))
+                }
+            }
         }
     }
 

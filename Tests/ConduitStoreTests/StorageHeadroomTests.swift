@@ -70,6 +70,33 @@ import Testing
         #expect(headroom.admitsNewMail())
     }
 
+    /// What is admitted with a size must leave the reserve free, and is taken
+    /// off the cached figures: within one refresh interval, admissions
+    /// together cannot carry the store past the reserve (before, the last
+    /// message admitted — or every one admitted within the second — went
+    /// into it).
+    @Test func admissionWithASizeLeavesTheReserveAndIsDebited() throws {
+        defer { directory.cleanup() }
+        let store = try Store(path: directory.path + "/debit", mapSizeBytes: 8 << 20, schema: testSchema)
+        let free = try #require(store.freeMapBytes())
+        let reserve = 4 << 20
+        // A long interval: only the debits move the figures.
+        let headroom = StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: reserve), refreshInterval: .seconds(3600))
+        let message = 1 << 20
+        #expect(!headroom.admit(adding: free - reserve + 1), "a message that would end inside the reserve")
+        #expect(headroom.admitsNewMail())
+        var admitted = 0
+        while headroom.admit(adding: message) { admitted += 1 }
+        #expect(admitted == (free - reserve) / message)
+        #expect(headroom.room().map { $0.freeMapBytes >= reserve } == true)
+        // Nothing was written: a fresh measure gives the room back.
+        let fresh = StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: reserve), refreshInterval: .seconds(3600))
+        #expect(fresh.admit(adding: message))
+        #expect(StorageHeadroom.mapBytes(forValueOf: 1) == 5 * 4096 && StorageHeadroom.mapBytes(forValueOf: 8192) == 6 * 4096)
+        // No reserve: everything is admitted and nothing counted.
+        #expect(StorageHeadroom(store: store, rule: HeadroomRule(reserveBytes: 0)).admit(adding: 1 << 40))
+    }
+
     @Test func mapFullAndDiskFullAreStorageFullAndNothingElseIs() {
         #expect(StoreError.isStorageFull(StoreError.mapFull))
         #expect(StoreError.isStorageFull(StoreError.diskFull))

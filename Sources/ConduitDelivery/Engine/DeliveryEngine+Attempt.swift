@@ -110,19 +110,13 @@ extension DeliveryEngine {
     func record(
         _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?, attemptedAt: Date
     ) async -> Delivery.State {
+        let entry = OutcomeWriter.Entry(
+            claim: claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt
+        )
         do {
-            let state = try await outcomes.record(OutcomeWriter.Entry(
-                claim: claim, outcome: outcome, response: response, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt
-            ))
-            unrecorded.withLock { if !$0.isEmpty { $0.release(claim.delivery.id) } }
-            switch state {
-            case .delivered: metrics.delivered.increment()
-            case .pending: metrics.retried.increment()
-            case .failed: metrics.failed.increment()
-            case .dead: metrics.dead.increment()
-            }
-            return state
+            return recorded(claim, state: try await outcomes.record(entry))
         } catch let error as StoreError where error.isCapacity {
+            if let state = await recordInTwoParts(entry, error: error) { return recorded(claim, state: state) }
             // Counted like any failed attempt: the delivery stays pending
             // and its next POST backs off.
             metrics.retried.increment()
@@ -133,6 +127,33 @@ extension DeliveryEngine {
             logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(claim.delivery.id)", "error": "\(error)"])
             return .pending
         }
+    }
+
+    /// Counts an outcome that is on disk; returns its state.
+    private func recorded(_ claim: DeliveryClaim, state: Delivery.State) -> Delivery.State {
+        unrecorded.withLock { if !$0.isEmpty { $0.release(claim.delivery.id) } }
+        switch state {
+        case .delivered: metrics.delivered.increment()
+        case .pending: metrics.retried.increment()
+        case .failed: metrics.failed.increment()
+        case .dead: metrics.dead.increment()
+        }
+        return state
+    }
+
+    /// A final outcome (2xx, or a permanent failure) the store had no room
+    /// for in one transaction, recorded in two (`OutcomeWriter.recordInTwoParts`):
+    /// otherwise the delivery would stay pending and the webhook get the
+    /// same message again at every lease end while the store is full
+    /// (docs/RELIABILITY.md, "Disk full and LMDB map full"). `nil` for a
+    /// retry, or when even the state does not fit.
+    private func recordInTwoParts(_ entry: OutcomeWriter.Entry, error: StoreError) async -> Delivery.State? {
+        if case .retry = entry.outcome { return nil }
+        guard let (state, logged) = try? await outcomes.recordInTwoParts(entry) else { return nil }
+        logger.warning("delivery outcome recorded in two transactions: the store is full", metadata: [
+            "delivery": "\(entry.claim.delivery.id)", "state": "\(state)", "log_row_written": "\(logged)", "error": "\(error)",
+        ])
+        return state
     }
 
     /// The store had no room for the outcome: hold the delivery back as a

@@ -11,10 +11,13 @@ struct DeliveryRecorder {
     /// for redelivery; zero removes it at once.
     var keepDelivered: Duration = .zero
 
+    /// - Parameter logRow: `false` leaves the log row out, for an outcome
+    ///   recorded in two transactions when the store is too full for one
+    ///   (`recordLog` writes the row after).
     /// - Returns: the delivery's state after the attempt.
     func record(
         _ claim: DeliveryClaim, outcome: AttemptOutcome, response: WebhookResponse, smtpMessageID: String?,
-        attemptedAt: Date, now: Date, random: Double, in txn: WriteTransaction
+        attemptedAt: Date, now: Date, random: Double, logRow: Bool = true, in txn: WriteTransaction
     ) throws -> Delivery.State {
         var error: String?
         var next: Delivery.State
@@ -55,11 +58,8 @@ struct DeliveryRecorder {
         // Otherwise the lease was lost (it expired and another attempt took
         // over, or the delivery went away): that attempt owns the state, but
         // this one still happened and is logged.
-        if try txn.reader.get(Webhook.self, id: claim.webhook.id) != nil {
-            try txn.insert(Self.log(
-                for: claim.delivery, message: claim.message, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt,
-                durationMs: response.durationMs, status: response.status, error: error
-            ))
+        if logRow {
+            try Self.recordLog(claim, response: response, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt, error: error, in: txn)
         }
         if deactivate, var webhook = try txn.reader.get(Webhook.self, id: claim.webhook.id), webhook.active {
             webhook.active = false
@@ -68,6 +68,19 @@ struct DeliveryRecorder {
         }
         if next != .pending { try Self.settleMessage(claim.message.id, keep: keepDelivered, now: now, in: txn) }
         return next
+    }
+
+    /// The attempt's log row, unless its webhook is gone (deleting a webhook
+    /// deletes its logs; a row written after would be an orphan).
+    static func recordLog(
+        _ claim: DeliveryClaim, response: WebhookResponse, smtpMessageID: String?, attemptedAt: Date, error: String?,
+        in txn: WriteTransaction
+    ) throws {
+        guard try txn.reader.get(Webhook.self, id: claim.webhook.id) != nil else { return }
+        try txn.insert(log(
+            for: claim.delivery, message: claim.message, smtpMessageID: smtpMessageID, attemptedAt: attemptedAt,
+            durationMs: response.durationMs, status: response.status, error: error
+        ))
     }
 
     /// Moves the end of `claim`'s lease — and so the delivery's next
