@@ -28,7 +28,7 @@ struct Arc: AsyncParsableCommand {
         let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.arc")
         logger.logLevel = .warning
-        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), logger: logger)
+        let resolver = try nameserver.resolver(logger: logger)
         print(Self.line(await ARCVerifier(resolver: resolver, logger: logger).verify(message: message)))
     }
 

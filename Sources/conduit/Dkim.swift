@@ -28,7 +28,7 @@ struct Dkim: AsyncParsableCommand {
         let message = try readMessageFile(file)
         var logger = Logger(label: "conduit.dkim")
         logger.logLevel = .warning
-        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), logger: logger)
+        let resolver = try nameserver.resolver(logger: logger)
         let verdicts = await DKIMVerifier(resolver: resolver, logger: logger).verify(message: message)
         if verdicts.isEmpty {
             print("none")

@@ -47,7 +47,7 @@ struct Dmarc: AsyncParsableCommand {
         var logger = Logger(label: "conduit.dmarc")
         logger.logLevel = .warning
         // Short, as for `conduit spf`: a dead nameserver gives temperror in seconds.
-        let resolver = DNSResolver(nameservers: try nameserver.nameservers(), timeout: .seconds(2), attempts: 2, logger: logger)
+        let resolver = try nameserver.resolver(logger: logger)
         let spf = await SPFChecker(resolver: resolver, logger: logger).check(ip: IPAddress(ip)!, mailFrom: mailFrom, helo: helo)
         let dkim = await DKIMVerifier(resolver: resolver, logger: logger).verify(message: message)
         let verdict = await DMARCEvaluator(resolver: resolver, logger: logger).evaluate(message: message, spf: spf, dkim: dkim)

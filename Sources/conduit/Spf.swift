@@ -37,9 +37,7 @@ struct Spf: AsyncParsableCommand {
         let level: Logger.Level = verbose ? .debug : .error
         LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
         let logger = Logger(label: "conduit.spf")
-        let nameservers = try nameserver.nameservers()
-        // Short, so a dead nameserver gives temperror in seconds, as a waiting SMTP client needs.
-        let resolver = DNSResolver(nameservers: nameservers, timeout: .seconds(2), attempts: 2, logger: logger)
+        let resolver = try nameserver.resolver(logger: logger)
         let checker = SPFChecker(resolver: resolver, logger: logger)
         let verdict = await checker.check(ip: IPAddress(ip)!, mailFrom: mailFrom, helo: helo)
         var line = verdict.result.rawValue
