@@ -75,7 +75,7 @@ struct EndOfData: IngressParts, Sendable {
 
         // Re-checked here, with the message's size: the store may have filled
         // since MAIL FROM, and this message must leave the reserve free too.
-        if let refusal = headroomRefusal(stage: "end of DATA", messageBytes: message.content.count) { return refusal }
+        if let refusal = headroomRefusal(stage: "end of DATA", messageBytes: message.content.count, admitting: true) { return refusal }
         var (within, over) = splitByQuota(accepted, size: message.content.count)
         var verdict: SpoolVerdict?
         // A second round only when a concurrent session filled an account

@@ -14,15 +14,14 @@ extension IngressParts {
     /// mail waits at the sender so delivery, outcomes and cleanup, which are
     /// not refused, always find room and the spool can drain. The figures are
     /// cached for a second, so the check costs a lock and a comparison.
-    /// `messageBytes`: at the end of DATA, the message must leave the
-    /// reserve free too, and is taken off the cached figures once admitted
-    /// (`StorageHeadroom.admit(adding:)`).
-    func headroomRefusal(stage: String, messageBytes: Int? = nil) -> SMTPReply? {
-        let admitted = if let messageBytes {
-            backend.headroom.admit(adding: StorageHeadroom.mapBytes(forValueOf: messageBytes))
-        } else {
-            backend.headroom.admitsNewMail()
-        }
+    /// `messageBytes`, the message's size: at MAIL FROM the one the client
+    /// declared (`SIZE=`, RFC 1870; like Postfix's `queue_minfree` check),
+    /// at the end of DATA the real one — the message must leave the reserve
+    /// free too. `admitting` (the end of DATA) takes an admitted message off
+    /// the cached figures at once (`StorageHeadroom.admit(adding:)`).
+    func headroomRefusal(stage: String, messageBytes: Int? = nil, admitting: Bool = false) -> SMTPReply? {
+        let bytes = messageBytes.map(StorageHeadroom.mapBytes(forValueOf:)) ?? 0
+        let admitted = admitting ? backend.headroom.admit(adding: bytes) : backend.headroom.admitsNewMail(adding: bytes)
         guard !admitted else { return nil }
         let room = backend.headroom.room()
         logger.warning("new mail refused: storage below the reserve", metadata: [

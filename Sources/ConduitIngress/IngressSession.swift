@@ -99,7 +99,7 @@ final class IngressSession: SMTPBackendSession, IngressParts, @unchecked Sendabl
 
     func mail(from sender: SMTPMailbox?, parameters: SMTPMailParameters, context: SMTPTransactionContext) -> SMTPBackendAnswer {
         eventLoop.assertInEventLoop()
-        if let refusal = headroomRefusal(stage: "MAIL FROM") { return .reply(refusal) }
+        if let refusal = headroomRefusal(stage: "MAIL FROM", messageBytes: parameters.declaredSize) { return .reply(refusal) }
         // The protocol side says who is authenticated now; an AUTH it no
         // longer knows of (reset by STARTTLS) grants nothing here either.
         if context.authUser == nil {

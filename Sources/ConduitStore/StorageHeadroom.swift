@@ -61,11 +61,13 @@ public final class StorageHeadroom: Sendable {
         self.refreshInterval = refreshInterval
     }
 
-    /// `false` while new mail must be refused. Unknown figures (a closed store,
-    /// a failing `statvfs`) admit: the write itself then reports what is wrong.
-    public func admitsNewMail() -> Bool {
+    /// `false` while new mail (of `adding` bytes, when known) must be
+    /// refused; nothing is taken off the figures. Unknown figures (a closed
+    /// store, a failing `statvfs`) admit: the write itself then reports what
+    /// is wrong.
+    public func admitsNewMail(adding bytes: Int = 0) -> Bool {
         guard rule.reserveBytes > 0, let room = room() else { return true }
-        return rule.admitsNewMail(room)
+        return rule.admitsNewMail(room, adding: bytes)
     }
 
     /// `admitsNewMail()` for something of `bytes` about to be written: it

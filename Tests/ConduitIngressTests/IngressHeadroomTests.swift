@@ -57,6 +57,30 @@ import Testing
         #expect(try f.store.read { try $0.get(SpooledMessage.self, id: message.id) } == nil)
     }
 
+    /// The size counts: a declared `SIZE=` at MAIL FROM, the real size at the
+    /// end of DATA. A message that would leave less than the reserve free is
+    /// refused although the room is above the reserve now.
+    @Test func aMessageMustLeaveTheReserveFree() async throws {
+        let f = try IngressSessionTests.Fixture(storageReserveBytes: 4 << 20)
+        _ = try IngressSessionTests.setUp(f)
+        let room = try #require(f.store.freeMapBytes())
+        let tooBig = room - (4 << 20) + 1
+        let session = LoopSession(f.backend)
+        let declared = await session.mail(from: Self.sender, parameters: .init(declaredSize: tooBig), context: Self.context)
+        #expect(declared.code == 452 && declared.enhanced == "4.3.1")
+        let fits = await session.mail(from: Self.sender, parameters: .init(declaredSize: 1 << 20), context: Self.context)
+        #expect(fits.code == 250)
+        // Undeclared, the end of DATA weighs the message itself.
+        let rcpt = await session.rcpt(to: SMTPMailbox(localPart: "plain", domain: "pub.example"))
+        #expect(rcpt.code == 250)
+        let line = String(repeating: "x", count: 78) + "\r\n"
+        let text = IngressSessionTests.plainText + String(repeating: line, count: tooBig / line.utf8.count + 1)
+        let message = IngressSessionTests.message([SMTPMailbox(localPart: "plain", domain: "pub.example")], text: text)
+        let reply = await session.data(message)
+        #expect(reply.code == 452 && reply.enhanced == "4.3.1")
+        #expect(try f.store.read { try $0.get(SpooledMessage.self, id: message.id) } == nil)
+    }
+
     @Test func aFullStoreAnswersTheSameAsTheReserve() {
         #expect(SMTPReply.insufficientStorage.code == 452)
         #expect(SMTPReply.insufficientStorage.enhanced == "4.3.1")

@@ -1,8 +1,9 @@
 """The storage reserve (`[storage] reserve_mb`, Postfix's `queue_minfree`,
 issue 14 item 8) against the real binary: with an 8 MiB map and a 4 MiB
-reserve, mail to a webhook that answers 503 stays in the spool until the map
-is below the reserve; from then on MAIL FROM gets 452 4.3.1 although the store
-still has room. That room is for delivery: once the webhook answers 200 the
+reserve, mail to a webhook that answers 503 stays in the spool until a
+message would leave less than the reserve free; from then on MAIL FROM with
+the message's `SIZE=` gets 452 4.3.1 although the store still has room (a
+message sent without SIZE gets it at the end of DATA). That room is for delivery: once the webhook answers 200 the
 spooled messages are delivered, their log rows recorded and the spool drains,
 after which mail is accepted again."""
 
@@ -21,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 MESSAGE_BYTES = 400 * 1024
-SETTINGS = f"""
+SETTINGS = """
 [delivery]
 allow_private_targets = true
 timeout_ms = 3000
@@ -64,16 +65,18 @@ def message():
     return (head + line * (MESSAGE_BYTES // len(line))).encode()
 
 
-def send(server, rcpt):
-    """(MAIL FROM reply, DATA reply or None)."""
+def send(server, rcpt, declare_size=True):
+    """(MAIL FROM reply, DATA reply or None). With `declare_size` MAIL FROM
+    carries SIZE= (RFC 1870), which the reserve check counts."""
+    body = message()
     with smtplib.SMTP("127.0.0.1", server.server.smtp_port, timeout=30) as client:
         client.ehlo("client.example")
-        mail = client.mail("alice@example.org")
+        mail = client.mail("alice@example.org", options=[f"SIZE={len(body)}"] if declare_size else [])
         if mail[0] != 250:
             return mail, None
         code, reply = client.rcpt(rcpt)
         assert code == 250, reply
-        return mail, client.data(message())
+        return mail, client.data(body)
 
 
 def test_below_the_reserve_mail_waits_while_the_spool_drains(server, receiver):
@@ -83,9 +86,10 @@ def test_below_the_reserve_mail_waits_while_the_spool_drains(server, receiver):
     address = f"{unique_local()}@{PUBLIC}"
     webhook = make_webhook(server.api, account, address, target_url=receiver.url(path))
 
-    # Fill the map: each message stays spooled (503). The free-room figures
-    # are cached for a second, so a message or two may pass after the line
-    # is crossed (at worst refused at the end of DATA); MAIL FROM then refuses.
+    # Fill the map: each message stays spooled (503). Every message must
+    # leave the reserve free, and an accepted one is taken off the cached
+    # free-room figures at once, so the map never goes below the reserve:
+    # MAIL FROM (with SIZE) refuses the message that would take it there.
     accepted, refused_at_mail = 0, None
     for _ in range(40):
         mail, data = send(server, address)
@@ -102,6 +106,9 @@ def test_below_the_reserve_mail_waits_while_the_spool_drains(server, receiver):
     assert accepted >= 3, accepted
     assert len(spool_json(server.server.config)) == accepted
     assert "new mail refused: storage below the reserve" in server.server.log()
+    # Without SIZE the client learns it at the end of DATA.
+    mail, data = send(server, address, declare_size=False)
+    assert mail[0] == 250 and data is not None and data[0] == 452 and b"4.3.1" in data[1], (mail, data)
 
     # The reserve is room for delivery: the webhook recovers, every spooled
     # message is delivered and its outcome recorded, and the spool drains.
