@@ -99,13 +99,17 @@ public final class DeliveryEngine: Service, Sendable {
             var pause: Duration = .seconds(1)
             do {
                 let pass = try await io.run { try self.claimDue(now: now) }
-                for claim in pass.claims where start(claim) == nil { release([claim]) }
                 let untilDue = pass.nextDue.map { Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(Date())) * 1000)) } ?? .seconds(5)
                 // Claimed something: look again soon (more may be due). Claimed
                 // nothing: wait for the next due time, a finished attempt
                 // (frees a slot) or new mail, but not in a tight loop.
                 pause = pass.claims.isEmpty ? min(max(untilDue, .milliseconds(250)), .seconds(5)) : min(untilDue, .milliseconds(20))
+                // Logged before its attempts start: an attempt's task may run
+                // (and log) at once on another thread, and a reader of the log
+                // (the endpoint-down campaign) takes the last pass line before
+                // an attempt for the one that claimed it.
                 logger.debug("delivery pass", metadata: ["claimed": "\(pass.claims.count)", "pause": "\(pause)"])
+                for claim in pass.claims where start(claim) == nil { release([claim]) }
             } catch {
                 logger.error("delivery scheduling failed", metadata: ["error": "\(error)"])
             }
