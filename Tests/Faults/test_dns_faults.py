@@ -35,8 +35,8 @@ import pytest
 from env_faults import Conduit, pick, server_fds, temporary_directory
 from dns_helpers import dns_config, free_port
 from faulty_dns import MODES, FaultyDNS
-from smtp_helpers import PUBLIC, make_policy, make_webhook, unique_local
-from webhook_receiver import ORACLES, Receiver
+from smtp_helpers import PUBLIC, dkim_signed, make_policy, make_webhook, oracle_python, unique_local
+from webhook_receiver import Receiver
 
 TIMEOUT_MS = pick(200, 1000)
 ATTEMPTS = 2  # DNSResolver's default; ConduitServer does not change it
@@ -60,21 +60,8 @@ def rsa_key(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def signer():
-    """The oracle venv's python (dkimpy), made by setup-venv.sh."""
-    out = subprocess.run([str(ORACLES / "setup-venv.sh")], check=True, capture_output=True, text=True).stdout
-    return f"{out.split()[-1]}/bin/python"
-
-
-def dkim_signed(python, key, data, domain):
-    script = (
-        "import sys, dkim\n"
-        "msg = sys.stdin.buffer.read()\n"
-        "sig = dkim.sign(msg, sys.argv[2].encode(), sys.argv[3].encode(), open(sys.argv[1], 'rb').read(),"
-        " include_headers=[b'from', b'to', b'subject', b'message-id'])\n"
-        "sys.stdout.buffer.write(sig + msg)\n"
-    )
-    return subprocess.run([python, "-c", script, str(key), SELECTOR, domain], input=data,
-                          capture_output=True, check=True).stdout
+    """The oracle venv's python (dkimpy), looked up once for the module."""
+    return oracle_python()
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +163,7 @@ def test_dns_fault_defers_and_finishes_within_the_bound(mode, server, dns, rsa_k
     dns.set_mode(mode)
     data_for = {
         "spf": message,
-        "dkim": lambda domain: dkim_signed(signer, rsa_key, message(domain), domain),
+        "dkim": lambda domain: dkim_signed(rsa_key, message(domain), domain, SELECTOR, python=signer),
         "dmarc": message,
     }
     slowest = {}

@@ -1,7 +1,8 @@
 """Helpers for the SMTP integration tests: a test certificate made with the
 openssl CLI at test time, a Conduit with a public domain and STARTTLS, the
-spool as `conduit spool` shows it, and raw-socket SMTP for what smtplib
-will not send (pipelined batches, bare LFs, garbage). Standard library only."""
+spool as `conduit spool` shows it, raw-socket SMTP for what smtplib will
+not send (pipelined batches, bare LFs, garbage), and DKIM signing by the
+shared oracle (dkimpy, in its own venv). Standard library only."""
 
 import socket
 import subprocess
@@ -12,6 +13,29 @@ from pathlib import Path
 from conftest import conduit_binary, run_cli
 
 PUBLIC = "in.conduit.test"
+ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
+
+# dkimpy signs stdin with the key file argv[1], selector argv[2], domain argv[3].
+DKIM_SIGN = (
+    "import sys, dkim\n"
+    "msg = sys.stdin.buffer.read()\n"
+    "sig = dkim.sign(msg, sys.argv[2].encode(), sys.argv[3].encode(), open(sys.argv[1], 'rb').read(),"
+    " include_headers=[b'from', b'to', b'subject', b'message-id'])\n"
+    "sys.stdout.buffer.write(sig + msg)\n"
+)
+
+
+def oracle_python():
+    """The shared oracles' venv python (dkimpy), made by setup-venv.sh on first use."""
+    out = subprocess.run([str(ORACLES / "setup-venv.sh")], check=True, capture_output=True, text=True).stdout
+    return f"{out.split()[-1]}/bin/python"
+
+
+def dkim_signed(key, data, domain, selector, python=None):
+    """`data` with a DKIM-Signature by dkimpy over From, To, Subject and
+    Message-ID (`python`: the oracle venv's, looked up when not given)."""
+    return subprocess.run([python or oracle_python(), "-c", DKIM_SIGN, str(key), selector, domain],
+                          input=data, capture_output=True, check=True).stdout
 
 
 def make_certificate(directory: Path, name="mx.conduit.test"):

@@ -21,10 +21,10 @@ import pytest
 
 from dns_helpers import DNSServer, dns_config, free_port, require_dns_serve, start_conduit
 from identity_helpers import Client
+import smtp_helpers
 from smtp_helpers import PUBLIC, make_policy, make_webhook, unique_local
 from webhook_receiver import payload
 
-ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
 REPO = Path(__file__).resolve().parents[2]
 SELECTOR = "sel1"
 PASS = "aligned.example"  # SPF passes for 127.0.0.1, p=reject
@@ -91,10 +91,8 @@ def message(author, subject="test"):
 
 
 def venv_python(script, *args, data, python=None):
-    if python is None:
-        venv = subprocess.run([str(ORACLES / "setup-venv.sh")], check=True, capture_output=True, text=True).stdout.split()[-1]
-        python = f"{venv}/bin/python"
-    return subprocess.run([python, "-c", script, *args], input=data, capture_output=True, check=True).stdout
+    return subprocess.run([python or smtp_helpers.oracle_python(), "-c", script, *args],
+                          input=data, capture_output=True, check=True).stdout
 
 
 def arc_python():
@@ -106,14 +104,7 @@ def arc_python():
 
 
 def dkim_signed(key, data, domain):
-    script = (
-        "import sys, dkim\n"
-        "msg = sys.stdin.buffer.read()\n"
-        "sig = dkim.sign(msg, sys.argv[2].encode(), sys.argv[3].encode(), open(sys.argv[1], 'rb').read(),"
-        " include_headers=[b'from', b'to', b'subject', b'message-id'])\n"
-        "sys.stdout.buffer.write(sig + msg)\n"
-    )
-    return venv_python(script, str(key), SELECTOR, domain, data=data)
+    return smtp_helpers.dkim_signed(key, data, domain, SELECTOR)
 
 
 def arc_sealed(key, data):

@@ -7,7 +7,6 @@ dkimpy passes), and a kill -9 between the spool commit and the 250 reply
 followed by a restart that finds the message in the spool."""
 
 import base64
-import os
 import signal
 import smtplib
 import ssl
@@ -30,6 +29,7 @@ from dns_helpers import (
 from identity_helpers import Client
 from smtp_helpers import (
     PUBLIC,
+    dkim_signed,
     make_certificate,
     make_policy,
     make_webhook,
@@ -40,7 +40,6 @@ from smtp_helpers import (
     unique_local,
 )
 
-ORACLES = Path(__file__).resolve().parents[3] / "shared" / "oracles"
 SPF_PASS = "spf-pass.example"
 SPF_FAIL = "spf-fail.example"
 SPF_TEMP = "spf-temp.example"
@@ -259,20 +258,7 @@ def test_spf_policy(server):
 
 
 def dkim_sign(key: Path, message: bytes) -> bytes:
-    venv = subprocess.run([str(ORACLES / "setup-venv.sh")], check=True, capture_output=True, text=True).stdout.split()[-1]
-    script = (
-        "import sys, dkim\n"
-        "msg = sys.stdin.buffer.read()\n"
-        "key = open(sys.argv[1], 'rb').read()\n"
-        "sig = dkim.sign(msg, sys.argv[2].encode(), sys.argv[3].encode(), key,"
-        " include_headers=[b'from', b'to', b'subject', b'message-id'])\n"
-        "sys.stdout.buffer.write(sig + msg)\n"
-    )
-    result = subprocess.run(
-        [f"{venv}/bin/python", "-c", script, str(key), DKIM_SELECTOR, DKIM_DOMAIN],
-        input=message, capture_output=True, check=True,
-    )
-    return result.stdout
+    return dkim_signed(key, message, DKIM_DOMAIN, DKIM_SELECTOR)
 
 
 def test_dkim_policy(server, dkim_key):
